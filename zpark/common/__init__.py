@@ -1,0 +1,1 @@
+"""What every zpark process shares: protocol, serialization, hashing, config, errors."""

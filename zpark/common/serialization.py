@@ -1,0 +1,118 @@
+"""Pickling for code (cloudpickle) and data (pickle protocol 5), with errors that name the culprit."""
+import io
+import pickle
+import types
+
+import cloudpickle
+
+from .errors import SerializationError
+
+PROTOCOL = 5
+
+
+def dumps(obj):
+    """Data: fast pickle protocol 5 (falls back to cloudpickle for lambdas inside data)."""
+    try:
+        return pickle.dumps(obj, PROTOCOL)
+    except Exception:
+        return cloudpickle.dumps(obj, PROTOCOL)
+
+
+def loads(data):
+    return pickle.loads(data)
+
+
+def dumps_code(obj, what="task"):
+    """Code: cloudpickle, raising SerializationError that names what could not be pickled."""
+    try:
+        return cloudpickle.dumps(obj, PROTOCOL)
+    except SerializationError:
+        raise
+    except Exception as exc:
+        culprit = find_unpicklable(obj)
+        detail = (" - %s" % culprit) if culprit else ""
+        raise SerializationError("Could not serialize the %s: %s: %s%s"
+                                 % (what, type(exc).__name__, exc, detail)) from exc
+
+
+def _try_pickle(obj):
+    try:
+        cloudpickle.dumps(obj, PROTOCOL)
+        return None
+    except Exception as exc:  # noqa: BLE001 - we report any failure
+        return exc
+
+
+def _function_captures(func):
+    """(name, value) pairs a function closes over: cells, defaults and referenced globals."""
+    code = func.__code__
+    for name, cell in zip(code.co_freevars, func.__closure__ or ()):
+        try:
+            yield name, cell.cell_contents
+        except ValueError:
+            continue
+    for name in _global_names(code):
+        if name in func.__globals__:
+            yield name, func.__globals__[name]
+    for i, value in enumerate(func.__defaults__ or ()):
+        yield "default argument %d" % i, value
+
+
+def _global_names(code):
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names
+
+
+def find_unpicklable(obj, path="", depth=0, seen=None):
+    """Walk an object graph for the innermost piece that cannot be pickled; describe it."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen or depth > 6:
+        return None
+    seen.add(id(obj))
+    children = []
+    if isinstance(obj, types.FunctionType):
+        label = getattr(obj, "__qualname__", "function")
+        children = [("%s (captured by %s)" % (n, label), v) for n, v in _function_captures(obj)]
+    elif isinstance(obj, (list, tuple, set, frozenset)):
+        children = [("%s[%d]" % (path, i), v) for i, v in enumerate(obj)]
+    elif isinstance(obj, dict):
+        children = [("%s[%r]" % (path, k), v) for k, v in obj.items()]
+    elif isinstance(obj, types.MethodType):
+        children = [("%s.__self__" % path, obj.__self__), ("%s.__func__" % path, obj.__func__)]
+    elif hasattr(obj, "__dict__") and not isinstance(obj, type) and not isinstance(obj, types.ModuleType):
+        children = [("%s.%s" % (path or type(obj).__name__, k), v) for k, v in vars(obj).items()]
+    for name, child in children:
+        if isinstance(child, types.ModuleType) or isinstance(child, type):
+            continue
+        if _try_pickle(child) is None:
+            continue
+        deeper = find_unpicklable(child, name, depth + 1, seen)
+        return deeper or "%s is a %s object, which cannot be pickled" % (name, type(child).__name__)
+    return None
+
+
+def dump_batches(records, stream, batch_size=4096):
+    """Write an iterable as pickled lists of up to ``batch_size`` records; return the count."""
+    batch = []
+    count = 0
+    for record in records:
+        batch.append(record)
+        if len(batch) >= batch_size:
+            pickle.dump(batch, stream, PROTOCOL)
+            count += len(batch)
+            batch = []
+    if batch:
+        pickle.dump(batch, stream, PROTOCOL)
+        count += len(batch)
+    return count
+
+
+def load_batches(data):
+    """Iterate records from bytes written by dump_batches."""
+    stream = io.BytesIO(data)
+    end = len(data)
+    while stream.tell() < end:
+        yield from pickle.load(stream)

@@ -1,0 +1,64 @@
+"""TaskContext: what a running task knows about itself (PySpark's ``TaskContext.get()``)."""
+import threading
+
+from .errors import TaskKilledError
+
+_current = threading.local()
+
+
+class TaskContext:
+    """Information about the task attempt running in this thread.
+
+    Also the task's door to its executor (shuffle reads, the block store) via
+    ``runtime``; user code only needs the PySpark accessors.
+    """
+
+    def __init__(self, stage_id, stage_attempt, partition_id, attempt_number, task_attempt_id,
+                 executor_id, runtime=None):
+        self._stage_id = stage_id
+        self._stage_attempt = stage_attempt
+        self._partition_id = partition_id
+        self._attempt_number = attempt_number
+        self._task_attempt_id = task_attempt_id
+        self._executor_id = executor_id
+        self.runtime = runtime
+        self.accumulator_updates = {}
+        self.killed = False
+        self.cached_blocks = []
+
+    @classmethod
+    def get(cls):
+        """The current task's context, or None outside a task (as in PySpark)."""
+        return getattr(_current, "context", None)
+
+    @classmethod
+    def _set(cls, context):
+        _current.context = context
+
+    def stageId(self):
+        return self._stage_id
+
+    def stageAttemptNumber(self):
+        return self._stage_attempt
+
+    def partitionId(self):
+        return self._partition_id
+
+    def attemptNumber(self):
+        return self._attempt_number
+
+    def taskAttemptId(self):
+        return self._task_attempt_id
+
+    def executorId(self):
+        return self._executor_id
+
+    def read_shuffle(self, shuffle_id, reduce_id):
+        return self.runtime.read_shuffle(self, shuffle_id, reduce_id)
+
+    def get_or_compute(self, rdd, split):
+        return self.runtime.get_or_compute(self, rdd, split)
+
+    def check_killed(self):
+        if self.killed:
+            raise TaskKilledError("task %d was killed by the driver" % self._task_attempt_id)

@@ -1,0 +1,1 @@
+"""The driver: Context, RDD graph, scheduling, and the I/O edges that run it."""

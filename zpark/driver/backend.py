@@ -1,0 +1,338 @@
+"""The driver's I/O edge: one thread owns the executors' ROUTER socket and runs the DAG scheduler.
+
+Socket messages become scheduler events; scheduler actions become messages.
+User threads talk to this thread only through ``submit()`` (a queue plus an
+inproc wake-up). Stage binaries and broadcasts are sent at most once per
+executor.
+"""
+import logging
+import queue
+import threading
+import time
+import types
+
+import zmq
+
+from ..common import protocol, serialization
+from ..common.errors import SerializationError
+from ..common.task_context import TaskContext
+from . import scheduler_messages as m
+from .broadcast import collect_broadcast_ids
+from .dag_scheduler import DAGScheduler
+from .dependencies import ShuffleDependency
+
+log = logging.getLogger("zpark.driver")
+
+TICK_SECONDS = 0.05
+
+
+class JobHandle:
+    def __init__(self, job_id):
+        self.job_id = job_id
+        self.done = threading.Event()
+        self.results = None
+        self.error = None
+
+
+class ExecutorConnection:
+    def __init__(self, executor_id, address, cores, pid, host, now):
+        self.executor_id = executor_id
+        self.address = address
+        self.cores = cores
+        self.pid = pid
+        self.host = host
+        self.last_seen = now
+        self.stages_sent = set()
+        self.broadcasts_sent = set()
+
+
+class Backend:
+    def __init__(self, conf, codec, zmq_context, accumulators, broadcasts, event_log, progress,
+                 bind_host="127.0.0.1", on_executor_removed=None, exit_poller=None):
+        self.conf = conf
+        self.codec = codec
+        self.zmq = zmq_context
+        self.accumulators = accumulators      # id -> Accumulator (the Context's registry)
+        self.broadcasts = broadcasts          # id -> Broadcast
+        self.event_log = event_log
+        self.progress = progress
+        self.on_executor_removed = on_executor_removed
+        self.exit_poller = exit_poller        # () -> [(executor id, reason)] of processes that died
+        self.heartbeat_timeout = float(conf.get("zpark.executor.heartbeatTimeout"))
+        self.router, self.port = protocol.bind_router(zmq_context, bind_host, 0)
+        self.scheduler = DAGScheduler(conf, self._serialize_stage)
+        self.executors = {}
+        self.removed = set()
+        self.jobs = {}
+        self._commands = queue.Queue()
+        self._wake_address = "inproc://driver-wake-%d" % id(self)
+        self._wake_in = self.zmq.socket(zmq.PULL)
+        self._wake_in.bind(self._wake_address)
+        self._wake_out = self.zmq.socket(zmq.PUSH)
+        self._wake_out.connect(self._wake_address)
+        self._wake_lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="zpark-scheduler", daemon=True)
+        self.executors_changed = threading.Condition()
+
+    # ------------------------------------------------------------ user-thread side
+
+    def start(self):
+        self._thread.start()
+
+    def submit(self, command):
+        """Hand a command (a scheduler event, or a callable run on the loop thread) to the loop."""
+        self._commands.put(command)
+        with self._wake_lock:
+            self._wake_out.send(b"", zmq.NOBLOCK)
+
+    def run_job(self, job_id, rdd, func, partitions, description):
+        handle = JobHandle(job_id)
+        self.jobs[job_id] = handle
+        self.submit(m.JobSubmitted(job_id, rdd, func, partitions, description))
+        return handle
+
+    def stop(self):
+        if not self._thread.is_alive():
+            return
+        self.submit(self._shutdown_executors)
+        self._stopped.set()
+        self.submit(lambda: None)
+        self._thread.join(timeout=5)
+        self.router.close(0)
+        self._wake_in.close(0)
+        self._wake_out.close(0)
+
+    # ------------------------------------------------------------ the loop
+
+    def _run(self):
+        poller = zmq.Poller()
+        poller.register(self.router, zmq.POLLIN)
+        poller.register(self._wake_in, zmq.POLLIN)
+        next_tick = 0.0
+        while not self._stopped.is_set():
+            ready = dict(poller.poll(int(TICK_SECONDS * 1000)))
+            try:
+                if self._wake_in in ready:
+                    while True:
+                        try:
+                            self._wake_in.recv(zmq.NOBLOCK)
+                        except zmq.Again:
+                            break
+                self._drain_commands()
+                if self.router in ready:
+                    self._drain_router()
+                now = time.monotonic()
+                if now >= next_tick:
+                    next_tick = now + TICK_SECONDS
+                    self._tick(now)
+            except Exception:  # noqa: BLE001 - the loop must survive a bug in one event
+                log.exception("scheduler loop error")
+        self.event_log.flush()
+
+    def _drain_commands(self):
+        while True:
+            try:
+                command = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            if callable(command) and not isinstance(command, type):
+                command()
+            else:
+                self._feed(command)
+
+    def _drain_router(self):
+        for _ in range(10000):
+            try:
+                frames = self.router.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            identity, frames = frames[0].decode(errors="replace"), frames[1:]
+            try:
+                header, payload = self.codec.decode(frames)
+            except protocol.AuthenticationError as exc:
+                log.warning("dropped a message from %r: %s", identity, exc)
+                continue
+            self._on_message(identity, header, payload)
+
+    def _tick(self, now):
+        if self.exit_poller is not None:
+            for eid, reason in self.exit_poller():
+                self.executor_lost(eid, reason)
+        for eid, conn in list(self.executors.items()):
+            if now - conn.last_seen > self.heartbeat_timeout:
+                self._feed(m.ExecutorLost(eid, "no heartbeat for %.1fs" % (now - conn.last_seen)))
+        self._feed(m.Tick())
+        self.event_log.flush()
+
+    def _feed(self, event):
+        for action in self.scheduler.handle(event, time.monotonic()):
+            getattr(self, "_do_" + type(action).__name__)(action)
+
+    # ------------------------------------------------------------ messages in
+
+    def _on_message(self, identity, header, payload):
+        kind = header["t"]
+        if identity in self.removed:
+            self._send(identity, {"t": "lost", "reason": "declared lost by the driver"})
+            return
+        conn = self.executors.get(identity)
+        if kind == "register":
+            if conn is None:
+                conn = ExecutorConnection(identity, header["block_addr"], header["cores"],
+                                          header.get("pid"), header.get("host", ""), time.monotonic())
+                self.executors[identity] = conn
+                self._feed(m.ExecutorAdded(identity, conn.address, conn.cores, conn.host))
+                with self.executors_changed:
+                    self.executors_changed.notify_all()
+            return
+        if conn is None:
+            return
+        conn.last_seen = time.monotonic()
+        if kind == "done":
+            sizes = header.get("sizes")
+            self._feed(m.TaskSucceeded(header["tid"], sizes if sizes is not None else payload[0],
+                                       payload[1] if len(payload) > 1 and payload[1] else None,
+                                       [tuple(k) for k in header.get("cached", ())],
+                                       header.get("metrics", {})))
+        elif kind == "failed":
+            self._feed(m.TaskFailed(header["tid"], header["kind"], header.get("message", ""),
+                                    header.get("shuffle"), header.get("map"), header.get("exec"),
+                                    header.get("metrics", {})))
+
+    # ------------------------------------------------------------ actions out
+
+    def _send(self, executor_id, header, payload=()):
+        try:
+            self.router.send_multipart([executor_id.encode()] + self.codec.encode(header, payload),
+                                       copy=False)
+            return True
+        except zmq.ZMQError:  # unroutable: the executor is gone
+            return False
+
+    def _do_LaunchTask(self, a):
+        conn = self.executors.get(a.executor_id)
+        ok = conn is not None
+        if ok and a.stage_id not in conn.stages_sent:
+            ok = self._send(a.executor_id, {"t": "binary", "stage": a.stage_id}, [a.binary])
+            conn.stages_sent.add(a.stage_id)
+        for bid in a.broadcast_ids:
+            if ok and bid not in conn.broadcasts_sent and bid in self.broadcasts:
+                ok = self._send(a.executor_id, {"t": "broadcast", "bid": bid}, [self.broadcasts[bid].data])
+                conn.broadcasts_sent.add(bid)
+        if ok:
+            inputs = serialization.dumps({"split": a.split, "shuffle_locations": a.shuffle_locations,
+                                          "cache_locations": a.cache_locations})
+            ok = self._send(a.executor_id, {"t": "task", "tid": a.task_id, "stage": a.stage_id,
+                                            "sattempt": a.stage_attempt, "part": a.partition,
+                                            "attempt": a.attempt, "is_map": a.is_map}, [inputs])
+        if not ok:
+            self._feed(m.ExecutorLost(a.executor_id, "unreachable"))
+
+    def _do_KillTask(self, a):
+        self._send(a.executor_id, {"t": "kill", "tid": a.task_id})
+
+    def _do_ApplyAccumulators(self, a):
+        for aid, delta in serialization.loads(a.data).items():
+            acc = self.accumulators.get(aid)
+            if acc is not None:
+                acc._merge(delta)
+
+    def _do_JobSucceeded(self, a):
+        handle = self.jobs.pop(a.job_id, None)
+        if handle is not None:
+            handle.results = a.results
+            handle.done.set()
+
+    def _do_JobFailed(self, a):
+        handle = self.jobs.pop(a.job_id, None)
+        if handle is not None:
+            handle.error = a.error
+            handle.done.set()
+
+    def _do_RemoveExecutor(self, a):
+        conn = self.executors.pop(a.executor_id, None)
+        self.removed.add(a.executor_id)
+        self._send(a.executor_id, {"t": "lost", "reason": a.reason})
+        log.warning("executor %s lost: %s", a.executor_id, a.reason)
+        if conn is not None:
+            for other in self.executors:
+                self._send(other, {"t": "peer_lost", "address": conn.address})
+        if self.on_executor_removed is not None:
+            self.on_executor_removed(a.executor_id, a.reason)
+        with self.executors_changed:
+            self.executors_changed.notify_all()
+
+    def _do_LogEvent(self, a):
+        self.event_log.write(a.kind, a.fields)
+        self.progress.on_event(a.kind, a.fields)
+
+    # ------------------------------------------------------------ loop-thread commands
+
+    def broadcast_to_executors(self, header):
+        """Send one control message to every executor (unpersist, remove broadcast...)."""
+        for eid in list(self.executors):
+            self._send(eid, header)
+
+    def forget_broadcast(self, bid):
+        for conn in self.executors.values():
+            conn.broadcasts_sent.discard(bid)
+        self.broadcast_to_executors({"t": "remove_broadcast", "bid": bid})
+
+    def executor_lost(self, executor_id, reason):
+        """From the local supervisor: a process exited."""
+        if executor_id in self.executors:
+            self._feed(m.ExecutorLost(executor_id, reason))
+
+    def _shutdown_executors(self):
+        self.broadcast_to_executors({"t": "shutdown", "reason": "application finished"})
+
+    # ------------------------------------------------------------ serialization
+
+    def _serialize_stage(self, stage):
+        work = stage.shuffle_dep if stage.is_map else stage.func
+        for rdd in _stage_rdds(stage.rdd):
+            for func in rdd.user_functions():
+                _check_captures(func, "a function given to %r" % rdd)
+        if stage.func is not None:
+            _check_captures(stage.func, "the action's function")
+        with collect_broadcast_ids() as collected:
+            data = serialization.dumps_code((stage.rdd, work), "task closure of stage %d (%s)"
+                                            % (stage.id, stage.name))
+        return data, sorted(collected.ids)
+
+
+def _stage_rdds(rdd):
+    seen, stack = set(), [rdd]
+    while stack:
+        r = stack.pop()
+        if id(r) in seen:
+            continue
+        seen.add(id(r))
+        yield r
+        stack.extend(d.rdd for d in r.deps if not isinstance(d, ShuffleDependency))
+
+
+def _check_captures(func, where, depth=0, seen=None):
+    """Refuse closures that capture an RDD or the Context: they only exist on the driver."""
+    from .context import Context
+    from .rdd import RDD
+    seen = set() if seen is None else seen
+    if depth > 4 or id(func) in seen or not isinstance(func, types.FunctionType):
+        return
+    seen.add(id(func))
+    for name, value in serialization._function_captures(func):
+        if isinstance(value, Context):
+            raise SerializationError(
+                "%s (%s) captures the Context as %r. The Context only exists on the driver and "
+                "cannot be used inside transformations or actions." % (where, func.__qualname__, name))
+        if isinstance(value, RDD):
+            raise SerializationError(
+                "%s (%s) captures the RDD %r as %r. RDD transformations and actions can only be "
+                "invoked by the driver, not inside other transformations; collect or broadcast "
+                "the data instead." % (where, func.__qualname__, value, name))
+        if isinstance(value, types.FunctionType):
+            _check_captures(value, where, depth + 1, seen)
+
+
+__all__ = ["Backend", "JobHandle", "TaskContext"]

@@ -1,0 +1,99 @@
+"""Broadcast variables: pickled once on the driver, shipped once to each executor that needs one.
+
+Pickling a Broadcast (inside a task closure) records its id in the stage being
+serialized, so the driver knows to ship the value before that stage's first
+task on an executor; the task side then reads it from its executor's store.
+"""
+import threading
+
+from ..common import serialization
+
+_collecting = threading.local()
+# Executor side: broadcast id -> pickled bytes, and the values already unpickled.
+_executor_blobs = {}
+_executor_values = {}
+_executor_lock = threading.Lock()
+
+
+class collect_broadcast_ids:
+    """Context manager: which broadcasts are referenced by what is pickled inside it."""
+
+    def __enter__(self):
+        self.ids = set()
+        _collecting.ids = self.ids
+        return self
+
+    def __exit__(self, *exc):
+        _collecting.ids = None
+
+
+class Broadcast:
+    def __init__(self, ctx, bid, value):
+        self._ctx = ctx
+        self.bid = bid
+        self._value = value
+        self._data = serialization.dumps_code(value, "broadcast value")
+        self._destroyed = False
+
+    def __reduce__(self):
+        if self._destroyed:
+            raise RuntimeError("Broadcast %d was destroyed and cannot be used" % self.bid)
+        ids = getattr(_collecting, "ids", None)
+        if ids is not None:
+            ids.add(self.bid)
+        return (_executor_broadcast, (self.bid,))
+
+    @property
+    def value(self):
+        if self._destroyed:
+            raise RuntimeError("Broadcast %d was destroyed" % self.bid)
+        return self._value
+
+    @property
+    def data(self):
+        return self._data
+
+    def unpersist(self, blocking=False):
+        """Drop executor copies; a later job ships the value again."""
+        self._ctx._unpersist_broadcast(self.bid)
+
+    def destroy(self, blocking=False):
+        """Drop every copy, the driver's too; using it afterwards is an error."""
+        self._ctx._unpersist_broadcast(self.bid, destroy=True)
+        self._destroyed = True
+        self._value = self._data = None
+
+
+class ExecutorBroadcast:
+    """The task-side handle: ``.value`` unpickles this executor's copy once."""
+
+    def __init__(self, bid):
+        self.bid = bid
+
+    @property
+    def value(self):
+        with _executor_lock:
+            if self.bid not in _executor_values:
+                if self.bid not in _executor_blobs:
+                    raise RuntimeError("Broadcast %d is not available on this executor "
+                                       "(destroyed or unpersisted?)" % self.bid)
+                _executor_values[self.bid] = serialization.loads(_executor_blobs[self.bid])
+            return _executor_values[self.bid]
+
+    def __reduce__(self):
+        return (_executor_broadcast, (self.bid,))
+
+
+def _executor_broadcast(bid):
+    return ExecutorBroadcast(bid)
+
+
+def store_on_executor(bid, data):
+    with _executor_lock:
+        _executor_blobs[bid] = data
+
+
+def drop_on_executor(bid):
+    with _executor_lock:
+        _executor_blobs.pop(bid, None)
+        _executor_values.pop(bid, None)

@@ -1,0 +1,308 @@
+"""The Context: the driver's entry point (PySpark's SparkContext)."""
+import itertools
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections import namedtuple
+
+import zmq
+
+from ..common import protocol, serialization
+from ..common.config import Conf
+from ..common.errors import JobCancelledError, ZparkError
+from ..common.task_context import TaskContext
+from . import scheduler_messages as m
+from .accumulators import Accumulator, default_param
+from .backend import Backend
+from .broadcast import Broadcast
+from .event_log import EventLog, NullEventLog
+from .local_cluster import LocalCluster
+from .progress import ConsoleProgress
+
+log = logging.getLogger("zpark")
+
+ExecutorInfo = namedtuple("ExecutorInfo", "executor_id pid host block_address work_dir")
+
+_OPTION_KEYS = {"speculation": "zpark.speculation", "max_failures": "zpark.task.maxFailures"}
+
+
+def parse_local_master(master):
+    """'local' -> 1, 'local[4]' -> 4, 'local[*]' -> cores (at least 2)."""
+    if master == "local":
+        return 1
+    if master.startswith("local[") and master.endswith("]"):
+        inner = master[6:-1].split(",")[0]
+        if inner == "*":
+            return max(2, os.cpu_count() or 2)
+        return max(1, int(inner))
+    return None
+
+
+class Context:
+    """Entry point of a zpark application: creates RDDs, broadcasts and accumulators, runs jobs.
+
+    ``Context()`` starts local mode with one executor subprocess per core
+    (at least 2). Use it as a context manager, or call ``stop()``.
+    """
+
+    _active = None
+    _active_lock = threading.Lock()
+
+    def __init__(self, master=None, appName=None, conf=None, *, app_name=None, **options):
+        values = dict(conf.getAll()) if isinstance(conf, Conf) else dict(conf or {})
+        self._conf = Conf()
+        self._conf.update(values)
+        if master:
+            self._conf.set("zpark.master", master)
+        if appName or app_name:
+            self._conf.set("zpark.app.name", appName or app_name)
+        for key, value in options.items():
+            self._conf.set(_OPTION_KEYS.get(key, key if key.startswith("zpark.") else "zpark." + key), value)
+        with Context._active_lock:
+            if Context._active is not None:
+                raise ZparkError("A Context is already running in this process (%s); stop() it first"
+                                 % Context._active.applicationId)
+            Context._active = self
+        self._rdd_ids = itertools.count()
+        self._job_ids = itertools.count()
+        self._accumulator_ids = itertools.count()
+        self._broadcast_ids = itertools.count()
+        self._accumulators = {}
+        self._broadcasts = {}
+        self._persisted = {}
+        self._stopped = False
+        self._running_jobs = set()
+        self.master = self._conf.get("zpark.master")
+        self.appName = self._conf.get("zpark.app.name")
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self):
+        num_executors = parse_local_master(self.master)
+        if num_executors is None:
+            raise ZparkError("Unsupported master %r: use local, local[N] or local[*]" % self.master)
+        self.applicationId = "local-%d" % int(time.time() * 1000)
+        self._zmq = zmq.Context()
+        self._zmq.linger = 0
+        secret = protocol.new_secret()
+        log_dir = self._conf.get("zpark.eventLog.dir") or os.path.join(tempfile.gettempdir(), "zpark-events")
+        self._event_log = (EventLog(log_dir, self.applicationId) if self._conf.get("zpark.eventLog.enabled")
+                           else NullEventLog())
+        self._event_log.write("ApplicationStart", {"app_id": self.applicationId, "app_name": self.appName,
+                                                   "master": self.master})
+        show = self._conf.get("zpark.ui.showConsoleProgress")
+        self._progress = ConsoleProgress(None if show else False)
+        local_root = self._conf.get("zpark.local.dir") or None
+        self._work_root = tempfile.mkdtemp(prefix="zpark-%s-" % self.applicationId, dir=local_root)
+        self._backend = Backend(self._conf, protocol.Codec(secret), self._zmq, self._accumulators,
+                                self._broadcasts, self._event_log, self._progress)
+        self._cluster = LocalCluster(num_executors, "tcp://127.0.0.1:%d" % self._backend.port, secret,
+                                     self._work_root, self._conf)
+        self._backend.on_executor_removed = self._cluster.on_removed
+        self._backend.exit_poller = self._cluster.exited
+        self._backend.start()
+        self._cluster.start()
+        self._wait_for_executors(num_executors, float(self._conf.get("zpark.executor.startTimeout")))
+
+    def _wait_for_executors(self, count, timeout):
+        deadline = time.monotonic() + timeout
+        with self._backend.executors_changed:
+            while len(self._backend.executors) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise ZparkError("only %d of %d executors registered within %.0fs"
+                                     % (len(self._backend.executors), count, timeout))
+                self._backend.executors_changed.wait(min(left, 0.1))
+
+    # ------------------------------------------------------------ properties
+
+    @property
+    def defaultParallelism(self):
+        configured = self._conf.get("zpark.default.parallelism")
+        if configured:
+            return int(configured)
+        return max(2, sum(c.cores for c in list(self._backend.executors.values())) or 2)
+
+    @property
+    def defaultMinPartitions(self):
+        return min(self.defaultParallelism, 2)
+
+    @property
+    def eventLogPath(self):
+        return self._event_log.path
+
+    def getConf(self):
+        return self._conf
+
+    def setLogLevel(self, level):
+        logging.getLogger("zpark").setLevel(level)
+
+    def executorInfos(self):
+        """The live executors: id, pid, host, block server address, local work directory."""
+        pids = self._cluster.pids()
+        infos = []
+        for eid, conn in sorted(self._backend.executors.items()):
+            local = self._cluster.executors.get(eid)
+            infos.append(ExecutorInfo(eid, pids.get(eid, conn.pid), conn.host, conn.address,
+                                      local.work_dir if local else None))
+        return infos
+
+    def __reduce__(self):
+        raise serialization.SerializationError(
+            "The Context cannot be pickled: it only exists on the driver and cannot be used "
+            "inside transformations or actions")
+
+    # ------------------------------------------------------------ creating RDDs
+
+    def _new_rdd_id(self):
+        return next(self._rdd_ids)
+
+    def parallelize(self, c, numSlices=None):
+        from .rdd_kinds import ParallelCollectionRDD
+        return ParallelCollectionRDD(self, c, numSlices or self.defaultParallelism)
+
+    def range(self, start, end=None, step=1, numSlices=None):
+        if end is None:
+            start, end = 0, start
+        return self.parallelize(range(start, end, step), numSlices)
+
+    def textFile(self, name, minPartitions=None, use_unicode=True):
+        from .rdd_kinds import TextFileRDD
+        return TextFileRDD(self, name, minPartitions or self.defaultMinPartitions, use_unicode)
+
+    def wholeTextFiles(self, path, minPartitions=None, use_unicode=True):
+        from .rdd_kinds import WholeTextFilesRDD
+        return WholeTextFilesRDD(self, path, minPartitions or self.defaultMinPartitions)
+
+    def pickleFile(self, name, minPartitions=None):
+        from .rdd_kinds import PickleFileRDD
+        return PickleFileRDD(self, name, minPartitions or self.defaultMinPartitions)
+
+    def union(self, rdds):
+        from .rdd_kinds import UnionRDD
+        return UnionRDD(self, list(rdds))
+
+    def emptyRDD(self):
+        from .rdd_kinds import ParallelCollectionRDD
+        return ParallelCollectionRDD(self, [], 0)
+
+    def broadcast(self, value):
+        bid = next(self._broadcast_ids)
+        b = Broadcast(self, bid, value)
+        self._broadcasts[bid] = b
+        return b
+
+    def accumulator(self, value, accum_param=None):
+        aid = next(self._accumulator_ids)
+        acc = Accumulator(aid, value, accum_param or default_param(value))
+        self._accumulators[aid] = acc
+        return acc
+
+    # ------------------------------------------------------------ running jobs
+
+    def _run_job(self, rdd, func, partitions=None, description=None):
+        """Run ``func(iterator)`` on the given partitions of ``rdd``; one result per partition."""
+        if self._stopped:
+            raise ZparkError("Cannot run a job: the Context was stopped")
+        if TaskContext.get() is not None:
+            raise ZparkError("Jobs cannot be started from inside a task")
+        partitions = list(range(rdd.getNumPartitions()) if partitions is None else partitions)
+        job_id = next(self._job_ids)
+        handle = self._backend.run_job(job_id, rdd, func, partitions,
+                                       description or rdd.creation_site)
+        self._running_jobs.add(job_id)
+        try:
+            while not handle.done.wait(0.25):
+                pass
+        except KeyboardInterrupt:
+            self._backend.submit(m.JobCancelled(job_id, "interrupted (Ctrl-C)"))
+            handle.done.wait(5)
+            raise
+        finally:
+            self._running_jobs.discard(job_id)
+        if handle.error is not None:
+            raise handle.error
+        return [serialization.loads(r) for r in handle.results]
+
+    def cancelAllJobs(self):
+        for job_id in list(self._running_jobs):
+            self._backend.submit(m.JobCancelled(job_id, "cancelAllJobs()"))
+
+    def _save(self, rdd, path, write):
+        """Write each partition to an attempt-private file; the driver commits one per partition."""
+        path = os.path.abspath(path[5:] if path.startswith("file:") else path)
+        if os.path.exists(path):
+            raise FileExistsError("Output directory %s already exists" % path)
+        temporary = os.path.join(path, "_temporary")
+        os.makedirs(temporary)
+
+        def save_partition(iterator):
+            tc = TaskContext.get()
+            attempt_dir = os.path.join(temporary, "attempt_%d" % tc.taskAttemptId())
+            os.mkdir(attempt_dir)  # fails once the job is over: a late loser writes nothing
+            target = os.path.join(attempt_dir, "part-%05d" % tc.partitionId())
+            with open(target, "wb") as stream:
+                write(stream, iterator)
+            return target
+
+        try:
+            written = self._run_job(rdd, save_partition)
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        for index, source in enumerate(written):
+            os.replace(source, os.path.join(path, "part-%05d" % index))
+        shutil.rmtree(temporary, ignore_errors=True)
+        open(os.path.join(path, "_SUCCESS"), "wb").close()
+
+    # ------------------------------------------------------------ cleanup
+
+    def _unpersist(self, rdd_id):
+        self._persisted.pop(rdd_id, None)
+        self._backend.submit(m.RDDUnpersisted(rdd_id))
+        self._backend.submit(lambda: self._backend.broadcast_to_executors({"t": "remove_rdd", "rdd": rdd_id}))
+
+    def _unpersist_broadcast(self, bid, destroy=False):
+        if destroy:
+            self._broadcasts.pop(bid, None)
+        self._backend.submit(lambda: self._backend.forget_broadcast(bid))
+
+    def stop(self):
+        if self._stopped:
+            return
+        self._stopped = True
+        try:
+            if getattr(self, "_backend", None) is not None:
+                self.cancelAllJobs()
+                self._backend.stop()
+            if getattr(self, "_cluster", None) is not None:
+                self._cluster.stop()
+            if getattr(self, "_event_log", None) is not None:
+                self._event_log.write("ApplicationEnd", {"app_id": self.applicationId})
+                self._event_log.close()
+            if getattr(self, "_progress", None) is not None:
+                self._progress.close()
+            if getattr(self, "_zmq", None) is not None:
+                self._zmq.term()
+            if getattr(self, "_work_root", None):
+                shutil.rmtree(self._work_root, ignore_errors=True)
+        finally:
+            with Context._active_lock:
+                if Context._active is self:
+                    Context._active = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    def __repr__(self):
+        return "<zpark.Context master=%s appName=%s>" % (self.master, self.appName)

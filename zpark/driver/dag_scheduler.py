@@ -1,0 +1,471 @@
+"""The DAG scheduler: jobs -> stages -> task attempts, and every recovery rule. Pure: events in, actions out.
+
+It never touches a socket, a clock or a thread. The backend feeds it events
+(stamped with the time) and carries out the actions it returns. See
+DESIGN.md ("The scheduler is a state machine") and the failure rules there.
+"""
+import itertools
+from collections import defaultdict
+
+from ..common.errors import JobCancelledError, JobFailedError, SerializationError
+from .dependencies import ShuffleDependency
+from .map_output_tracker import MapOutputTracker, MapStatus
+from . import scheduler_messages as m
+from .task_set import TaskSetManager
+
+
+class Stage:
+    def __init__(self, stage_id, rdd, parents, shuffle_dep=None, func=None, job=None):
+        self.id = stage_id
+        self.rdd = rdd
+        self.parents = parents
+        self.shuffle_dep = shuffle_dep        # set for a ShuffleMapStage
+        self.func = func                      # set for a ResultStage
+        self.job = job
+        self.num_partitions = rdd.getNumPartitions()
+        self.attempt = -1
+        self.binary = None
+        self.broadcast_ids = []
+        self.task_set = None
+        self.failed_attempts = set()          # consecutive attempts that ended in fetch failures
+        self.job_ids = set()
+
+    @property
+    def is_map(self):
+        return self.shuffle_dep is not None
+
+    @property
+    def name(self):
+        return "%s at %s" % ("ShuffleMapStage" if self.is_map else "ResultStage", self.rdd.creation_site)
+
+
+class Job:
+    def __init__(self, job_id, partitions, description):
+        self.id = job_id
+        self.partitions = list(partitions)
+        self.description = description
+        self.results = {}
+        self.final_stage = None
+        self.stages = set()
+
+
+class ExecutorSlots:
+    def __init__(self, address, cores):
+        self.address = address
+        self.cores = cores
+        self.free = cores
+
+
+class DAGScheduler:
+    def __init__(self, conf, serialize_stage):
+        """``serialize_stage(stage) -> (bytes, broadcast ids)``; may raise SerializationError."""
+        self.max_failures = int(conf.get("zpark.task.maxFailures"))
+        self.max_stage_attempts = int(conf.get("zpark.stage.maxConsecutiveAttempts"))
+        self.fetch_retry_wait = float(conf.get("zpark.shuffle.fetchRetryWait"))
+        self.speculation = None
+        if conf.get("zpark.speculation"):
+            self.speculation = (float(conf.get("zpark.speculation.quantile")),
+                                float(conf.get("zpark.speculation.multiplier")),
+                                float(conf.get("zpark.speculation.minTaskRuntime")))
+        self.serialize_stage = serialize_stage
+        self.tracker = MapOutputTracker()
+        self.executors = {}
+        self.jobs = {}
+        self.shuffle_stages = {}
+        self.waiting, self.running, self.failed = set(), set(), set()
+        self.tasks = {}                       # task id -> (stage, task set)
+        self.cache_locs = defaultdict(set)    # (rdd id, partition) -> executor ids
+        self.merged_map_accumulators = set()  # (shuffle id, map partition) already counted
+        self.resubmit_at = None
+        self._task_ids = itertools.count()
+        self._stage_ids = itertools.count()
+        self.now = 0.0
+        self._actions = []
+
+    # ------------------------------------------------------------ entry point
+
+    def handle(self, event, now):
+        self.now = now
+        self._actions = []
+        handler = getattr(self, "_on_" + type(event).__name__)
+        handler(event)
+        self._schedule()
+        actions, self._actions = self._actions, []
+        return actions
+
+    def _emit(self, action):
+        self._actions.append(action)
+
+    def _log(self, kind, **fields):
+        self._emit(m.LogEvent(kind, fields))
+
+    # ------------------------------------------------------------ stages
+
+    def _parent_stages(self, rdd, job):
+        parents, seen, stack = [], set(), [rdd]
+        while stack:
+            r = stack.pop()
+            if id(r) in seen:
+                continue
+            seen.add(id(r))
+            for dep in r.deps:
+                if isinstance(dep, ShuffleDependency):
+                    stage = self._shuffle_stage(dep, job)
+                    if stage not in parents:
+                        parents.append(stage)
+                else:
+                    stack.append(dep.rdd)
+        return parents
+
+    def _shuffle_stage(self, dep, job):
+        stage = self.shuffle_stages.get(dep.shuffle_id)
+        if stage is None:
+            parents = self._parent_stages(dep.rdd, job)
+            stage = Stage(next(self._stage_ids), dep.rdd, parents, shuffle_dep=dep)
+            self.shuffle_stages[dep.shuffle_id] = stage
+            self.tracker.register_shuffle(dep.shuffle_id, stage.num_partitions)
+        self._attach(stage, job)
+        return stage
+
+    def _attach(self, stage, job):
+        stage.job_ids.add(job.id)
+        job.stages.add(stage)
+        for parent in stage.parents:
+            if job.id not in parent.job_ids:
+                self._attach(parent, job)
+
+    def _ensure_binaries(self, stage):
+        for parent in stage.parents:
+            self._ensure_binaries(parent)
+        if stage.binary is None:
+            stage.binary, stage.broadcast_ids = self.serialize_stage(stage)
+
+    def _active(self, stage):
+        return any(j in self.jobs for j in stage.job_ids)
+
+    def _submit_stage(self, stage):
+        if stage in self.waiting or stage in self.running or not self._active(stage):
+            return
+        missing = [p for p in stage.parents if not self.tracker.is_available(p.shuffle_dep.shuffle_id)]
+        if missing:
+            for parent in missing:
+                self._submit_stage(parent)
+            self.waiting.add(stage)
+        else:
+            self._submit_missing_tasks(stage)
+
+    def _submit_missing_tasks(self, stage):
+        if stage.is_map:
+            partitions = self.tracker.missing(stage.shuffle_dep.shuffle_id)
+        else:
+            partitions = [p for p in stage.job.partitions if p not in stage.job.results]
+        if not partitions:
+            self._stage_completed(stage)
+            return
+        stage.attempt += 1
+        preferred = {}
+        for p in partitions:
+            prefs = self._preferred_executors(stage.rdd, p)
+            if prefs:
+                preferred[p] = prefs
+        stage.task_set = TaskSetManager(stage.id, stage.attempt, partitions, self.max_failures,
+                                        preferred, self.speculation)
+        self.running.add(stage)
+        self._log("StageSubmitted", stage_id=stage.id, stage_attempt=stage.attempt,
+                  num_tasks=len(partitions), name=stage.name,
+                  job_ids=sorted(stage.job_ids), partitions=partitions)
+
+    def _stage_completed(self, stage):
+        self.running.discard(stage)
+        stage.failed_attempts.clear()
+        if stage.task_set is not None:
+            self._retire(stage.task_set)
+        self._log("StageCompleted", stage_id=stage.id, stage_attempt=stage.attempt, name=stage.name)
+        for waiting in sorted(self.waiting, key=lambda s: s.id):
+            if all(self.tracker.is_available(p.shuffle_dep.shuffle_id) for p in waiting.parents):
+                self.waiting.discard(waiting)
+                self._submit_stage(waiting)
+
+    def _retire(self, task_set):
+        """No new launches from this task set; cancel what still runs (losing copies)."""
+        task_set.zombie = True
+        for attempt in list(task_set.running.values()):
+            self._emit(m.KillTask(attempt.executor_id, attempt.task_id))
+
+    # ------------------------------------------------------------ locality
+
+    def _narrow_walk(self, rdd, partition, found):
+        """Cached copies reachable through narrow deps: {(rdd id, partition): executor ids}."""
+        if rdd.is_cached and self.cache_locs.get((rdd.id(), partition)):
+            found[(rdd.id(), partition)] = set(self.cache_locs[(rdd.id(), partition)])
+            return
+        for dep in rdd.deps:
+            if not isinstance(dep, ShuffleDependency):
+                for parent_partition in dep.get_parents(partition):
+                    self._narrow_walk(dep.rdd, parent_partition, found)
+
+    def _preferred_executors(self, rdd, partition):
+        found = {}
+        self._narrow_walk(rdd, partition, found)
+        return set().union(*found.values()) if found else set()
+
+    # ------------------------------------------------------------ scheduling
+
+    def _schedule(self):
+        ready = [s for s in sorted(self.running, key=lambda s: (min(s.job_ids, default=0), s.id))
+                 if s.task_set is not None and s.task_set.wants_slots()]
+        progress = bool(ready)
+        while progress:
+            progress = False
+            for executor_id, slots in self.executors.items():
+                if slots.free <= 0:
+                    continue
+                for stage in ready:
+                    attempt = stage.task_set.offer(executor_id, self.now, next(self._task_ids),
+                                                   len(self.executors))
+                    if attempt is not None:
+                        self._launch(stage, attempt, slots)
+                        progress = True
+                        break
+
+    def _launch(self, stage, attempt, slots):
+        task_set = stage.task_set
+        slots.free -= 1
+        self.tasks[attempt.task_id] = (stage, task_set, attempt)
+        shuffle_locations = {p.shuffle_dep.shuffle_id: self.tracker.locations(p.shuffle_dep.shuffle_id)
+                             for p in stage.parents}
+        found = {}
+        self._narrow_walk(stage.rdd, attempt.partition, found)
+        cache_locations = {key: [self.executors[e].address for e in eids if e in self.executors]
+                           for key, eids in found.items()}
+        self._emit(m.LaunchTask(attempt.executor_id, attempt.task_id, stage.id, task_set.stage_attempt,
+                                attempt.partition, attempt.attempt, stage.is_map, stage.binary,
+                                stage.broadcast_ids, stage.rdd.partitions()[attempt.partition],
+                                shuffle_locations, cache_locations, attempt.speculative))
+        self._log("TaskStart", task_id=attempt.task_id, stage_id=stage.id,
+                  stage_attempt=task_set.stage_attempt, partition=attempt.partition,
+                  attempt=attempt.attempt, executor_id=attempt.executor_id,
+                  speculative=attempt.speculative)
+
+    def _finish_attempt(self, task_id):
+        """Forget a task attempt and free its slot; returns (stage, task set, attempt) or None."""
+        entry = self.tasks.pop(task_id, None)
+        if entry is None:
+            return None
+        slots = self.executors.get(entry[2].executor_id)
+        if slots is not None:
+            slots.free += 1
+        return entry
+
+    def _log_task_end(self, stage, attempt, reason, metrics=None, counted=None):
+        self._log("TaskEnd", task_id=attempt.task_id, stage_id=stage.id, partition=attempt.partition,
+                  attempt=attempt.attempt, executor_id=attempt.executor_id,
+                  speculative=attempt.speculative, reason=reason,
+                  duration=round(self.now - attempt.launch_time, 6), counted=counted,
+                  metrics=metrics or {})
+
+    # ------------------------------------------------------------ events
+
+    def _on_JobSubmitted(self, event):
+        job = Job(event.job_id, event.partitions, event.description)
+        try:
+            stage = Stage(next(self._stage_ids), event.rdd, [], func=event.func, job=job)
+            self.jobs[job.id] = job
+            stage.parents = self._parent_stages(event.rdd, job)
+            self._attach(stage, job)
+            job.final_stage = stage
+            self._ensure_binaries(stage)
+        except Exception as exc:  # noqa: BLE001 - any failure to plan the job fails the job
+            self.jobs.pop(job.id, None)
+            error = exc if isinstance(exc, SerializationError) else JobFailedError(
+                "Job %d could not be planned: %s: %s" % (job.id, type(exc).__name__, exc))
+            self._emit(m.JobFailed(job.id, error))
+            return
+        self._log("JobStart", job_id=job.id, description=job.description,
+                  stage_ids=sorted(s.id for s in job.stages), partitions=len(job.partitions))
+        if not job.partitions:
+            self._finish_job(job)
+            return
+        self._submit_stage(stage)
+
+    def _on_JobCancelled(self, event):
+        job = self.jobs.get(event.job_id)
+        if job is not None:
+            self._end_job(job, JobCancelledError("Job %d cancelled: %s" % (job.id, event.reason)))
+
+    def _on_ExecutorAdded(self, event):
+        self.executors[event.executor_id] = ExecutorSlots(event.address, event.cores)
+        self._log("ExecutorAdded", executor_id=event.executor_id, address=event.address,
+                  cores=event.cores, host=event.host)
+
+    def _on_ExecutorLost(self, event):
+        eid = event.executor_id
+        if self.executors.pop(eid, None) is None:
+            return
+        self._emit(m.RemoveExecutor(eid, event.reason))
+        self._log("ExecutorRemoved", executor_id=eid, reason=event.reason)
+        for task_id, (stage, task_set, attempt) in list(self.tasks.items()):
+            if attempt.executor_id == eid:
+                del self.tasks[task_id]
+                task_set.on_failure(task_id, counts=False)
+                self._log_task_end(stage, attempt, "executor lost: %s" % event.reason)
+        for stage in self.running:
+            if stage.task_set is not None:
+                for prefs in stage.task_set.preferred.values():
+                    prefs.discard(eid)
+        for shuffle_id, maps in self.tracker.unregister_executor(eid).items():
+            stage = self.shuffle_stages[shuffle_id]
+            if stage in self.running:
+                stage.task_set.reset_partitions(maps)
+        for key in list(self.cache_locs):
+            self.cache_locs[key].discard(eid)
+            if not self.cache_locs[key]:
+                del self.cache_locs[key]
+
+    def _on_RDDUnpersisted(self, event):
+        for key in [k for k in self.cache_locs if k[0] == event.rdd_id]:
+            del self.cache_locs[key]
+
+    def _on_TaskSucceeded(self, event):
+        entry = self._finish_attempt(event.task_id)
+        if entry is None:
+            return
+        stage, task_set, attempt = entry
+        if attempt.executor_id not in self.executors:
+            return  # a late answer from an executor already declared lost
+        _, first, others = task_set.on_success(event.task_id, self.now)
+        for other in others:
+            self._emit(m.KillTask(other.executor_id, other.task_id))
+        for rdd_id, partition in event.cached_blocks:
+            self.cache_locs[(rdd_id, partition)].add(attempt.executor_id)
+        p = attempt.partition
+        counted = False
+        if stage.is_map:
+            shuffle_id = stage.shuffle_dep.shuffle_id
+            if self.tracker.get(shuffle_id, p) is None:
+                address = self.executors[attempt.executor_id].address
+                self.tracker.register(shuffle_id, p, MapStatus(attempt.executor_id, address,
+                                                               event.task_id, event.result))
+                counted = True
+                if (shuffle_id, p) not in self.merged_map_accumulators:
+                    self.merged_map_accumulators.add((shuffle_id, p))
+                    self._apply_accumulators(event)
+        elif stage.job is not None and stage.job.id in self.jobs and p not in stage.job.results:
+            stage.job.results[p] = event.result
+            counted = True
+            self._apply_accumulators(event)
+        self._log_task_end(stage, attempt, "success", event.metrics, counted)
+        if stage.task_set is not task_set and stage.task_set is not None:
+            stage.task_set.mark_done(p)
+        self._check_stage_done(stage)
+
+    def _apply_accumulators(self, event):
+        if event.accumulators:
+            self._emit(m.ApplyAccumulators(event.accumulators))
+
+    def _check_stage_done(self, stage):
+        if stage not in self.running:
+            return
+        if stage.is_map:
+            if not self.tracker.missing(stage.shuffle_dep.shuffle_id):
+                self._stage_completed(stage)
+            elif stage.task_set.is_done():
+                # Outputs finished by this attempt were lost since: run another attempt.
+                self.running.discard(stage)
+                self._retire(stage.task_set)
+                self._submit_stage(stage)
+        else:
+            job = stage.job
+            if len(job.results) == len(job.partitions):
+                self._stage_completed(stage)
+                self._finish_job(job)
+
+    def _finish_job(self, job):
+        self._emit(m.JobSucceeded(job.id, [job.results[p] for p in job.partitions]))
+        self._log("JobEnd", job_id=job.id, result="success")
+        self._forget_job(job)
+
+    def _end_job(self, job, error):
+        self._emit(m.JobFailed(job.id, error))
+        self._log("JobEnd", job_id=job.id, result="failed", reason=str(error))
+        self._forget_job(job)
+
+    def _forget_job(self, job):
+        self.jobs.pop(job.id, None)
+        for stage in job.stages:
+            stage.job_ids.discard(job.id)
+            if not stage.job_ids:
+                if stage in self.running and stage.task_set is not None:
+                    self._retire(stage.task_set)
+                self.running.discard(stage)
+                self.waiting.discard(stage)
+                self.failed.discard(stage)
+
+    def _on_TaskFailed(self, event):
+        entry = self._finish_attempt(event.task_id)
+        if entry is None:
+            return
+        stage, task_set, attempt = entry
+        if event.kind == "killed":
+            task_set.on_failure(event.task_id, counts=False)
+            self._log_task_end(stage, attempt, "killed")
+            return
+        if event.kind == "fetch_failed":
+            task_set.on_failure(event.task_id, counts=False)
+            self._log_task_end(stage, attempt, "fetch failed: %s" % event.message)
+            self._on_fetch_failed(stage, task_set, event)
+            return
+        _, abort = task_set.on_failure(event.task_id, counts=True)
+        self._log_task_end(stage, attempt, "exception: %s" % event.message.strip().splitlines()[-1:])
+        if abort and stage.task_set is task_set and stage in self.running:
+            self._abort_stage(stage, "%s; most recent failure (partition %d, attempt %d, "
+                                     "executor %s):\n%s" % (abort, attempt.partition, attempt.attempt,
+                                                             attempt.executor_id, event.message))
+
+    def _on_fetch_failed(self, stage, task_set, event):
+        map_stage = self.shuffle_stages.get(event.shuffle_id)
+        if event.map_index is not None and map_stage is not None:
+            self.tracker.unregister(event.shuffle_id, event.map_index, event.map_executor)
+        if stage.task_set is not task_set or stage not in self.running:
+            return  # this stage attempt already failed; one resubmission covers the burst
+        self._retire_for_resubmit(stage)
+        stage.failed_attempts.add(task_set.stage_attempt)
+        if len(stage.failed_attempts) >= self.max_stage_attempts:
+            self._abort_stage(stage, "Stage %d has failed the maximum allowable number of times: %d. "
+                                     "Most recent failure reason: %s" % (stage.id, self.max_stage_attempts,
+                                                                         event.message))
+            return
+        self.failed.add(stage)
+        if map_stage is not None:
+            if map_stage in self.running:
+                # keep it running; it will recompute what is now missing
+                map_stage.task_set.reset_partitions([event.map_index])
+            else:
+                self.failed.add(map_stage)
+        if self.resubmit_at is None:
+            self.resubmit_at = self.now + self.fetch_retry_wait
+
+    def _retire_for_resubmit(self, stage):
+        """A fetch failure ends this stage attempt: no new launches; running tasks may still finish."""
+        self.running.discard(stage)
+        stage.task_set.zombie = True
+        self._log("StageCompleted", stage_id=stage.id, stage_attempt=stage.attempt, name=stage.name,
+                  failure="fetch failed")
+
+    def _abort_stage(self, stage, message):
+        for job_id in sorted(stage.job_ids):
+            job = self.jobs.get(job_id)
+            if job is not None:
+                self._end_job(job, JobFailedError("Job %d aborted: %s (stage %d: %s)"
+                                                  % (job_id, message, stage.id, stage.name)))
+
+    def _on_Tick(self, event):
+        if self.resubmit_at is not None and self.now >= self.resubmit_at:
+            self.resubmit_at = None
+            for stage in sorted(self.failed, key=lambda s: s.id):
+                self.failed.discard(stage)
+                self._submit_stage(stage)
+        for stage in self.running:
+            if stage.task_set is not None:
+                for p in stage.task_set.check_speculation(self.now):
+                    self._log("SpeculativeTask", stage_id=stage.id, partition=p)

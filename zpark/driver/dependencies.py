@@ -1,0 +1,71 @@
+"""How an RDD depends on its parents: narrow (pipelined in one task) or shuffle (a stage boundary)."""
+import itertools
+
+_shuffle_ids = itertools.count()
+
+
+class Dependency:
+    def __init__(self, rdd):
+        self.rdd = rdd
+
+
+class NarrowDependency(Dependency):
+    """Each child partition reads a known, small set of parent partitions."""
+
+    def get_parents(self, partition_index):
+        raise NotImplementedError
+
+
+class OneToOneDependency(NarrowDependency):
+    def get_parents(self, partition_index):
+        return [partition_index]
+
+
+class RangeDependency(NarrowDependency):
+    """Child partitions [out_start, out_start+length) are parent partitions [in_start, ...) (union)."""
+
+    def __init__(self, rdd, in_start, out_start, length):
+        super().__init__(rdd)
+        self.in_start, self.out_start, self.length = in_start, out_start, length
+
+    def get_parents(self, partition_index):
+        if self.out_start <= partition_index < self.out_start + self.length:
+            return [partition_index - self.out_start + self.in_start]
+        return []
+
+
+class ExplicitDependency(NarrowDependency):
+    """Narrow dependency given by a table child index -> parent indexes (coalesce, cartesian)."""
+
+    def __init__(self, rdd, parents_of):
+        super().__init__(rdd)
+        self.parents_of = parents_of
+
+    def get_parents(self, partition_index):
+        return list(self.parents_of(partition_index))
+
+
+class Aggregator:
+    """combineByKey's three functions."""
+
+    def __init__(self, createCombiner, mergeValue, mergeCombiners):
+        self.createCombiner = createCombiner
+        self.mergeValue = mergeValue
+        self.mergeCombiners = mergeCombiners
+
+
+class ShuffleDependency(Dependency):
+    """The parent's records are repartitioned by key: the parent ends a ShuffleMapStage."""
+
+    def __init__(self, rdd, partitioner, aggregator=None, map_side_combine=False):
+        super().__init__(rdd)
+        self.partitioner = partitioner
+        self.aggregator = aggregator
+        self.map_side_combine = map_side_combine and aggregator is not None
+        self.shuffle_id = next(_shuffle_ids)
+
+    def __getstate__(self):
+        # The map side's lineage stays on the driver: a reduce task only reads blocks.
+        state = dict(self.__dict__)
+        state["rdd"] = None
+        return state

@@ -1,0 +1,101 @@
+"""Local mode: N executor subprocesses on loopback, supervised and replaced when they die.
+
+They run exactly the executor a cluster runs; only their birth differs.
+"""
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+
+log = logging.getLogger("zpark.driver")
+
+
+class LocalExecutor:
+    def __init__(self, executor_id, process, work_dir):
+        self.executor_id = executor_id
+        self.process = process
+        self.work_dir = work_dir
+        self.lost = False
+
+
+class LocalCluster:
+    def __init__(self, num_executors, driver_address, secret, work_root, conf):
+        self.num_executors = num_executors
+        self.driver_address = driver_address
+        self.secret = secret
+        self.work_root = work_root
+        self.conf = conf
+        self.max_restarts = int(conf.get("zpark.local.maxExecutorRestarts"))
+        self.restarts = 0
+        self.executors = {}
+        self._counter = 0
+        self._lock = threading.Lock()
+        self._stopping = False
+
+    def start(self):
+        for _ in range(self.num_executors):
+            self._spawn()
+
+    def _spawn(self):
+        with self._lock:
+            self._counter += 1
+            executor_id = "exec-%d" % self._counter
+        work_dir = os.path.join(self.work_root, executor_id)
+        env = dict(os.environ)
+        env["ZPARK_SECRET"] = self.secret
+        # Functions pickled by reference (from the user's modules) must import on the executor.
+        env["PYTHONPATH"] = os.pathsep.join(p for p in [os.getcwd()] + sys.path if p)
+        command = [sys.executable, "-m", "zpark.executor", "--driver", self.driver_address,
+                   "--id", executor_id, "--cores", "1", "--work-dir", work_dir,
+                   "--parent-pid", str(os.getpid()),
+                   "--heartbeat-interval", str(self.conf.get("zpark.executor.heartbeatInterval")),
+                   "--fetch-timeout", str(self.conf.get("zpark.shuffle.fetchTimeout"))]
+        process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
+        self.executors[executor_id] = LocalExecutor(executor_id, process, work_dir)
+        return executor_id
+
+    def exited(self):
+        """Executors whose process ended on its own: [(id, reason)]."""
+        gone = []
+        for executor in list(self.executors.values()):
+            code = executor.process.poll()
+            if code is not None and not executor.lost and not self._stopping:
+                executor.lost = True
+                gone.append((executor.executor_id, "executor process exited with code %s" % code))
+        return gone
+
+    def on_removed(self, executor_id, reason):
+        """The driver dropped this executor: start a replacement (bounded)."""
+        executor = self.executors.get(executor_id)
+        if executor is not None:
+            executor.lost = True
+        if self._stopping:
+            return
+        if self.restarts >= self.max_restarts:
+            log.error("not replacing executor %s: %d restarts already (zpark.local.maxExecutorRestarts)",
+                      executor_id, self.restarts)
+            return
+        self.restarts += 1
+        new_id = self._spawn()
+        log.warning("replacing lost executor %s (%s) with %s", executor_id, reason, new_id)
+
+    def pids(self):
+        return {e.executor_id: e.process.pid for e in self.executors.values() if e.process.poll() is None}
+
+    def stop(self, timeout=3.0):
+        self._stopping = True
+        for executor in self.executors.values():
+            try:
+                executor.process.wait(timeout=timeout if not executor.lost else 0.01)
+            except subprocess.TimeoutExpired:
+                pass
+            if executor.process.poll() is None:
+                try:
+                    os.kill(executor.process.pid, signal.SIGKILL)  # also ends a SIGSTOPped one
+                except ProcessLookupError:
+                    pass
+                executor.process.wait()
+        shutil.rmtree(self.work_root, ignore_errors=True)

@@ -1,0 +1,167 @@
+"""Key/value operations of an RDD of pairs (PySpark puts them on RDD itself; so do we, via a mixin)."""
+import copy
+import itertools
+
+from ..common import aggregation
+from ..common.hashing import portable_hash
+from ..common.partitioner import Partitioner, RangePartitioner
+from .dependencies import Aggregator
+
+
+def _as_partitioner(num_partitions, partition_func):
+    if isinstance(num_partitions, Partitioner):
+        return num_partitions
+    return Partitioner(num_partitions, partition_func)
+
+
+class PairRDDMixin:
+    def _default_partitioner(self, others=(), numPartitions=None, partitionFunc=portable_hash):
+        """An explicit count wins; else reuse a parent's partitioner (no shuffle); else the widest parent."""
+        rdds = [self, *others]
+        if numPartitions is not None:
+            return _as_partitioner(numPartitions, partitionFunc)
+        if partitionFunc is portable_hash:
+            existing = [r.partitioner for r in rdds if r.partitioner is not None]
+            if existing:
+                return max(existing, key=lambda p: p.numPartitions)
+        default = self.ctx._conf.get("zpark.default.parallelism")
+        n = default or max(r.getNumPartitions() for r in rdds)
+        return Partitioner(max(1, n), partitionFunc)
+
+    def keys(self):
+        return self.map(lambda kv: kv[0])
+
+    def values(self):
+        return self.map(lambda kv: kv[1])
+
+    def mapValues(self, f):
+        return self.map(lambda kv: (kv[0], f(kv[1])), True)
+
+    def flatMapValues(self, f):
+        return self.flatMap(lambda kv: ((kv[0], v) for v in f(kv[1])), True)
+
+    def partitionBy(self, numPartitions, partitionFunc=portable_hash):
+        partitioner = _as_partitioner(numPartitions, partitionFunc)
+        if self.partitioner == partitioner:
+            return self
+        from .rdd_kinds import ShuffledRDD
+        return ShuffledRDD(self, partitioner)
+
+    def combineByKey(self, createCombiner, mergeValue, mergeCombiners,
+                     numPartitions=None, partitionFunc=portable_hash, mapSideCombine=True):
+        aggregator = Aggregator(createCombiner, mergeValue, mergeCombiners)
+        partitioner = self._default_partitioner((), numPartitions, partitionFunc)
+        if self.partitioner == partitioner:
+            # Already partitioned this way: every key is in one partition, combine in place.
+            return self.mapPartitions(
+                lambda it: iter(aggregation.combine_values(it, aggregator).items()), True)
+        from .rdd_kinds import ShuffledRDD
+        return ShuffledRDD(self, partitioner, aggregator, mapSideCombine)
+
+    def reduceByKey(self, func, numPartitions=None, partitionFunc=portable_hash):
+        return self.combineByKey(_identity, func, func, numPartitions, partitionFunc)
+
+    def reduceByKeyLocally(self, func):
+        def merge(a, b):
+            for k, v in b.items():
+                a[k] = func(a[k], v) if k in a else v
+            return a
+        return self.mapPartitions(
+            lambda it: [aggregation.combine_values(it, Aggregator(_identity, func, func))]
+        ).reduce(merge)
+
+    def foldByKey(self, zeroValue, func, numPartitions=None, partitionFunc=portable_hash):
+        return self.combineByKey(lambda v: func(copy.deepcopy(zeroValue), v), func, func,
+                                 numPartitions, partitionFunc)
+
+    def aggregateByKey(self, zeroValue, seqFunc, combFunc, numPartitions=None,
+                       partitionFunc=portable_hash):
+        return self.combineByKey(lambda v: seqFunc(copy.deepcopy(zeroValue), v), seqFunc, combFunc,
+                                 numPartitions, partitionFunc)
+
+    def groupByKey(self, numPartitions=None, partitionFunc=portable_hash):
+        from .rdd_kinds import ResultIterable
+        grouped = self.combineByKey(_single_list, _append, _extend, numPartitions, partitionFunc,
+                                    mapSideCombine=False)
+        return grouped.mapValues(ResultIterable)
+
+    def sortByKey(self, ascending=True, numPartitions=None, keyfunc=lambda x: x):
+        if numPartitions is None:
+            numPartitions = self._default_partitioner().numPartitions
+
+        def sort_partition(iterator):
+            return iter(sorted(iterator, key=lambda kv: keyfunc(kv[0]), reverse=not ascending))
+
+        if numPartitions == 1:
+            source = self.coalesce(1) if self.getNumPartitions() > 1 else self
+            return source.mapPartitions(sort_partition, True)
+        size = self.count()
+        if not size:
+            return self
+        fraction = min(numPartitions * 20.0 / size, 1.0)
+        samples = sorted(self.sample(False, fraction, 1).map(lambda kv: kv[0]).collect(), key=keyfunc)
+        bounds = [keyfunc(samples[int(len(samples) * (i + 1) / numPartitions)])
+                  for i in range(numPartitions - 1)] if samples else []
+        partitioner = RangePartitioner(bounds, ascending, keyfunc)
+        return self.partitionBy(partitioner).mapPartitions(sort_partition, True)
+
+    def cogroup(self, other, numPartitions=None):
+        return self.groupWith(other, numPartitions=numPartitions)
+
+    def groupWith(self, other, *others, numPartitions=None):
+        from .rdd_kinds import CoGroupedRDD
+        rdds = [self, other, *others]
+        return CoGroupedRDD(rdds, self._default_partitioner(rdds[1:], numPartitions))
+
+    def join(self, other, numPartitions=None):
+        return self.cogroup(other, numPartitions).flatMapValues(
+            lambda vs: itertools.product(vs[0], vs[1]))
+
+    def leftOuterJoin(self, other, numPartitions=None):
+        return self.cogroup(other, numPartitions).flatMapValues(
+            lambda vs: itertools.product(vs[0], vs[1] or [None]))
+
+    def rightOuterJoin(self, other, numPartitions=None):
+        return self.cogroup(other, numPartitions).flatMapValues(
+            lambda vs: itertools.product(vs[0] or [None], vs[1]))
+
+    def fullOuterJoin(self, other, numPartitions=None):
+        return self.cogroup(other, numPartitions).flatMapValues(
+            lambda vs: itertools.product(vs[0] or [None], vs[1] or [None]))
+
+    def subtractByKey(self, other, numPartitions=None):
+        return self.cogroup(other, numPartitions).filter(
+            lambda kv: len(kv[1][0]) and not len(kv[1][1])).flatMapValues(lambda vs: vs[0])
+
+    def countByKey(self):
+        return self.map(lambda kv: kv[0]).countByValue()
+
+    def collectAsMap(self):
+        return dict(self.collect())
+
+    def lookup(self, key):
+        values = self.filter(lambda kv: kv[0] == key).values()
+        if self.partitioner is not None:
+            chunks = self.ctx._run_job(values, list, [self.partitioner(key)])
+            return list(itertools.chain.from_iterable(chunks))
+        return values.collect()
+
+
+def _identity(x):
+    return x
+
+
+def _single_list(v):
+    return [v]
+
+
+def _append(acc, v):
+    acc.append(v)
+    return acc
+
+
+def _extend(a, b):
+    a.extend(b)
+    return a
+
+

@@ -1,0 +1,477 @@
+"""The RDD: a lazy, partitioned, recomputable collection, with PySpark's API.
+
+Transformations only build new RDD objects; actions call ``ctx._run_job``.
+Key/value operations live in ``pair_rdd.PairRDDMixin``; the concrete kinds of
+RDD (how partitions are listed and computed) live in ``rdd_kinds``.
+"""
+import heapq
+import itertools
+import operator
+import os
+import random
+import sys
+from collections import defaultdict
+from functools import reduce as _reduce
+
+from ..common.hashing import portable_hash
+from ..common.storage import StorageLevel
+from .pair_rdd import PairRDDMixin
+from .sampling import Sampler, SplitSampler, fraction_for_sample_size
+from .stat_counter import StatCounter
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class DebugString(str):
+    """toDebugString's text; ``.decode()`` is accepted as PySpark returns bytes."""
+
+    def decode(self, *args, **kwargs):
+        return str(self)
+
+
+def _call_site():
+    """'op at file:line' of the user code that created an RDD (for lineage and progress)."""
+    frame = sys._getframe(2)
+    op = frame.f_code.co_name
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        op = frame.f_code.co_name
+        frame = frame.f_back
+    if frame is None:
+        return op
+    return "%s at %s:%d" % (op, os.path.basename(frame.f_code.co_filename), frame.f_lineno)
+
+
+class RDD(PairRDDMixin):
+    """A resilient distributed dataset (PySpark's ``pyspark.RDD``)."""
+
+    def __init__(self, ctx, deps):
+        self.ctx = ctx
+        self.deps = deps
+        self._id = ctx._new_rdd_id() if ctx is not None else -1
+        self.partitioner = None
+        self._storage_level = StorageLevel.NONE
+        self._name = None
+        self._partitions = None
+        self.creation_site = _call_site()
+
+    # ------------------------------------------------------------ plumbing
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["ctx"] = None
+        state["_partitions"] = None
+        return state
+
+    def _get_partitions(self):
+        raise NotImplementedError
+
+    def partitions(self):
+        if self._partitions is None:
+            self._partitions = self._get_partitions()
+        return self._partitions
+
+    def compute(self, split, tc):
+        """Iterator over one partition's records; runs inside a task on an executor."""
+        raise NotImplementedError
+
+    def iterator(self, split, tc):
+        if self._storage_level.useMemory or self._storage_level.useDisk:
+            return tc.get_or_compute(self, split)
+        return self.compute(split, tc)
+
+    def user_functions(self):
+        """Functions the user gave this RDD (checked for captured RDDs/Contexts before shipping)."""
+        return []
+
+    # ------------------------------------------------------------ introspection
+
+    def id(self):
+        return self._id
+
+    def name(self):
+        return self._name
+
+    def setName(self, name):
+        self._name = name
+        return self
+
+    def getNumPartitions(self):
+        return len(self.partitions())
+
+    def getStorageLevel(self):
+        return self._storage_level
+
+    @property
+    def is_cached(self):
+        return self._storage_level != StorageLevel.NONE
+
+    @property
+    def context(self):
+        return self.ctx
+
+    def __repr__(self):
+        return "%s[%d] at %s" % (self._name or type(self).__name__, self._id, self.creation_site)
+
+    def toDebugString(self):
+        """The lineage, one RDD a line, indented one level per shuffle (Spark's format)."""
+        from .dependencies import ShuffleDependency
+        lines = []
+
+        def describe(rdd):
+            level = " [%s]" % rdd._storage_level if rdd.is_cached else " []"
+            return "%r%s" % (rdd, level)
+
+        def emit(rdd, indent):
+            for dep in rdd.deps:
+                parent = dep.rdd
+                if isinstance(dep, ShuffleDependency):
+                    lines.append("%s +-(%d) %s" % (indent, parent.getNumPartitions(), describe(parent)))
+                    emit(parent, indent + "   ")
+                else:
+                    lines.append("%s |  %s" % (indent, describe(parent)))
+                    emit(parent, indent)
+
+        lines.append("(%d) %s" % (self.getNumPartitions(), describe(self)))
+        emit(self, "")
+        return DebugString("\n".join(lines))
+
+    # ------------------------------------------------------------ persistence
+
+    def persist(self, storageLevel=StorageLevel.MEMORY_ONLY):
+        self._storage_level = storageLevel
+        self.ctx._persisted[self._id] = self
+        return self
+
+    def cache(self):
+        return self.persist(StorageLevel.MEMORY_ONLY)
+
+    def unpersist(self, blocking=False):
+        self._storage_level = StorageLevel.NONE
+        self.ctx._unpersist(self._id)
+        return self
+
+    # ------------------------------------------------------------ transformations
+
+    def mapPartitionsWithIndex(self, f, preservesPartitioning=False):
+        from .rdd_kinds import MapPartitionsRDD
+        return MapPartitionsRDD(self, f, preservesPartitioning)
+
+    def mapPartitions(self, f, preservesPartitioning=False):
+        return self.mapPartitionsWithIndex(lambda _, it: f(it), preservesPartitioning)
+
+    def map(self, f, preservesPartitioning=False):
+        return self.mapPartitionsWithIndex(lambda _, it: map(f, it), preservesPartitioning)
+
+    def flatMap(self, f, preservesPartitioning=False):
+        return self.mapPartitionsWithIndex(
+            lambda _, it: itertools.chain.from_iterable(map(f, it)), preservesPartitioning)
+
+    def filter(self, f):
+        return self.mapPartitionsWithIndex(lambda _, it: filter(f, it), True)
+
+    def glom(self):
+        return self.mapPartitionsWithIndex(lambda _, it: [list(it)])
+
+    def keyBy(self, f):
+        return self.map(lambda x: (f(x), x))
+
+    def distinct(self, numPartitions=None):
+        return (self.map(lambda x: (x, None))
+                .reduceByKey(lambda x, _: x, numPartitions).map(lambda kv: kv[0]))
+
+    def union(self, other):
+        from .rdd_kinds import UnionRDD
+        return UnionRDD(self.ctx, [self, other])
+
+    def __add__(self, other):
+        return self.union(other)
+
+    def intersection(self, other):
+        return (self.map(lambda v: (v, None)).cogroup(other.map(lambda v: (v, None)))
+                .filter(lambda kv: len(kv[1][0]) and len(kv[1][1])).keys())
+
+    def subtract(self, other, numPartitions=None):
+        return self.map(lambda x: (x, True)).subtractByKey(
+            other.map(lambda x: (x, True)), numPartitions).keys()
+
+    def cartesian(self, other):
+        from .rdd_kinds import CartesianRDD
+        return CartesianRDD(self, other)
+
+    def zip(self, other):
+        from .rdd_kinds import ZippedRDD
+        return ZippedRDD(self, other)
+
+    def zipWithIndex(self):
+        starts = [0]
+        if self.getNumPartitions() > 1:
+            counts = self.ctx._run_job(self, _count_iterator, range(self.getNumPartitions() - 1))
+            for c in counts:
+                starts.append(starts[-1] + c)
+        return self.mapPartitionsWithIndex(
+            lambda k, it: ((x, i) for i, x in enumerate(it, starts[k])))
+
+    def zipWithUniqueId(self):
+        n = self.getNumPartitions()
+        return self.mapPartitionsWithIndex(
+            lambda k, it: ((x, i * n + k) for i, x in enumerate(it)))
+
+    def coalesce(self, numPartitions, shuffle=False):
+        if shuffle:
+            return self.repartition(numPartitions)
+        from .rdd_kinds import CoalescedRDD
+        return CoalescedRDD(self, numPartitions)
+
+    def repartition(self, numPartitions):
+        def spread(split, iterator):
+            position = random.Random(split).randrange(numPartitions)
+            for x in iterator:
+                position += 1
+                yield position % numPartitions, x
+        from ..common.partitioner import Partitioner
+        return (self.mapPartitionsWithIndex(spread)
+                .partitionBy(Partitioner(numPartitions, _identity)).values())
+
+    def sample(self, withReplacement, fraction, seed=None):
+        if fraction < 0:
+            raise ValueError("Fraction must be nonnegative, got %r" % (fraction,))
+        seed = random.randrange(sys.maxsize) if seed is None else seed
+        return self.mapPartitionsWithIndex(Sampler(withReplacement, fraction, seed), True)
+
+    def randomSplit(self, weights, seed=None):
+        if any(w < 0 for w in weights):
+            raise ValueError("Weights must be nonnegative")
+        total = float(sum(weights))
+        if total <= 0:
+            raise ValueError("Sum of weights must be positive")
+        seed = random.randrange(sys.maxsize) if seed is None else seed
+        bounds = [0.0] + list(itertools.accumulate(w / total for w in weights))
+        return [self.mapPartitionsWithIndex(SplitSampler(lo, hi, seed), True)
+                for lo, hi in zip(bounds, bounds[1:])]
+
+    def sortBy(self, keyfunc, ascending=True, numPartitions=None):
+        return self.keyBy(keyfunc).sortByKey(ascending, numPartitions).values()
+
+    def groupBy(self, f, numPartitions=None, partitionFunc=portable_hash):
+        return self.map(lambda x: (f(x), x)).groupByKey(numPartitions, partitionFunc)
+
+    # ------------------------------------------------------------ actions
+
+    def collect(self):
+        return list(itertools.chain.from_iterable(self.ctx._run_job(self, list)))
+
+    def foreachPartition(self, f):
+        def run(iterator):
+            f(iterator)
+            return None
+        self.ctx._run_job(self, run)
+
+    def foreach(self, f):
+        def run(iterator):
+            for x in iterator:
+                f(x)
+            return None
+        self.ctx._run_job(self, run)
+
+    def count(self):
+        return sum(self.ctx._run_job(self, _count_iterator))
+
+    def reduce(self, f):
+        def partial(iterator):
+            it = iter(iterator)
+            try:
+                first = next(it)
+            except StopIteration:
+                return []
+            return [_reduce(f, it, first)]
+        values = list(itertools.chain.from_iterable(self.ctx._run_job(self, partial)))
+        if not values:
+            raise ValueError("Can not reduce() empty RDD")
+        return _reduce(f, values)
+
+    def treeReduce(self, f, depth=2):
+        if depth < 1:
+            raise ValueError("Depth cannot be smaller than 1 but got depth = %s." % depth)
+        marker = object()
+
+        def op(x, y):
+            if x is marker:
+                return y
+            if y is marker:
+                return x
+            return f(x, y)
+        result = self.treeAggregate(marker, op, op, depth)
+        if result is marker:
+            raise ValueError("Cannot reduce empty RDD.")
+        return result
+
+    def fold(self, zeroValue, op):
+        def partial(iterator):
+            acc = zeroValue
+            for x in iterator:
+                acc = op(acc, x)
+            return acc
+        return _reduce(op, self.ctx._run_job(self, partial), zeroValue)
+
+    def aggregate(self, zeroValue, seqOp, combOp):
+        def partial(iterator):
+            acc = zeroValue
+            for x in iterator:
+                acc = seqOp(acc, x)
+            return acc
+        return _reduce(combOp, self.ctx._run_job(self, partial), zeroValue)
+
+    def treeAggregate(self, zeroValue, seqOp, combOp, depth=2):
+        if depth < 1:
+            raise ValueError("Depth cannot be smaller than 1 but got depth = %s." % depth)
+        num_partitions = self.getNumPartitions()
+        if num_partitions == 0:
+            return zeroValue
+
+        def partial(iterator):
+            acc = zeroValue
+            for x in iterator:
+                acc = seqOp(acc, x)
+            yield acc
+        partials = self.mapPartitions(partial)
+        scale = max(int(num_partitions ** (1.0 / depth)), 2)
+        while num_partitions > scale + num_partitions / scale:
+            num_partitions //= scale
+            n = num_partitions
+            partials = (partials.mapPartitionsWithIndex(lambda i, it: ((i % n, x) for x in it))
+                        .reduceByKey(combOp, n).values())
+        return partials.fold(zeroValue, combOp)
+
+    def sum(self):
+        return self.mapPartitions(lambda it: [sum(it)]).fold(0, operator.add)
+
+    def max(self, key=None):
+        return self.reduce(max if key is None else (lambda a, b: max(a, b, key=key)))
+
+    def min(self, key=None):
+        return self.reduce(min if key is None else (lambda a, b: min(a, b, key=key)))
+
+    def stats(self):
+        return self.mapPartitions(lambda it: [StatCounter(it)]).reduce(
+            lambda a, b: a.mergeStats(b))
+
+    def mean(self):
+        return self.stats().mean()
+
+    def variance(self):
+        return self.stats().variance()
+
+    def stdev(self):
+        return self.stats().stdev()
+
+    def sampleStdev(self):
+        return self.stats().sampleStdev()
+
+    def sampleVariance(self):
+        return self.stats().sampleVariance()
+
+    def countByValue(self):
+        def count_partition(iterator):
+            counts = defaultdict(int)
+            for x in iterator:
+                counts[x] += 1
+            return counts
+        total = defaultdict(int)
+        for counts in self.ctx._run_job(self, count_partition):
+            for k, v in counts.items():
+                total[k] += v
+        return total
+
+    def take(self, num):
+        items = []
+        total = self.getNumPartitions()
+        scanned = 0
+        while len(items) < num and scanned < total:
+            to_try = 1
+            if scanned > 0:
+                if not items:
+                    to_try = scanned * 4
+                else:
+                    to_try = int(1.5 * num * scanned / len(items)) - scanned
+                    to_try = min(max(to_try, 1), scanned * 4)
+            left = num - len(items)
+            parts = range(scanned, min(scanned + to_try, total))
+            for chunk in self.ctx._run_job(self, lambda it: list(itertools.islice(it, left)), parts):
+                items.extend(chunk)
+            scanned += to_try
+        return items[:num]
+
+    def first(self):
+        items = self.take(1)
+        if items:
+            return items[0]
+        raise ValueError("RDD is empty")
+
+    def isEmpty(self):
+        return self.getNumPartitions() == 0 or len(self.take(1)) == 0
+
+    def takeOrdered(self, num, key=None):
+        if num <= 0:
+            return []
+        parts = self.ctx._run_job(self, lambda it: heapq.nsmallest(num, it, key))
+        return heapq.nsmallest(num, itertools.chain.from_iterable(parts), key)
+
+    def top(self, num, key=None):
+        if num <= 0:
+            return []
+        parts = self.ctx._run_job(self, lambda it: heapq.nlargest(num, it, key))
+        return heapq.nlargest(num, itertools.chain.from_iterable(parts), key)
+
+    def takeSample(self, withReplacement, num, seed=None):
+        if num < 0:
+            raise ValueError("Sample size cannot be negative.")
+        if num == 0:
+            return []
+        total = self.count()
+        if total == 0:
+            return []
+        rng = random.Random(seed)
+        if not withReplacement and num >= total:
+            samples = self.collect()
+            rng.shuffle(samples)
+            return samples
+        fraction = fraction_for_sample_size(num, total, withReplacement)
+        samples = self.sample(withReplacement, fraction, rng.randrange(sys.maxsize)).collect()
+        while len(samples) < num:
+            samples = self.sample(withReplacement, fraction, rng.randrange(sys.maxsize)).collect()
+        rng.shuffle(samples)
+        return samples[:num]
+
+    def saveAsTextFile(self, path, compressionCodecClass=None):
+        def line(x):
+            if isinstance(x, bytes):
+                return x.decode("utf-8")
+            return str(x)
+        self.ctx._save(self, path, lambda stream, it: stream.writelines(
+            (line(x) + "\n").encode("utf-8") for x in it))
+
+    def saveAsPickleFile(self, path, batchSize=10):
+        import pickle
+
+        def write(stream, iterator):
+            iterator = iter(iterator)
+            while True:
+                batch = list(itertools.islice(iterator, max(1, batchSize)))
+                if not batch:
+                    break
+                pickle.dump(batch, stream, 5)
+        self.ctx._save(self, path, write)
+
+
+def _count_iterator(iterator):
+    n = 0
+    for _ in iterator:
+        n += 1
+    return n
+
+
+def _identity(x):
+    return x
+
+
+from . import rdd_kinds  # noqa: E402,F401  (the kinds subclass RDD, so they load after it)

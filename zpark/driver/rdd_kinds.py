@@ -1,0 +1,424 @@
+"""The concrete RDD classes: how each kind of RDD lists its partitions and computes one.
+
+Partition objects travel with each task (they are small, except a
+parallelized collection's slice, which is that task's input). A composite
+partition holds its parents' partitions, so a task can walk the narrow
+lineage without the driver.
+"""
+import glob
+import itertools
+import os
+
+from ..common import aggregation
+from .dependencies import ExplicitDependency, OneToOneDependency, RangeDependency, ShuffleDependency
+from .rdd import RDD
+
+
+class Partition:
+    __slots__ = ("index",)
+
+    def __init__(self, index):
+        self.index = index
+
+    def __getstate__(self):
+        return {s: getattr(self, s) for c in type(self).__mro__ for s in getattr(c, "__slots__", ())}
+
+    def __setstate__(self, state):
+        for k, v in state.items():
+            setattr(self, k, v)
+
+    def __repr__(self):
+        return "%s(%d)" % (type(self).__name__, self.index)
+
+
+class ResultIterable:
+    """The values of one key after a grouping; iterable, sized, and cheap to pickle."""
+
+    __slots__ = ("data", "maxindex")
+
+    def __init__(self, data):
+        self.data = data
+        self.maxindex = len(data)
+
+    def __iter__(self):
+        return iter(self.data)
+
+    def __len__(self):
+        return len(self.data)
+
+    def __getstate__(self):
+        return self.data
+
+    def __setstate__(self, data):
+        self.data = data
+        self.maxindex = len(data)
+
+    def __repr__(self):
+        return "ResultIterable(%r)" % (self.data,)
+
+
+# ---------------------------------------------------------------- sources
+
+
+class ParallelPartition(Partition):
+    __slots__ = ("values",)
+
+    def __init__(self, index, values):
+        super().__init__(index)
+        self.values = values
+
+
+class ParallelCollectionRDD(RDD):
+    """A driver-side collection cut into slices; each task carries its own slice."""
+
+    def __init__(self, ctx, data, num_slices):
+        super().__init__(ctx, [])
+        self._slices = _slice(data, num_slices)
+
+    def _get_partitions(self):
+        return [ParallelPartition(i, s) for i, s in enumerate(self._slices)]
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_slices", None)
+        return state
+
+    def compute(self, split, tc):
+        return iter(split.values)
+
+
+def _slice(data, n):
+    if isinstance(data, range):
+        size = len(data)
+        return [data[size * i // n: size * (i + 1) // n] for i in range(n)]
+    data = list(data)
+    size = len(data)
+    return [data[size * i // n: size * (i + 1) // n] for i in range(n)]
+
+
+class FileSplit(Partition):
+    __slots__ = ("path", "start", "end")
+
+    def __init__(self, index, path, start, end):
+        super().__init__(index)
+        self.path, self.start, self.end = path, start, end
+
+
+def expand_paths(path):
+    """A file, a directory (its visible files), a glob, or a comma-separated list of those."""
+    found = []
+    for part in str(path).split(","):
+        part = part.strip()
+        if part.startswith("file:"):
+            part = part[5:]
+        matches = sorted(glob.glob(part)) if glob.has_magic(part) else [part]
+        for match in matches:
+            if os.path.isdir(match):
+                found.extend(sorted(os.path.join(match, f) for f in os.listdir(match)
+                                    if not f.startswith((".", "_"))
+                                    and os.path.isfile(os.path.join(match, f))))
+            elif os.path.exists(match):
+                found.append(match)
+    if not found:
+        raise FileNotFoundError("Input path does not exist: %s" % path)
+    return [os.path.abspath(f) for f in found]
+
+
+class TextFileRDD(RDD):
+    """Lines of text files, split into byte ranges; a line belongs to the split its first byte is in."""
+
+    def __init__(self, ctx, path, min_partitions, use_unicode=True):
+        super().__init__(ctx, [])
+        self.path = path
+        self.use_unicode = use_unicode
+        files = expand_paths(path)
+        sizes = [os.path.getsize(f) for f in files]
+        goal = max(1, sum(sizes) // max(1, min_partitions))
+        self._splits = []
+        for f, size in zip(files, sizes):
+            start = 0
+            while size - start > goal * 1.1:
+                self._splits.append((f, start, start + goal))
+                start += goal
+            self._splits.append((f, start, size))
+
+    def _get_partitions(self):
+        return [FileSplit(i, *s) for i, s in enumerate(self._splits)]
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_splits", None)
+        return state
+
+    def compute(self, split, tc):
+        decode = self.use_unicode
+        with open(split.path, "rb") as f:
+            if split.start:
+                f.seek(split.start - 1)
+                f.readline()
+            pos = f.tell()
+            end = split.end
+            while pos < end:
+                line = f.readline()
+                if not line:
+                    break
+                pos += len(line)
+                if line.endswith(b"\n"):
+                    line = line[:-2] if line.endswith(b"\r\n") else line[:-1]
+                yield line.decode("utf-8") if decode else line
+
+
+class FileGroup(Partition):
+    __slots__ = ("paths",)
+
+    def __init__(self, index, paths):
+        super().__init__(index)
+        self.paths = paths
+
+
+class WholeTextFilesRDD(RDD):
+    """(path, content) per file, files grouped into partitions."""
+
+    def __init__(self, ctx, path, min_partitions):
+        super().__init__(ctx, [])
+        files = expand_paths(path)
+        n = max(1, min(min_partitions, len(files)))
+        self._groups = [files[len(files) * i // n: len(files) * (i + 1) // n] for i in range(n)]
+
+    def _get_partitions(self):
+        return [FileGroup(i, g) for i, g in enumerate(self._groups)]
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_groups", None)
+        return state
+
+    def compute(self, split, tc):
+        for path in split.paths:
+            with open(path, encoding="utf-8") as f:
+                yield "file:" + path, f.read()
+
+
+class PickleFileRDD(RDD):
+    """Objects written by saveAsPickleFile: each part file is a sequence of pickled batches."""
+
+    def __init__(self, ctx, path, min_partitions):
+        super().__init__(ctx, [])
+        files = [f for f in expand_paths(path) if os.path.basename(f).startswith("part-")]
+        self._groups = [[f] for f in files]
+
+    def _get_partitions(self):
+        return [FileGroup(i, g) for i, g in enumerate(self._groups)]
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_groups", None)
+        return state
+
+    def compute(self, split, tc):
+        import pickle
+        for path in split.paths:
+            with open(path, "rb") as f:
+                while True:
+                    try:
+                        batch = pickle.load(f)
+                    except EOFError:
+                        break
+                    yield from batch
+
+
+# ---------------------------------------------------------------- narrow transformations
+
+
+class MapPartitionsRDD(RDD):
+    """f(partition_index, iterator) applied to the parent, pipelined in the parent's task."""
+
+    def __init__(self, prev, func, preserves_partitioning=False):
+        super().__init__(prev.ctx, [OneToOneDependency(prev)])
+        self.prev = prev
+        self.func = func
+        if preserves_partitioning:
+            self.partitioner = prev.partitioner
+
+    def _get_partitions(self):
+        return self.prev.partitions()
+
+    def compute(self, split, tc):
+        return self.func(split.index, self.prev.iterator(split, tc))
+
+    def user_functions(self):
+        return [self.func]
+
+
+class UnionPartition(Partition):
+    __slots__ = ("parent_index", "parent")
+
+    def __init__(self, index, parent_index, parent):
+        super().__init__(index)
+        self.parent_index, self.parent = parent_index, parent
+
+
+class UnionRDD(RDD):
+    def __init__(self, ctx, rdds):
+        deps, out = [], 0
+        for rdd in rdds:
+            n = rdd.getNumPartitions()
+            deps.append(RangeDependency(rdd, 0, out, n))
+            out += n
+        super().__init__(ctx, deps)
+        self.rdds = list(rdds)
+
+    def _get_partitions(self):
+        parts = []
+        for i, rdd in enumerate(self.rdds):
+            for p in rdd.partitions():
+                parts.append(UnionPartition(len(parts), i, p))
+        return parts
+
+    def compute(self, split, tc):
+        return self.rdds[split.parent_index].iterator(split.parent, tc)
+
+
+class GroupPartition(Partition):
+    __slots__ = ("parents",)
+
+    def __init__(self, index, parents):
+        super().__init__(index)
+        self.parents = parents
+
+
+class CoalescedRDD(RDD):
+    """Fewer partitions without a shuffle: each child reads a contiguous run of parents."""
+
+    def __init__(self, prev, num_partitions):
+        n_parent = prev.getNumPartitions()
+        n = max(1, min(num_partitions, n_parent)) if n_parent else 0
+        self._ranges = [range(n_parent * i // n, n_parent * (i + 1) // n) for i in range(n)]
+        ranges = self._ranges
+        super().__init__(prev.ctx, [ExplicitDependency(prev, lambda i: ranges[i])])
+        self.prev = prev
+
+    def _get_partitions(self):
+        parents = self.prev.partitions()
+        return [GroupPartition(i, [parents[j] for j in r]) for i, r in enumerate(self._ranges)]
+
+    def compute(self, split, tc):
+        return itertools.chain.from_iterable(self.prev.iterator(p, tc) for p in split.parents)
+
+
+class CartesianRDD(RDD):
+    def __init__(self, a, b):
+        nb = b.getNumPartitions()
+        super().__init__(a.ctx, [ExplicitDependency(a, lambda i: [i // nb]),
+                                 ExplicitDependency(b, lambda i: [i % nb])])
+        self.a, self.b = a, b
+
+    def _get_partitions(self):
+        pb = self.b.partitions()
+        return [GroupPartition(i * len(pb) + j, [x, y])
+                for i, x in enumerate(self.a.partitions()) for j, y in enumerate(pb)]
+
+    def compute(self, split, tc):
+        right = list(self.b.iterator(split.parents[1], tc))
+        for x in self.a.iterator(split.parents[0], tc):
+            for y in right:
+                yield x, y
+
+
+class ZippedRDD(RDD):
+    """Pairs the i-th elements of the i-th partitions of two RDDs with equal partitioning."""
+
+    def __init__(self, a, b):
+        if a.getNumPartitions() != b.getNumPartitions():
+            raise ValueError("Can only zip RDDs with the same number of partitions "
+                             "(%d vs %d)" % (a.getNumPartitions(), b.getNumPartitions()))
+        super().__init__(a.ctx, [OneToOneDependency(a), OneToOneDependency(b)])
+        self.a, self.b = a, b
+
+    def _get_partitions(self):
+        return [GroupPartition(i, [x, y])
+                for i, (x, y) in enumerate(zip(self.a.partitions(), self.b.partitions()))]
+
+    def compute(self, split, tc):
+        left = self.a.iterator(split.parents[0], tc)
+        right = self.b.iterator(split.parents[1], tc)
+        sentinel = object()
+        for x, y in itertools.zip_longest(left, right, fillvalue=sentinel):
+            if x is sentinel or y is sentinel:
+                raise ValueError("Can only zip RDDs with the same number of elements in each "
+                                 "partition (partition %d differs)" % split.index)
+            yield x, y
+
+
+# ---------------------------------------------------------------- shuffles
+
+
+class ShuffledRDD(RDD):
+    """The reduce side of a shuffle: reads this partition's blocks from every map output."""
+
+    def __init__(self, prev, partitioner, aggregator=None, map_side_combine=True):
+        self.dep = ShuffleDependency(prev, partitioner, aggregator, map_side_combine)
+        super().__init__(prev.ctx, [self.dep])
+        self.partitioner = partitioner
+
+    def _get_partitions(self):
+        return [Partition(i) for i in range(self.partitioner.numPartitions)]
+
+    def compute(self, split, tc):
+        records = tc.read_shuffle(self.dep.shuffle_id, split.index)
+        agg = self.dep.aggregator
+        if agg is None:
+            return records
+        if self.dep.map_side_combine:
+            return iter(aggregation.merge_combiners(records, agg).items())
+        return iter(aggregation.combine_values(records, agg).items())
+
+    def user_functions(self):
+        agg = self.dep.aggregator
+        return [agg.createCombiner, agg.mergeValue, agg.mergeCombiners] if agg else []
+
+
+class CoGroupPartition(Partition):
+    __slots__ = ("narrow",)
+
+    def __init__(self, index, narrow):
+        super().__init__(index)
+        self.narrow = narrow  # per dependency: the parent partition, or None when shuffled
+
+
+class CoGroupedRDD(RDD):
+    """(key, (values of rdd 0, values of rdd 1, ...)); parents already partitioned alike are not shuffled."""
+
+    def __init__(self, rdds, partitioner):
+        deps = [OneToOneDependency(r) if r.partitioner == partitioner else ShuffleDependency(r, partitioner)
+                for r in rdds]
+        super().__init__(rdds[0].ctx, deps)
+        self.rdds = list(rdds)
+        self.partitioner = partitioner
+
+    def _get_partitions(self):
+        parents = [r.partitions() if isinstance(d, OneToOneDependency) else None
+                   for r, d in zip(self.rdds, self.deps)]
+        return [CoGroupPartition(i, [p[i] if p is not None else None for p in parents])
+                for i in range(self.partitioner.numPartitions)]
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("rdds", None)
+        return state
+
+    def compute(self, split, tc):
+        n = len(self.deps)
+        groups = {}
+        for i, (dep, narrow) in enumerate(zip(self.deps, split.narrow)):
+            if narrow is not None:
+                records = dep.rdd.iterator(narrow, tc)
+            else:
+                records = tc.read_shuffle(dep.shuffle_id, split.index)
+            for key, value in records:
+                slot = groups.get(key)
+                if slot is None:
+                    slot = groups[key] = [[] for _ in range(n)]
+                slot[i].append(value)
+        for key, lists in groups.items():
+            yield key, tuple(ResultIterable(v) for v in lists)

@@ -1,0 +1,161 @@
+"""One stage attempt's tasks: which to launch where, retries, and speculation (a pure state machine)."""
+from collections import Counter, defaultdict, deque
+from dataclasses import dataclass
+import statistics
+
+
+@dataclass
+class TaskAttempt:
+    task_id: int
+    partition: int
+    attempt: int
+    executor_id: str
+    launch_time: float
+    speculative: bool = False
+
+
+class TaskSetManager:
+    def __init__(self, stage_id, stage_attempt, partitions, max_failures,
+                 preferred=None, speculation=None):
+        self.stage_id = stage_id
+        self.stage_attempt = stage_attempt
+        self.partitions = list(partitions)
+        self.max_failures = max_failures
+        self.preferred = preferred or {}          # partition -> set of executor ids
+        self.speculation = speculation            # (quantile, multiplier, min_runtime) or None
+        self.pending = deque(self.partitions)
+        self.running = {}                         # task id -> TaskAttempt
+        self.successful = set()
+        self.failures = Counter()
+        self.next_attempt = Counter()
+        self.ran_on = defaultdict(set)
+        self.failed_on = defaultdict(set)
+        self.speculatable = set()
+        self.durations = []
+        self.zombie = False                       # no new launches (stage attempt failed or finished)
+
+    # ------------------------------------------------------------ queries
+
+    def is_done(self):
+        return len(self.successful) == len(self.partitions)
+
+    def running_on(self, executor_id):
+        return [a for a in self.running.values() if a.executor_id == executor_id]
+
+    def wants_slots(self):
+        return not self.zombie and bool(self.pending or self.speculatable)
+
+    # ------------------------------------------------------------ launching
+
+    def _pick_pending(self, executor_id, num_executors):
+        fallback = None
+        for p in self.pending:
+            prefs = self.preferred.get(p)
+            avoid = executor_id in self.failed_on[p] and len(self.failed_on[p]) < num_executors
+            if avoid:
+                continue
+            if prefs and executor_id in prefs:
+                return p
+            if fallback is None:
+                fallback = p
+                if not self.preferred:
+                    break
+        return fallback
+
+    def offer(self, executor_id, now, task_id, num_executors):
+        """A free slot on ``executor_id``: the attempt to launch there, or None."""
+        if self.zombie:
+            return None
+        speculative = False
+        p = self._pick_pending(executor_id, num_executors) if self.pending else None
+        if p is not None:
+            self.pending.remove(p)
+        else:
+            p = next((q for q in sorted(self.speculatable)
+                      if executor_id not in self.ran_on[q] and q not in self.successful), None)
+            if p is None:
+                return None
+            self.speculatable.discard(p)
+            speculative = True
+        attempt = TaskAttempt(task_id, p, self.next_attempt[p], executor_id, now, speculative)
+        self.next_attempt[p] += 1
+        self.ran_on[p].add(executor_id)
+        self.running[task_id] = attempt
+        return attempt
+
+    # ------------------------------------------------------------ outcomes
+
+    def on_success(self, task_id, now):
+        """Returns (attempt, is_first_success, other running attempts of that partition to kill)."""
+        attempt = self.running.pop(task_id, None)
+        if attempt is None:
+            return None, False, []
+        p = attempt.partition
+        if p in self.successful:
+            return attempt, False, []
+        self.successful.add(p)
+        self.speculatable.discard(p)
+        self.durations.append(now - attempt.launch_time)
+        others = [a for a in self.running.values() if a.partition == p]
+        return attempt, True, others
+
+    def on_failure(self, task_id, counts):
+        """Returns (attempt, abort message or None). ``counts``: the task's own fault."""
+        attempt = self.running.pop(task_id, None)
+        if attempt is None:
+            return None, None
+        p = attempt.partition
+        if p in self.successful:
+            return attempt, None
+        if counts:
+            self.failures[p] += 1
+            self.failed_on[p].add(attempt.executor_id)
+            if self.failures[p] >= self.max_failures:
+                return attempt, "Task %d in stage %d.%d failed %d times" % (
+                    p, self.stage_id, self.stage_attempt, self.failures[p])
+        if not self.zombie and not any(a.partition == p for a in self.running.values()) \
+                and p not in self.pending:
+            self.pending.append(p)
+        return attempt, None
+
+    def executor_lost(self, executor_id):
+        """Requeue what ran there (not counted as failures); returns the lost attempts."""
+        lost = self.running_on(executor_id)
+        for attempt in lost:
+            self.on_failure(attempt.task_id, counts=False)
+        for prefs in self.preferred.values():
+            prefs.discard(executor_id)
+        return lost
+
+    def reset_partitions(self, partitions):
+        """Outputs of these finished partitions were lost: run them again."""
+        for p in partitions:
+            if p in self.successful:
+                self.successful.discard(p)
+                if not self.zombie:
+                    self.pending.append(p)
+
+    def mark_done(self, partition):
+        """Another attempt of the stage (an older task set) finished this partition."""
+        if partition in self.pending:
+            self.pending.remove(partition)
+        self.speculatable.discard(partition)
+        self.successful.add(partition)
+
+    def check_speculation(self, now):
+        """Mark running tasks that are much slower than the finished ones; returns them."""
+        if self.speculation is None or self.zombie or not self.durations:
+            return []
+        quantile, multiplier, min_runtime = self.speculation
+        if len(self.successful) < max(1, int(quantile * len(self.partitions))):
+            return []
+        threshold = max(multiplier * statistics.median(self.durations), min_runtime)
+        marked = []
+        copies = Counter(a.partition for a in self.running.values())
+        for attempt in self.running.values():
+            p = attempt.partition
+            if (p not in self.successful and p not in self.speculatable and copies[p] == 1
+                    and now - attempt.launch_time > threshold):
+                self.speculatable.add(p)
+                marked.append(p)
+        return marked

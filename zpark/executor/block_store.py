@@ -1,0 +1,112 @@
+"""An executor's blocks: shuffle files on local disk and persisted RDD partitions."""
+import os
+import pickle
+import shutil
+import struct
+import threading
+import zlib
+
+from ..common.storage import StorageLevel
+
+
+class BlockStore:
+    def __init__(self, root):
+        self.root = root
+        os.makedirs(os.path.join(root, "shuffle"), exist_ok=True)
+        os.makedirs(os.path.join(root, "cache"), exist_ok=True)
+        self._memory = {}                      # (rdd id, partition) -> list of records
+        self._on_disk = set()                  # (rdd id, partition) stored as files
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ shuffle files
+
+    def shuffle_paths(self, shuffle_id, map_index, tag):
+        base = os.path.join(self.root, "shuffle", "shuffle_%d_%d_%d" % (shuffle_id, map_index, tag))
+        return base + ".data", base + ".index"
+
+    def write_shuffle_output(self, shuffle_id, map_index, tag, segments):
+        """Write one data file and one index file (temp name, then atomic rename); returns sizes."""
+        data_path, index_path = self.shuffle_paths(shuffle_id, map_index, tag)
+        offsets, crcs = [0], []
+        with open(data_path + ".tmp", "wb") as data:
+            for segment in segments:
+                data.write(segment)
+                offsets.append(offsets[-1] + len(segment))
+                crcs.append(zlib.crc32(segment))
+        with open(index_path + ".tmp", "wb") as index:
+            index.write(struct.pack("<I", len(crcs)))
+            index.write(struct.pack("<%dQ" % len(offsets), *offsets))
+            index.write(struct.pack("<%dI" % len(crcs), *crcs))
+        os.replace(index_path + ".tmp", index_path)
+        os.replace(data_path + ".tmp", data_path)
+        return [offsets[i + 1] - offsets[i] for i in range(len(crcs))]
+
+    def read_shuffle_segment(self, shuffle_id, map_index, tag, reduce_id):
+        """(bytes, expected crc) of one reduce partition's block; raises OSError if missing."""
+        data_path, index_path = self.shuffle_paths(shuffle_id, map_index, tag)
+        with open(index_path, "rb") as index:
+            raw = index.read()
+        (count,) = struct.unpack_from("<I", raw, 0)
+        start, end = struct.unpack_from("<2Q", raw, 4 + 8 * reduce_id)
+        (crc,) = struct.unpack_from("<I", raw, 4 + 8 * (count + 1) + 4 * reduce_id)
+        if end == start:
+            return b"", crc
+        with open(data_path, "rb") as data:
+            data.seek(start)
+            return data.read(end - start), crc
+
+    def remove_shuffle(self, shuffle_id):
+        prefix = "shuffle_%d_" % shuffle_id
+        folder = os.path.join(self.root, "shuffle")
+        for name in os.listdir(folder):
+            if name.startswith(prefix):
+                _unlink(os.path.join(folder, name))
+
+    # ------------------------------------------------------------ cached partitions
+
+    def _cache_path(self, key):
+        return os.path.join(self.root, "cache", "rdd_%d_%d" % key)
+
+    def put_partition(self, key, records, level):
+        with self._lock:
+            if level.useMemory:
+                self._memory[key] = records
+            elif level.useDisk:
+                with open(self._cache_path(key) + ".tmp", "wb") as f:
+                    pickle.dump(records, f, 5)
+                os.replace(self._cache_path(key) + ".tmp", self._cache_path(key))
+                self._on_disk.add(key)
+
+    def get_partition(self, key):
+        with self._lock:
+            if key in self._memory:
+                return self._memory[key]
+            if key in self._on_disk:
+                with open(self._cache_path(key), "rb") as f:
+                    return pickle.load(f)
+        return None
+
+    def partition_bytes(self, key):
+        records = self.get_partition(key)
+        return None if records is None else pickle.dumps(records, 5)
+
+    def remove_rdd(self, rdd_id):
+        with self._lock:
+            for key in [k for k in self._memory if k[0] == rdd_id]:
+                del self._memory[key]
+            for key in [k for k in self._on_disk if k[0] == rdd_id]:
+                self._on_disk.discard(key)
+                _unlink(self._cache_path(key))
+
+    def close(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _unlink(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+__all__ = ["BlockStore", "StorageLevel"]

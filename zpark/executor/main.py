@@ -1,0 +1,210 @@
+"""The executor process: one socket loop talking to the driver, ``cores`` task threads, a block server.
+
+The loop thread owns the DEALER to the driver; task threads hand their signed
+results back through an inproc PUSH/PULL pair (ZeroMQ sockets are not
+thread-safe). The executor dials out, so it works behind NAT and reconnects
+by itself.
+"""
+import argparse
+import logging
+import os
+import queue
+import socket
+import sys
+import threading
+import time
+
+import psutil
+import zmq
+
+from ..common import protocol, serialization
+from ..driver import broadcast
+from .block_server import BlockServer
+from .block_store import BlockStore
+from .shuffle_reader import Fetcher, ShuffleReader
+from .task_runner import TaskRuntime, run_task
+
+log = logging.getLogger("zpark.executor")
+
+
+class Executor:
+    def __init__(self, driver_address, executor_id, cores, secret, work_dir,
+                 bind_host="127.0.0.1", advertise_host="127.0.0.1", parent_pid=None,
+                 heartbeat_interval=0.5, fetch_timeout=60.0):
+        self.driver_address = driver_address
+        self.executor_id = executor_id
+        self.cores = cores
+        self.codec = protocol.Codec(secret)
+        self.work_dir = work_dir
+        self.bind_host = bind_host
+        self.advertise_host = advertise_host
+        self.parent_pid = parent_pid
+        self.heartbeat_interval = heartbeat_interval
+        self.fetch_timeout = fetch_timeout
+        self.binaries = {}          # stage id -> pickled bytes, then the unpickled (rdd, work)
+        self.binary_lock = threading.Lock()
+        self.running = {}           # task id -> task dict (while queued or running)
+        self.tasks = queue.Queue()
+        self.dead_addresses = set()
+        self.stopping = False
+
+    # ------------------------------------------------------------ set-up
+
+    def run(self):
+        self.zmq = zmq.Context()
+        self.zmq.linger = 0
+        self.store = BlockStore(self.work_dir)
+        self.block_server = BlockServer(self.zmq, self.codec, self.store, self.bind_host,
+                                        self.advertise_host).start()
+        reader = ShuffleReader(self.executor_id, self.store, lambda: Fetcher(
+            self.zmq, self.codec, self.executor_id + "-fetch", self.fetch_timeout, self.dead_addresses))
+        self.reader = reader
+        self.runtime = TaskRuntime(self.executor_id, self.store, reader, self._fetch_cached)
+        self.results = self.zmq.socket(zmq.PULL)
+        self.results.bind("inproc://results")
+        self.driver = protocol.connect_dealer(self.zmq, self.driver_address, self.executor_id)
+        for i in range(self.cores):
+            threading.Thread(target=self._work, name="task-%d" % i, daemon=True).start()
+        self._send({"t": "register", "eid": self.executor_id, "cores": self.cores,
+                    "block_addr": self.block_server.address, "pid": os.getpid(),
+                    "host": socket.gethostname()})
+        try:
+            self._loop()
+        finally:
+            self.stopping = True
+            self.block_server.stop()
+            self.store.close()
+
+    def _send(self, header, payload=()):
+        self.driver.send_multipart(self.codec.encode(header, payload), copy=False)
+
+    # ------------------------------------------------------------ the loop
+
+    def _loop(self):
+        poller = zmq.Poller()
+        poller.register(self.driver, zmq.POLLIN)
+        poller.register(self.results, zmq.POLLIN)
+        next_heartbeat = 0.0
+        while not self.stopping:
+            now = time.monotonic()
+            if now >= next_heartbeat:
+                self._send({"t": "hb", "eid": self.executor_id})
+                next_heartbeat = now + self.heartbeat_interval
+                if self.parent_pid and not _alive(self.parent_pid):
+                    log.warning("driver process %d is gone; exiting", self.parent_pid)
+                    return
+            ready = dict(poller.poll(max(1, int((next_heartbeat - now) * 1000))))
+            if self.results in ready:
+                while True:
+                    try:
+                        frames = self.results.recv_multipart(zmq.NOBLOCK, copy=False)
+                    except zmq.Again:
+                        break
+                    self.driver.send_multipart(frames, copy=False)
+            if self.driver in ready:
+                while not self.stopping:
+                    try:
+                        frames = self.driver.recv_multipart(zmq.NOBLOCK)
+                    except zmq.Again:
+                        break
+                    try:
+                        header, payload = self.codec.decode(frames)
+                    except protocol.AuthenticationError as exc:
+                        log.warning("dropped a message from the driver: %s", exc)
+                        continue
+                    self._dispatch(header, payload)
+
+    def _dispatch(self, header, payload):
+        kind = header["t"]
+        if kind == "task":
+            header["inputs_bytes"] = payload[0]
+            self.running[header["tid"]] = header
+            self.tasks.put(header)
+        elif kind == "binary":
+            with self.binary_lock:
+                self.binaries[header["stage"]] = payload[0]
+        elif kind == "broadcast":
+            broadcast.store_on_executor(header["bid"], payload[0])
+        elif kind == "kill":
+            task = self.running.get(header["tid"])
+            if task is not None:
+                task["killed"] = True
+                if "context" in task:
+                    task["context"].killed = True
+        elif kind == "remove_broadcast":
+            broadcast.drop_on_executor(header["bid"])
+        elif kind == "remove_rdd":
+            self.store.remove_rdd(header["rdd"])
+        elif kind == "remove_shuffle":
+            self.store.remove_shuffle(header["shuffle"])
+        elif kind == "peer_lost":
+            self.dead_addresses.add(header["address"])
+        elif kind in ("shutdown", "lost"):
+            log.info("executor %s stopping: %s", self.executor_id, header.get("reason", kind))
+            self.stopping = True
+
+    # ------------------------------------------------------------ task threads
+
+    def _binary(self, stage_id):
+        with self.binary_lock:
+            binary = self.binaries[stage_id]
+            if isinstance(binary, (bytes, bytearray, memoryview)):
+                binary = self.binaries[stage_id] = serialization.loads(binary)
+            return binary
+
+    def _work(self):
+        push = self.zmq.socket(zmq.PUSH)
+        push.connect("inproc://results")
+        while True:
+            task = self.tasks.get()
+            try:
+                if task.get("killed"):
+                    header, payload = {"t": "failed", "tid": task["tid"], "kind": "killed",
+                                       "message": "killed before it started"}, []
+                else:
+                    try:
+                        task["inputs"] = serialization.loads(task.pop("inputs_bytes"))
+                        binary = self._binary(task["stage"])
+                    except Exception as exc:  # noqa: BLE001 - e.g. a module missing on this executor
+                        header, payload = {"t": "failed", "tid": task["tid"], "kind": "exception",
+                                           "message": "could not load the task on executor %s: %s: %s"
+                                           % (self.executor_id, type(exc).__name__, exc)}, []
+                    else:
+                        header, payload = run_task(task, binary, self.runtime)
+            finally:
+                self.running.pop(task["tid"], None)
+            push.send_multipart(self.codec.encode(header, payload), copy=False)
+
+    def _fetch_cached(self, address, key):
+        fetcher = self.reader.fetcher()
+        try:
+            rid = fetcher.request(address, {"t": "fetch_cached", "rdd": key[0], "split": key[1]})
+            header, payload = fetcher.wait(address, rid, "fetching cached block rdd_%d_%d" % key)
+        except (OSError, zmq.ZMQError):
+            return None
+        return serialization.loads(payload[0]) if header.get("found") else None
+
+
+def _alive(pid):
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="zpark-executor")
+    parser.add_argument("--driver", required=True)
+    parser.add_argument("--id", required=True)
+    parser.add_argument("--cores", type=int, default=1)
+    parser.add_argument("--work-dir", required=True)
+    parser.add_argument("--parent-pid", type=int)
+    parser.add_argument("--heartbeat-interval", type=float, default=0.5)
+    parser.add_argument("--fetch-timeout", type=float, default=60.0)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s executor %(name)s: %(message)s")
+    secret = os.environ.pop("ZPARK_SECRET", "")
+    if not secret:
+        sys.exit("zpark executor: ZPARK_SECRET is not set")
+    Executor(args.driver, args.id, args.cores, secret, args.work_dir, parent_pid=args.parent_pid,
+             heartbeat_interval=args.heartbeat_interval, fetch_timeout=args.fetch_timeout).run()

@@ -1,0 +1,142 @@
+"""The reduce side of a shuffle: gather one partition's blocks from every map output.
+
+Blocks on this executor are read from disk; others are requested from their
+executors' block servers all at once, and read as the replies come in. Any
+block that cannot be had (missing output, dead or silent peer, bad checksum)
+raises FetchFailedError naming the shuffle, map partition and executor, so
+the driver recomputes it.
+"""
+import io
+import itertools
+import pickle
+import threading
+import time
+import zlib
+
+import zmq
+
+from ..common import protocol
+from ..common.errors import FetchFailedError
+
+_request_ids = itertools.count()
+
+
+class Fetcher:
+    """One task thread's DEALER sockets to peers' block servers (sockets are single-threaded)."""
+
+    def __init__(self, zmq_context, codec, identity, timeout, dead_addresses):
+        self.zmq_context = zmq_context
+        self.codec = codec
+        self.identity = identity
+        self.timeout = timeout
+        self.dead_addresses = dead_addresses
+        self.sockets = {}
+
+    def socket(self, address):
+        sock = self.sockets.get(address)
+        if sock is None:
+            sock = protocol.connect_dealer(self.zmq_context, address, protocol.incarnation_id(self.identity))
+            self.sockets[address] = sock
+        return sock
+
+    def drop(self, address):
+        sock = self.sockets.pop(address, None)
+        if sock is not None:
+            sock.close(0)
+
+    def request(self, address, header, payload=()):
+        header = dict(header, rid=next(_request_ids))
+        self.socket(address).send_multipart(self.codec.encode(header, payload))
+        return header["rid"]
+
+    def wait(self, address, rid, describe):
+        """The reply to request ``rid``; raises OSError when the peer is dead or silent."""
+        sock = self.sockets[address]
+        deadline = time.monotonic() + self.timeout
+        while True:
+            if sock.poll(100, zmq.POLLIN):
+                frames = sock.recv_multipart()
+                try:
+                    header, payload = self.codec.decode(frames)
+                except protocol.AuthenticationError:
+                    continue
+                if header.get("rid") != rid:
+                    continue  # a late reply to an abandoned request
+                if header.get("t") == "error":
+                    raise OSError("%s: peer error: %s" % (describe, header.get("error")))
+                return header, payload
+            if address in self.dead_addresses:
+                self.drop(address)
+                raise OSError("%s: executor at %s is lost" % (describe, address))
+            if time.monotonic() > deadline:
+                self.drop(address)
+                raise OSError("%s: no answer from %s in %.0fs" % (describe, address, self.timeout))
+
+
+class ShuffleReader:
+    def __init__(self, executor_id, store, fetcher_factory):
+        self.executor_id = executor_id
+        self.store = store
+        self._fetcher_factory = fetcher_factory
+        self._local = threading.local()
+
+    def fetcher(self):
+        fetcher = getattr(self._local, "fetcher", None)
+        if fetcher is None:
+            fetcher = self._local.fetcher = self._fetcher_factory()
+        return fetcher
+
+    def read(self, shuffle_id, reduce_id, locations, metrics):
+        local, remote = [], {}
+        for map_index, location in enumerate(locations):
+            if location is None:
+                raise FetchFailedError(shuffle_id, map_index, None, "map output is missing")
+            executor_id, address, tag = location
+            if executor_id == self.executor_id:
+                local.append((map_index, tag))
+            else:
+                remote.setdefault(address, []).append((map_index, executor_id, tag))
+        fetcher = self.fetcher() if remote else None
+        pending = []
+        for address, blocks in remote.items():
+            rid = fetcher.request(address, {"t": "fetch", "blocks": [[shuffle_id, m, tag, reduce_id]
+                                                                     for m, _, tag in blocks]})
+            pending.append((address, blocks, rid))
+        return self._records(shuffle_id, reduce_id, local, pending, fetcher, metrics)
+
+    def _records(self, shuffle_id, reduce_id, local, pending, fetcher, metrics):
+        for map_index, tag in local:
+            try:
+                data, crc = self.store.read_shuffle_segment(shuffle_id, map_index, tag, reduce_id)
+            except Exception as exc:  # noqa: BLE001 - missing, truncated, unreadable
+                raise FetchFailedError(shuffle_id, map_index, self.executor_id,
+                                       "local block unreadable: %s" % exc) from None
+            yield from self._decode(shuffle_id, map_index, self.executor_id, data, crc, metrics)
+        for address, blocks, rid in pending:
+            describe = "fetching shuffle %d reduce %d" % (shuffle_id, reduce_id)
+            try:
+                header, payload = fetcher.wait(address, rid, describe)
+            except OSError as exc:
+                map_index, executor_id, _ = blocks[0]
+                raise FetchFailedError(shuffle_id, map_index, executor_id, str(exc)) from None
+            for (map_index, executor_id, _), (ok, crc), frame in zip(blocks, header["status"], payload):
+                if not ok:
+                    raise FetchFailedError(shuffle_id, map_index, executor_id, "block missing: %s" % crc)
+                metrics["remote_bytes_read"] = metrics.get("remote_bytes_read", 0) + len(frame)
+                yield from self._decode(shuffle_id, map_index, executor_id, frame, crc, metrics)
+
+    def _decode(self, shuffle_id, map_index, executor_id, data, crc, metrics):
+        if zlib.crc32(data) != crc:
+            raise FetchFailedError(shuffle_id, map_index, executor_id,
+                                   "checksum mismatch (corrupt shuffle block)")
+        metrics["shuffle_bytes_read"] = metrics.get("shuffle_bytes_read", 0) + len(data)
+        stream = io.BytesIO(data)
+        end = len(data)
+        while stream.tell() < end:
+            try:
+                batch = pickle.load(stream)
+            except Exception as exc:  # noqa: BLE001 - a checksum collision or truncated data
+                raise FetchFailedError(shuffle_id, map_index, executor_id,
+                                       "undecodable block: %s" % exc) from None
+            metrics["shuffle_records_read"] = metrics.get("shuffle_records_read", 0) + len(batch)
+            yield from batch

@@ -1,0 +1,87 @@
+"""Runs one task attempt: compute the partition, then write shuffle output or pickle the result."""
+import time
+import traceback
+
+from ..common import serialization
+from ..common.errors import FetchFailedError, TaskKilledError
+from ..common.task_context import TaskContext
+from .shuffle_writer import write_map_output
+
+
+class TaskRuntime:
+    """What a running task may ask of its executor (reached through TaskContext)."""
+
+    def __init__(self, executor_id, store, shuffle_reader, fetch_cached):
+        self.executor_id = executor_id
+        self.store = store
+        self.shuffle_reader = shuffle_reader
+        self.fetch_cached = fetch_cached
+
+    def read_shuffle(self, tc, shuffle_id, reduce_id):
+        return self.shuffle_reader.read(shuffle_id, reduce_id, tc.shuffle_locations[shuffle_id], tc.metrics)
+
+    def get_or_compute(self, tc, rdd, split):
+        key = (rdd.id(), split.index)
+        records = self.store.get_partition(key)
+        if records is not None:
+            return iter(records)
+        for address in tc.cache_locations.get(key, ()):
+            records = self.fetch_cached(address, key)
+            if records is not None:
+                return iter(records)
+        records = list(rdd.compute(split, tc))
+        self.store.put_partition(key, records, rdd.getStorageLevel())
+        tc.cached_blocks.append(key)
+        return iter(records)
+
+
+def _interruptible(records, tc):
+    """Checks the kill flag between records (every 256) so a cancelled task stops soon."""
+    for i, record in enumerate(records):
+        if not i & 255 and tc.killed:
+            raise TaskKilledError("task %d was killed" % tc.taskAttemptId())
+        yield record
+
+
+def run_task(task, binary, runtime):
+    """Returns (header fields, payload frames) for the driver."""
+    tc = TaskContext(task["stage"], task["sattempt"], task["part"], task["attempt"], task["tid"],
+                     runtime.executor_id, runtime)
+    tc.shuffle_locations = task["inputs"]["shuffle_locations"]
+    tc.cache_locations = task["inputs"]["cache_locations"]
+    tc.metrics = {}
+    task["context"] = tc
+    started = time.monotonic()
+    TaskContext._set(tc)
+    try:
+        rdd, work = binary
+        records = _interruptible(rdd.iterator(task["inputs"]["split"], tc), tc)
+        if task["is_map"]:
+            sizes, written = write_map_output(records, work, runtime.store, task["part"], task["tid"])
+            tc.metrics["shuffle_bytes_written"] = sum(sizes)
+            tc.metrics["shuffle_records_written"] = written
+            result = sizes
+            payload = [b""]
+        else:
+            value = work(records)
+            tc.check_killed()
+            result = None
+            payload = [serialization.dumps(value)]
+        accumulators = serialization.dumps(tc.accumulator_updates) if tc.accumulator_updates else b""
+        tc.metrics["run_time"] = round(time.monotonic() - started, 6)
+        header = {"t": "done", "tid": task["tid"], "sizes": result,
+                  "cached": [list(k) for k in tc.cached_blocks], "metrics": tc.metrics}
+        return header, payload + [accumulators]
+    except FetchFailedError as exc:
+        return {"t": "failed", "tid": task["tid"], "kind": "fetch_failed", "message": str(exc),
+                "shuffle": exc.shuffle_id, "map": exc.map_index, "exec": exc.executor_id}, []
+    except TaskKilledError as exc:
+        return {"t": "failed", "tid": task["tid"], "kind": "killed", "message": str(exc)}, []
+    except BaseException as exc:  # noqa: BLE001 - user code may raise anything; report it
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)) and not isinstance(exc, SystemExit):
+            raise
+        return {"t": "failed", "tid": task["tid"], "kind": "exception",
+                "message": "Traceback (most recent call last, on executor %s):\n%s"
+                           % (runtime.executor_id, "".join(traceback.format_exception(exc)[1:]))}, []
+    finally:
+        TaskContext._set(None)
