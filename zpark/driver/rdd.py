@@ -19,7 +19,7 @@ from .pair_rdd import PairRDDMixin
 from .sampling import Sampler, SplitSampler, fraction_for_sample_size
 from .stat_counter import StatCounter
 
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))  # driver internals are not call sites
 
 
 class DebugString(str):
@@ -33,7 +33,7 @@ def _call_site():
     """'op at file:line' of the user code that created an RDD (for lineage and progress)."""
     frame = sys._getframe(2)
     op = frame.f_code.co_name
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and frame.f_code.co_filename.startswith(_ENGINE_DIR):
         op = frame.f_code.co_name
         frame = frame.f_back
     if frame is None:

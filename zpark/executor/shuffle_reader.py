@@ -87,43 +87,43 @@ class ShuffleReader:
         return fetcher
 
     def read(self, shuffle_id, reduce_id, locations, metrics):
-        local, remote = [], {}
+        """Records of one reduce partition, in map order; remote blocks are all requested up front."""
+        remote = {}
         for map_index, location in enumerate(locations):
             if location is None:
                 raise FetchFailedError(shuffle_id, map_index, None, "map output is missing")
             executor_id, address, tag = location
-            if executor_id == self.executor_id:
-                local.append((map_index, tag))
-            else:
-                remote.setdefault(address, []).append((map_index, executor_id, tag))
+            if executor_id != self.executor_id:
+                remote.setdefault(address, []).append(map_index)
         fetcher = self.fetcher() if remote else None
-        pending = []
-        for address, blocks in remote.items():
-            rid = fetcher.request(address, {"t": "fetch", "blocks": [[shuffle_id, m, tag, reduce_id]
-                                                                     for m, _, tag in blocks]})
-            pending.append((address, blocks, rid))
-        return self._records(shuffle_id, reduce_id, local, pending, fetcher, metrics)
+        requests = {}
+        for address, maps in remote.items():
+            blocks = [[shuffle_id, m, locations[m][2], reduce_id] for m in maps]
+            requests[address] = fetcher.request(address, {"t": "fetch", "blocks": blocks})
+        return self._records(shuffle_id, reduce_id, locations, remote, requests, fetcher, metrics)
 
-    def _records(self, shuffle_id, reduce_id, local, pending, fetcher, metrics):
-        for map_index, tag in local:
-            try:
-                data, crc = self.store.read_shuffle_segment(shuffle_id, map_index, tag, reduce_id)
-            except Exception as exc:  # noqa: BLE001 - missing, truncated, unreadable
-                raise FetchFailedError(shuffle_id, map_index, self.executor_id,
-                                       "local block unreadable: %s" % exc) from None
-            yield from self._decode(shuffle_id, map_index, self.executor_id, data, crc, metrics)
-        for address, blocks, rid in pending:
-            describe = "fetching shuffle %d reduce %d" % (shuffle_id, reduce_id)
-            try:
-                header, payload = fetcher.wait(address, rid, describe)
-            except OSError as exc:
-                map_index, executor_id, _ = blocks[0]
-                raise FetchFailedError(shuffle_id, map_index, executor_id, str(exc)) from None
-            for (map_index, executor_id, _), (ok, crc), frame in zip(blocks, header["status"], payload):
+    def _records(self, shuffle_id, reduce_id, locations, remote, requests, fetcher, metrics):
+        replies = {}
+        for map_index, (executor_id, address, tag) in enumerate(locations):
+            if executor_id == self.executor_id:
+                try:
+                    data, crc = self.store.read_shuffle_segment(shuffle_id, map_index, tag, reduce_id)
+                except Exception as exc:  # noqa: BLE001 - missing, truncated, unreadable
+                    raise FetchFailedError(shuffle_id, map_index, executor_id,
+                                           "local block unreadable: %s" % exc) from None
+            else:
+                if address not in replies:
+                    try:
+                        header, payload = fetcher.wait(address, requests[address], "fetching shuffle %d "
+                                                       "reduce %d" % (shuffle_id, reduce_id))
+                    except OSError as exc:
+                        raise FetchFailedError(shuffle_id, map_index, executor_id, str(exc)) from None
+                    replies[address] = dict(zip(remote[address], zip(header["status"], payload)))
+                (ok, crc), data = replies[address].pop(map_index)
                 if not ok:
                     raise FetchFailedError(shuffle_id, map_index, executor_id, "block missing: %s" % crc)
-                metrics["remote_bytes_read"] = metrics.get("remote_bytes_read", 0) + len(frame)
-                yield from self._decode(shuffle_id, map_index, executor_id, frame, crc, metrics)
+                metrics["remote_bytes_read"] = metrics.get("remote_bytes_read", 0) + len(data)
+            yield from self._decode(shuffle_id, map_index, executor_id, data, crc, metrics)
 
     def _decode(self, shuffle_id, map_index, executor_id, data, crc, metrics):
         if zlib.crc32(data) != crc:

@@ -1,0 +1,1 @@
+"""Bundled example jobs (``zpark run-example NAME``)."""
