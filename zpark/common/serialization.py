@@ -82,8 +82,15 @@ def find_unpicklable(obj, path="", depth=0, seen=None):
         children = [("%s[%r]" % (path, k), v) for k, v in obj.items()]
     elif isinstance(obj, types.MethodType):
         children = [("%s.__self__" % path, obj.__self__), ("%s.__func__" % path, obj.__func__)]
-    elif hasattr(obj, "__dict__") and not isinstance(obj, type) and not isinstance(obj, types.ModuleType):
-        children = [("%s.%s" % (path or type(obj).__name__, k), v) for k, v in vars(obj).items()]
+    elif not isinstance(obj, (type, types.ModuleType)) and hasattr(obj, "__getstate__"):
+        try:
+            state = obj.__getstate__()  # what pickle would actually save
+        except Exception:  # noqa: BLE001
+            state = None
+        if isinstance(state, tuple):
+            state = {k: v for part in state if isinstance(part, dict) for k, v in part.items()}
+        if isinstance(state, dict):
+            children = [("%s.%s" % (path or type(obj).__name__, k), v) for k, v in state.items()]
     for name, child in children:
         if isinstance(child, types.ModuleType) or isinstance(child, type):
             continue

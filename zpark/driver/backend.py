@@ -239,12 +239,14 @@ class Backend:
                 acc._merge(delta)
 
     def _do_JobSucceeded(self, a):
+        self.event_log.flush()  # a finished job's events are readable when the action returns
         handle = self.jobs.pop(a.job_id, None)
         if handle is not None:
             handle.results = a.results
             handle.done.set()
 
     def _do_JobFailed(self, a):
+        self.event_log.flush()
         handle = self.jobs.pop(a.job_id, None)
         if handle is not None:
             handle.error = a.error

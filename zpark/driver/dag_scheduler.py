@@ -381,13 +381,13 @@ class DAGScheduler:
                 self._finish_job(job)
 
     def _finish_job(self, job):
-        self._emit(m.JobSucceeded(job.id, [job.results[p] for p in job.partitions]))
         self._log("JobEnd", job_id=job.id, result="success")
+        self._emit(m.JobSucceeded(job.id, [job.results[p] for p in job.partitions]))
         self._forget_job(job)
 
     def _end_job(self, job, error):
-        self._emit(m.JobFailed(job.id, error))
         self._log("JobEnd", job_id=job.id, result="failed", reason=str(error))
+        self._emit(m.JobFailed(job.id, error))
         self._forget_job(job)
 
     def _forget_job(self, job):

@@ -1,0 +1,194 @@
+"""Core engine behaviour on real executor processes: shuffles, stages, accumulators, cache, broadcast, errors."""
+import os
+import random
+import socket
+import threading
+from collections import Counter
+from operator import add
+
+import pytest
+
+import zpark
+from zpark.driver.event_log import read_events
+
+
+@pytest.fixture(scope="module")
+def sc(tmp_path_factory):
+    os.environ.pop("PYTHONHASHSEED", None)  # each executor then draws its own string-hash seed
+    log_dir = tmp_path_factory.mktemp("events")
+    with zpark.Context("local[3]", app_name="core-tests", conf={"zpark.eventLog.dir": str(log_dir)}) as ctx:
+        yield ctx
+
+
+def events(sc, kind=None):
+    return [e for e in read_events(sc.eventLogPath) if kind is None or e["event"] == kind]
+
+
+def job_stages(sc, job_id):
+    start = [e for e in events(sc, "JobStart") if e["job_id"] == job_id][0]
+    submitted = [e for e in events(sc, "StageSubmitted") if job_id in e["job_ids"]]
+    return start, submitted
+
+
+def last_job_id(sc):
+    return max(e["job_id"] for e in events(sc, "JobStart"))
+
+
+def test_wordcount_equals_counter_with_different_hash_seeds(sc, tmp_path):
+    seeds = set(sc.parallelize(range(12), 12).map(lambda _: hash("zpark-word")).collect())
+    assert len(seeds) >= 2, "executors should have different string-hash seeds"
+    rng = random.Random(1)
+    vocabulary = ["w%d" % i for i in range(300)] + ["é", "naïve", "日本"]
+    text = []
+    for i in range(5):
+        lines = [" ".join(rng.choice(vocabulary) for _ in range(rng.randint(0, 15))) for _ in range(400)]
+        (tmp_path / ("f%d.txt" % i)).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        text.extend(lines)
+    counts = (sc.textFile(str(tmp_path), minPartitions=9).flatMap(str.split)
+              .map(lambda w: (w, 1)).reduceByKey(add, 5))
+    assert dict(counts.collect()) == Counter(w for line in text for w in line.split())
+    start, submitted = job_stages(sc, last_job_id(sc))
+    assert len(start["stage_ids"]) == 2 and len(submitted) == 2
+
+
+def test_stage_structure_of_joins(sc):
+    a = sc.parallelize([(i % 10, i) for i in range(100)], 4)
+    b = sc.parallelize([(i % 10, -i) for i in range(50)], 3)
+    assert a.join(b).count() == sum(10 * 5 for _ in range(10))
+    assert len(job_stages(sc, last_job_id(sc))[0]["stage_ids"]) == 3
+    pa, pb = a.partitionBy(4), b.partitionBy(4)
+    joined = pa.join(pb)
+    assert "ShuffledRDD" in joined.toDebugString()
+    assert joined.count() == 500
+    assert len(job_stages(sc, last_job_id(sc))[0]["stage_ids"]) == 3  # no shuffle for the join itself
+    reduced = pa.reduceByKey(add)
+    assert reduced.getNumPartitions() == 4 and sorted(reduced.collect()) == sorted(
+        (k, sum(i for i in range(100) if i % 10 == k)) for k in range(10))
+    assert len(job_stages(sc, last_job_id(sc))[0]["stage_ids"]) == 2
+
+
+def test_debug_string_indents_one_level_per_shuffle(sc):
+    rdd = sc.parallelize(["a b"], 2).flatMap(str.split).map(lambda w: (w, 1)).reduceByKey(add).mapValues(str)
+    lines = rdd.toDebugString().splitlines()
+    assert lines[0].startswith("(2) MapPartitionsRDD")
+    assert lines[1].startswith(" |  ShuffledRDD")
+    assert lines[2].startswith(" +-(2) MapPartitionsRDD")
+    assert lines[3].startswith("    |  MapPartitionsRDD") and lines[4].startswith("    |  ParallelCollectionRDD")
+    assert rdd.toDebugString().decode() == rdd.toDebugString()
+
+
+def test_transformations_are_lazy_and_finished_stages_are_skipped(sc):
+    before = len(events(sc, "JobStart"))
+    counts = sc.parallelize(range(100), 4).map(lambda x: (x % 7, 1)).reduceByKey(add).filter(lambda kv: kv[1])
+    assert len(events(sc, "JobStart")) == before
+    assert counts.count() == 7
+    map_tasks_before = len([e for e in events(sc, "TaskStart")])
+    assert sorted(counts.collect()) == sorted(Counter(x % 7 for x in range(100)).items())
+    job = last_job_id(sc)
+    start, submitted = job_stages(sc, job)
+    assert len(start["stage_ids"]) == 2 and len(submitted) == 1  # the map stage was skipped
+    assert len(events(sc, "TaskStart")) - map_tasks_before == counts.getNumPartitions()
+
+
+def test_accumulators_are_exact_and_custom_params_work(sc):
+    acc = sc.accumulator(0)
+    rdd = sc.parallelize(range(1000), 7)
+    rdd.foreach(lambda x: acc.add(1))
+    assert acc.value == 1000
+
+    def count_and_pass(x):
+        acc2.add(x)
+        return x
+    acc2 = sc.accumulator(0.0)
+    assert rdd.map(count_and_pass).sum() == sum(range(1000))
+    assert acc2.value == float(sum(range(1000)))
+
+    class SetParam(zpark.AccumulatorParam):
+        def zero(self, value):
+            return set()
+
+        def addInPlace(self, a, b):
+            a |= b if isinstance(b, set) else {b}
+            return a
+    seen = sc.accumulator(set(), SetParam())
+    rdd.foreach(lambda x: seen.add(x % 5))
+    assert seen.value == {0, 1, 2, 3, 4}
+
+    def read_value(x):
+        return acc.value
+    with pytest.raises(zpark.JobFailedError, match="cannot be accessed inside tasks"):
+        sc.parallelize([1]).map(read_value).collect()
+
+
+def test_cached_rdd_is_computed_once_for_two_actions(sc):
+    computed = sc.accumulator(0)
+
+    def expensive(x):
+        computed.add(1)
+        return x * 2
+    for level in (zpark.StorageLevel.MEMORY_ONLY, zpark.StorageLevel.DISK_ONLY, zpark.StorageLevel.MEMORY_AND_DISK):
+        computed.value = 0
+        cached = sc.parallelize(range(300), 6).map(expensive).persist(level)
+        assert cached.count() == 300
+        assert cached.sum() == 2 * sum(range(300))
+        assert sorted(cached.collect()) == [2 * x for x in range(300)]
+        assert computed.value == 300
+        cached.unpersist()
+
+
+def test_broadcast_is_shipped_once_per_executor(sc, tmp_path):
+    marker_dir = str(tmp_path)
+
+    class Recorded:
+        def __init__(self, payload):
+            self.payload = payload
+
+        def __setstate__(self, state):
+            self.__dict__.update(state)
+            with open(os.path.join(marker_dir, "%d-%d" % (os.getpid(), random.random() * 1e9)), "w"):
+                pass
+    table = sc.broadcast(Recorded({i: i * i for i in range(100)}))
+    result = sc.parallelize(range(100), 30).map(lambda x: table.value.payload[x]).collect()
+    assert result == [i * i for i in range(100)]
+    again = sc.parallelize(range(10), 9).map(lambda x: table.value.payload[x]).sum()
+    assert again == sum(i * i for i in range(10))
+    pids = [name.split("-")[0] for name in os.listdir(marker_dir)]
+    assert len(pids) == len(set(pids)) <= 3
+    sent = [e for e in events(sc) if e["event"] == "TaskStart"]
+    assert sent
+    table.destroy()
+    with pytest.raises(Exception):
+        table.value
+
+
+def test_unpicklable_closures_fail_on_the_driver_with_a_named_culprit(sc):
+    rdd = sc.parallelize(range(10), 2)
+    guard = threading.Lock()
+    with pytest.raises(zpark.SerializationError, match="guard"):
+        rdd.map(lambda x: (guard, x)).collect()
+    conn = socket.socket()
+    try:
+        with pytest.raises(zpark.SerializationError, match="conn"):
+            rdd.map(lambda x: conn.fileno() + x).collect()
+    finally:
+        conn.close()
+    context = sc
+    with pytest.raises(zpark.SerializationError, match="captures the Context"):
+        rdd.map(lambda x: context.defaultParallelism).collect()
+    other = sc.parallelize([1])
+    with pytest.raises(zpark.SerializationError, match="captures the RDD"):
+        rdd.map(lambda x: other.count()).collect()
+    assert rdd.sum() == 45
+
+
+def test_a_raising_task_fails_the_job_with_the_remote_traceback(sc):
+    def explode(x):
+        if x == 7:
+            raise ValueError("bad record %d" % x)
+        return x
+    with pytest.raises(zpark.JobFailedError) as info:
+        sc.parallelize(range(10), 5).map(explode).collect()
+    message = str(info.value)
+    assert "ValueError: bad record 7" in message and "explode" in message
+    assert "partition 3" in message and "failed 4 times" in message and "stage" in message
+    assert sc.parallelize(range(10), 5).map(lambda x: x + 1).sum() == 55
