@@ -365,13 +365,15 @@ class ShuffledRDD(RDD):
         return [Partition(i) for i in range(self.partitioner.numPartitions)]
 
     def compute(self, split, tc):
+        # A generator: nothing is fetched until the task starts consuming this partition.
         records = tc.read_shuffle(self.dep.shuffle_id, split.index)
         agg = self.dep.aggregator
         if agg is None:
-            return records
-        if self.dep.map_side_combine:
-            return iter(aggregation.merge_combiners(records, agg).items())
-        return iter(aggregation.combine_values(records, agg).items())
+            yield from records
+        elif self.dep.map_side_combine:
+            yield from aggregation.merge_combiners(records, agg).items()
+        else:
+            yield from aggregation.combine_values(records, agg).items()
 
     def user_functions(self):
         agg = self.dep.aggregator

@@ -95,14 +95,14 @@ class ShuffleReader:
             executor_id, address, tag = location
             if executor_id != self.executor_id:
                 remote.setdefault(address, []).append(map_index)
+        return self._records(shuffle_id, reduce_id, locations, remote, metrics)
+
+    def _records(self, shuffle_id, reduce_id, locations, remote, metrics):
         fetcher = self.fetcher() if remote else None
         requests = {}
         for address, maps in remote.items():
             blocks = [[shuffle_id, m, locations[m][2], reduce_id] for m in maps]
             requests[address] = fetcher.request(address, {"t": "fetch", "blocks": blocks})
-        return self._records(shuffle_id, reduce_id, locations, remote, requests, fetcher, metrics)
-
-    def _records(self, shuffle_id, reduce_id, locations, remote, requests, fetcher, metrics):
         replies = {}
         for map_index, (executor_id, address, tag) in enumerate(locations):
             if executor_id == self.executor_id:

@@ -1,0 +1,224 @@
+"""Fault injection on real executor processes: every test checks the exact answer and accumulators.
+
+Faults come in through public means only: TaskContext (a task that kills its
+own executor or raises on attempt 0), signals to executor pids, and files
+removed or corrupted in an executor's shuffle directory.
+"""
+import os
+import random
+import signal
+from collections import Counter
+from operator import add
+
+import pytest
+
+import zpark
+from zpark import TaskContext
+from zpark.driver.event_log import read_events
+
+from conftest import wait_for
+
+WORDS = ["w%d" % i for i in range(50)]
+LINES = [" ".join(random.Random(i).choice(WORDS) for _ in range(20)) for i in range(400)]
+EXPECTED = Counter(w for line in LINES for w in line.split())
+
+
+@pytest.fixture
+def sc(tmp_path):
+    conf = {"zpark.eventLog.dir": str(tmp_path / "events"), "zpark.executor.heartbeatTimeout": 2.0}
+    with zpark.Context("local[3]", app_name="faults", conf=conf) as ctx:
+        yield ctx
+
+
+def events(sc, kind):
+    return [e for e in read_events(sc.eventLogPath) if e["event"] == kind]
+
+
+def wordcount(sc, map_fn=None, partitions=8):
+    counted = sc.accumulator(0)
+
+    def split(line):
+        counted.add(1)
+        if map_fn:
+            map_fn()
+        return line.split()
+    counts = sc.parallelize(LINES, partitions).flatMap(split).map(lambda w: (w, 1)).reduceByKey(add, 4)
+    return counts, counted
+
+
+def test_tasks_raising_on_their_first_attempt_are_retried_and_counted_once(sc):
+    def flaky():
+        tc = TaskContext.get()
+        if tc.attemptNumber() == 0 and tc.partitionId() in (1, 5):
+            raise RuntimeError("injected failure")
+    counts, counted = wordcount(sc, flaky)
+    assert dict(counts.collect()) == EXPECTED
+    assert counted.value == len(LINES)
+    acc = sc.accumulator(0)
+
+    def flaky_result(x):
+        tc = TaskContext.get()
+        acc.add(1)
+        if tc.attemptNumber() == 0 and tc.partitionId() == 2:
+            raise RuntimeError("injected")
+    sc.parallelize(range(100), 5).foreach(flaky_result)
+    assert acc.value == 100
+
+
+def test_a_task_failing_every_time_fails_the_job_and_the_context_survives(sc):
+    def always(x):
+        if TaskContext.get().partitionId() == 1:
+            raise KeyError("always broken")
+        return x
+    with pytest.raises(zpark.JobFailedError, match="always broken") as info:
+        sc.parallelize(range(10), 3).map(always).count()
+    assert "failed 4 times" in str(info.value)
+    assert sc.parallelize(range(10), 3).sum() == 45
+
+
+def test_executor_killed_during_the_map_stage(sc):
+    def die_once():
+        tc = TaskContext.get()
+        if tc.partitionId() == 2 and tc.attemptNumber() == 0:
+            os._exit(1)
+    counts, counted = wordcount(sc, die_once)
+    assert dict(counts.collect()) == EXPECTED
+    assert counted.value == len(LINES)
+    assert any("exited" in e["reason"] for e in events(sc, "ExecutorRemoved"))
+    wait_for(lambda: len(sc.executorInfos()) == 3, 20, message="a replacement executor")
+
+
+def test_executor_killed_between_map_and_reduce_forces_fetch_failure_recompute(sc):
+    counts, counted = wordcount(sc, partitions=9)
+    victim = sc.executorInfos()[0]
+    first_job = counts.map(lambda kv: kv).count()
+    map_tasks = [e for e in events(sc, "TaskEnd") if e["reason"] == "success" and e["executor_id"] == victim.executor_id]
+    victim_pid = victim.pid
+
+    def kill_victim_first(index, iterator):
+        tc = TaskContext.get()
+        if index == 0 and tc.stageAttemptNumber() == 0 and tc.attemptNumber() == 0:
+            os.kill(victim_pid, signal.SIGKILL)
+        return iterator
+    assert dict(counts.mapPartitionsWithIndex(kill_victim_first).collect()) == EXPECTED
+    assert first_job == len(EXPECTED) and counted.value == len(LINES)
+    # Map partitions that lived on the victim ran again, and nothing else of the map stage did.
+    map_stage = [e for e in events(sc, "StageSubmitted") if e["name"].startswith("ShuffleMapStage")][0]
+    lost = sorted(e["partition"] for e in map_tasks if e["stage_id"] == map_stage["stage_id"])
+    resubmits = [e for e in events(sc, "StageSubmitted")
+                 if e["stage_id"] == map_stage["stage_id"] and e["stage_attempt"] > 0]
+    assert resubmits and sorted(p for e in resubmits for p in e["partitions"]) == lost
+
+
+def test_three_shuffles_recompute_back_through_lineage(sc):
+    victim_holder = {}
+    base = sc.parallelize(range(2000), 6).map(lambda x: (x % 97, x)).reduceByKey(add, 5)
+    second = base.map(lambda kv: (kv[0] % 13, kv[1])).reduceByKey(add, 4)
+    expected = sorted(Counter({k: v for k, v in second.collect()}).items())
+    victim_holder["pid"] = sc.executorInfos()[1].pid
+    pid = victim_holder["pid"]
+
+    def kill_during_third(index, it):
+        tc = TaskContext.get()
+        if index == 1 and tc.attemptNumber() == 0 and tc.stageAttemptNumber() == 0:
+            os.kill(pid, signal.SIGKILL)
+        return it
+    third = second.map(lambda kv: (kv[0] % 3, kv[1])).reduceByKey(add, 3).mapPartitionsWithIndex(kill_during_third)
+    totals = dict(third.collect())
+    want = Counter()
+    for k, v in expected:
+        want[k % 3] += v
+    assert totals == dict(want)
+    assert sum(totals.values()) == sum(range(2000))
+
+
+def test_corrupt_shuffle_file_is_detected_and_recomputed(sc):
+    counts, counted = wordcount(sc)
+    assert counts.count() == len(EXPECTED)
+    data_files = []
+    for info in sc.executorInfos():
+        folder = os.path.join(info.work_dir, "shuffle")
+        data_files += [os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".data")]
+    target = max(data_files, key=os.path.getsize)
+    with open(target, "r+b") as f:
+        f.seek(10)
+        byte = f.read(1)
+        f.seek(10)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    assert dict(counts.collect()) == EXPECTED
+    assert any("checksum" in e["reason"] for e in events(sc, "TaskEnd"))
+    assert counted.value == len(LINES)
+
+
+def test_stopped_executor_is_given_up_and_its_late_results_ignored(sc):
+    pid = sc.executorInfos()[0].pid
+    acc = sc.accumulator(0)
+
+    def slow(x):
+        acc.add(1)
+        import time
+        time.sleep(0.05)
+        return x
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        assert sc.parallelize(range(60), 12).map(slow).sum() == sum(range(60))
+        assert acc.value == 60
+        assert any("heartbeat" in e["reason"] for e in events(sc, "ExecutorRemoved"))
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert sc.parallelize(range(60), 12).map(slow).sum() == sum(range(60))
+    assert acc.value == 120
+
+
+def test_cached_partitions_lost_with_their_executor_are_recomputed_alone(sc):
+    computed = sc.accumulator(0)
+
+    def mark(x):
+        computed.add(1)
+        return x
+    cached = sc.parallelize(range(120), 6).map(mark).cache()
+    assert cached.count() == 120 and computed.value == 120
+    holders = Counter(e["executor_id"] for e in events(sc, "TaskEnd") if e["reason"] == "success")
+    victim = sc.executorInfos()[0]
+    os.kill(victim.pid, signal.SIGKILL)
+    wait_for(lambda: victim.executor_id not in [i.executor_id for i in sc.executorInfos()], 10,
+             message="the killed executor to be dropped")
+    assert cached.sum() == sum(range(120))
+    assert 0 < computed.value - 120 < 120  # only the lost partitions were recomputed
+    assert holders
+
+
+def test_speculative_copy_wins_and_output_is_committed_once(sc, tmp_path):
+    sc.stop()
+    conf = {"zpark.eventLog.dir": str(tmp_path / "ev"), "zpark.speculation": True}
+    with zpark.Context("local[3]", conf=conf) as ctx:
+        def straggle(index, it):
+            tc = TaskContext.get()
+            if index == 3 and tc.attemptNumber() == 0:
+                import time
+                time.sleep(30)
+            return it
+        import time
+        started = time.monotonic()
+        out = str(tmp_path / "out")
+        ctx.parallelize(range(80), 8).mapPartitionsWithIndex(straggle).saveAsTextFile(out)
+        assert time.monotonic() - started < 20
+        names = sorted(os.listdir(out))
+        assert names == ["_SUCCESS"] + ["part-%05d" % i for i in range(8)]
+        lines = [int(l) for n in names[1:] for l in open(os.path.join(out, n))]
+        assert sorted(lines) == list(range(80))
+        assert [e for e in read_events(ctx.eventLogPath) if e["event"] == "TaskStart" and e["speculative"]]
+
+
+def test_chaos_random_kills_during_a_job(sc):
+    acc = sc.accumulator(0)
+
+    def work(x):
+        acc.add(1)
+        tc = TaskContext.get()
+        if tc.attemptNumber() == 0 and x % 97 == 13 and random.random() < 0.5:
+            os._exit(3)
+        return (x % 10, x)
+    result = dict(sc.parallelize(range(3000), 30).map(work).reduceByKey(add, 6).collect())
+    assert result == {k: sum(x for x in range(3000) if x % 10 == k) for k in range(10)}
+    assert acc.value == 3000
