@@ -222,3 +222,27 @@ def test_chaos_random_kills_during_a_job(sc):
     result = dict(sc.parallelize(range(3000), 30).map(work).reduceByKey(add, 6).collect())
     assert result == {k: sum(x for x in range(3000) if x % 10 == k) for k in range(10)}
     assert acc.value == 3000
+
+
+def test_cancel_all_jobs_stops_running_tasks_and_the_context_stays_usable(sc):
+    import threading
+    import time
+    errors = []
+
+    def slow(x):
+        time.sleep(0.01)
+        return x
+
+    def run():
+        try:
+            sc.parallelize(range(100000), 3).map(slow).count()
+        except zpark.JobCancelledError as exc:
+            errors.append(exc)
+    worker = threading.Thread(target=run)
+    worker.start()
+    wait_for(lambda: events(sc, "TaskStart"), 10, message="tasks to start")
+    started = time.monotonic()
+    sc.cancelAllJobs()
+    worker.join(15)
+    assert errors and time.monotonic() - started < 10
+    assert sc.parallelize(range(10), 3).sum() == 45
