@@ -1,5 +1,4 @@
 """Pickling for code (cloudpickle) and data (pickle protocol 5), with errors that name the culprit."""
-import io
 import pickle
 import types
 
@@ -99,27 +98,3 @@ def find_unpicklable(obj, path="", depth=0, seen=None):
         deeper = find_unpicklable(child, name, depth + 1, seen)
         return deeper or "%s is a %s object, which cannot be pickled" % (name, type(child).__name__)
     return None
-
-
-def dump_batches(records, stream, batch_size=4096):
-    """Write an iterable as pickled lists of up to ``batch_size`` records; return the count."""
-    batch = []
-    count = 0
-    for record in records:
-        batch.append(record)
-        if len(batch) >= batch_size:
-            pickle.dump(batch, stream, PROTOCOL)
-            count += len(batch)
-            batch = []
-    if batch:
-        pickle.dump(batch, stream, PROTOCOL)
-        count += len(batch)
-    return count
-
-
-def load_batches(data):
-    """Iterate records from bytes written by dump_batches."""
-    stream = io.BytesIO(data)
-    end = len(data)
-    while stream.tell() < end:
-        yield from pickle.load(stream)

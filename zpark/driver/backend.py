@@ -15,7 +15,6 @@ import zmq
 
 from ..common import protocol, serialization
 from ..common.errors import SerializationError
-from ..common.task_context import TaskContext
 from . import scheduler_messages as m
 from .broadcast import collect_broadcast_ids
 from .dag_scheduler import DAGScheduler
@@ -336,5 +335,3 @@ def _check_captures(func, where, depth=0, seen=None):
         if isinstance(value, types.FunctionType):
             _check_captures(value, where, depth + 1, seen)
 
-
-__all__ = ["Backend", "JobHandle", "TaskContext"]

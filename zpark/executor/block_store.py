@@ -6,7 +6,6 @@ import struct
 import threading
 import zlib
 
-from ..common.storage import StorageLevel
 
 
 class BlockStore:
@@ -108,5 +107,3 @@ def _unlink(path):
     except FileNotFoundError:
         pass
 
-
-__all__ = ["BlockStore", "StorageLevel"]

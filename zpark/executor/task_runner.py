@@ -77,9 +77,7 @@ def run_task(task, binary, runtime):
                 "shuffle": exc.shuffle_id, "map": exc.map_index, "exec": exc.executor_id}, []
     except TaskKilledError as exc:
         return {"t": "failed", "tid": task["tid"], "kind": "killed", "message": str(exc)}, []
-    except BaseException as exc:  # noqa: BLE001 - user code may raise anything; report it
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)) and not isinstance(exc, SystemExit):
-            raise
+    except Exception as exc:  # noqa: BLE001 - user code may raise anything; report it
         return {"t": "failed", "tid": task["tid"], "kind": "exception",
                 "message": "Traceback (most recent call last, on executor %s):\n%s"
                            % (runtime.executor_id, "".join(traceback.format_exception(exc)[1:]))}, []
