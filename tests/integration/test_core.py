@@ -192,3 +192,25 @@ def test_a_raising_task_fails_the_job_with_the_remote_traceback(sc):
     assert "ValueError: bad record 7" in message and "explode" in message
     assert "partition 3" in message and "failed 4 times" in message and "stage" in message
     assert sc.parallelize(range(10), 5).map(lambda x: x + 1).sum() == 55
+
+
+def test_event_log_counts_input_shuffle_and_output_records_and_bytes(sc, tmp_path):
+    lines = ["alpha beta", "beta", "", "gamma alpha beta"] * 50
+    source = tmp_path / "in.txt"
+    source.write_text("\n".join(lines) + "\n")
+    words = sc.textFile(str(source), minPartitions=3).flatMap(str.split).map(lambda w: (w, 1))
+    out = str(tmp_path / "out")
+    words.reduceByKey(add, 2).saveAsTextFile(out)
+    job = last_job_id(sc)
+    stage_ids = set(job_stages(sc, job)[0]["stage_ids"])
+    ends = [e for e in events(sc, "TaskEnd") if e["stage_id"] in stage_ids and e["counted"]]
+    total = Counter()
+    for e in ends:
+        total.update(e["metrics"])
+    assert total["input_records_read"] == len(lines)
+    assert total["input_bytes_read"] == os.path.getsize(source)
+    assert total["shuffle_records_written"] == total["shuffle_records_read"] <= 3 * 3
+    assert total["shuffle_bytes_written"] == total["shuffle_bytes_read"] > 0
+    written = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out) if f.startswith("part-"))
+    assert total["output_records_written"] == 3 and total["output_bytes_written"] == written
+    assert all(e["duration"] >= 0 and e["executor_id"] and "attempt" in e for e in ends)

@@ -7,9 +7,14 @@ removed or corrupted in an executor's shuffle directory.
 import os
 import random
 import signal
+import subprocess
+import sys
+import threading
+import time
 from collections import Counter
 from operator import add
 
+import psutil
 import pytest
 
 import zpark
@@ -210,18 +215,76 @@ def test_speculative_copy_wins_and_output_is_committed_once(sc, tmp_path):
         assert [e for e in read_events(ctx.eventLogPath) if e["event"] == "TaskStart" and e["speculative"]]
 
 
-def test_chaos_random_kills_during_a_job(sc):
-    acc = sc.accumulator(0)
+def test_chaos_an_executor_killed_about_every_second_twenty_jobs_in_a_row(tmp_path):
+    """A killer thread SIGKILLs a random executor every ~second while 20 jobs run back to back."""
+    conf = {"zpark.eventLog.dir": str(tmp_path / "events"), "zpark.executor.heartbeatTimeout": 2.0,
+            "zpark.local.maxExecutorRestarts": 200}
+    expected = {k: sum(x for x in range(3600) if x % 10 == k) for k in range(10)}
+    with zpark.Context("local[3]", app_name="chaos", conf=conf) as ctx:
+        stop, kills = threading.Event(), []
 
-    def work(x):
-        acc.add(1)
-        tc = TaskContext.get()
-        if tc.attemptNumber() == 0 and x % 97 == 13 and random.random() < 0.5:
-            os._exit(3)
-        return (x % 10, x)
-    result = dict(sc.parallelize(range(3000), 30).map(work).reduceByKey(add, 6).collect())
-    assert result == {k: sum(x for x in range(3000) if x % 10 == k) for k in range(10)}
-    assert acc.value == 3000
+        def killer():
+            rng = random.Random(11)
+            while not stop.wait(rng.uniform(0.6, 1.4)):
+                pids = sorted(ctx._cluster.pids().values())
+                if pids:
+                    victim = rng.choice(pids)
+                    try:
+                        os.kill(victim, signal.SIGKILL)
+                        kills.append(victim)
+                    except ProcessLookupError:
+                        pass
+        thread = threading.Thread(target=killer, daemon=True)
+        thread.start()
+        try:
+            for run in range(20):
+                acc = ctx.accumulator(0)
+
+                def work(x, acc=acc):
+                    acc.add(1)
+                    time.sleep(0.0005)
+                    return (x % 10, x)
+                result = dict(ctx.parallelize(range(3600), 36).map(work).reduceByKey(add, 6).collect())
+                assert result == expected, "run %d" % run
+                assert acc.value == 3600, "run %d" % run
+        finally:
+            stop.set()
+            thread.join()
+        assert len(kills) >= 10
+        removed = [e for e in read_events(ctx.eventLogPath) if e["event"] == "ExecutorRemoved"]
+        assert len(removed) >= len(kills) - 1  # the last victim may still be on its way out
+
+
+def test_ctrl_c_in_the_driver_cancels_the_job_and_stops_the_executors(tmp_path):
+    script = tmp_path / "job.py"
+    script.write_text(
+        "import time, zpark\n"
+        "conf = {'zpark.eventLog.dir': %r, 'zpark.ui.showConsoleProgress': False}\n"
+        "with zpark.Context('local[2]', conf=conf) as ctx:\n"
+        "    print(' '.join(str(i.pid) for i in ctx.executorInfos()), flush=True)\n"
+        "    ctx.parallelize(range(1000), 4).map(lambda x: time.sleep(0.05) or x).count()\n"
+        "    print('finished', flush=True)\n" % str(tmp_path / "events"))
+    driver = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        executor_pids = [int(p) for p in driver.stdout.readline().split()]
+        assert len(executor_pids) == 2
+
+        def log_events():
+            logs = list((tmp_path / "events").glob("*.jsonl"))
+            return read_events(str(logs[0])) if logs else []
+        wait_for(lambda: any(e["event"] == "TaskStart" for e in log_events()), 30, message="tasks to start")
+        driver.send_signal(signal.SIGINT)
+        out, err = driver.communicate(timeout=20)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    assert driver.returncode != 0 and "KeyboardInterrupt" in err and "finished" not in out
+    wait_for(lambda: not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
+                             for p in executor_pids), 10, message="the executors to exit")
+    ends = [e for e in log_events() if e["event"] == "JobEnd"]
+    assert ends and ends[-1]["result"] == "failed" and "Ctrl-C" in ends[-1]["reason"]
+    assert log_events()[-1]["event"] == "ApplicationEnd"
 
 
 def test_cancel_all_jobs_stops_running_tasks_and_the_context_stays_usable(sc):

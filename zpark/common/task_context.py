@@ -25,6 +25,11 @@ class TaskContext:
         self.accumulator_updates = {}
         self.killed = False
         self.cached_blocks = []
+        self.metrics = {}
+
+    def add_metric(self, name, amount):
+        """Count into this attempt's metrics (they travel to the driver's event log)."""
+        self.metrics[name] = self.metrics.get(name, 0) + amount
 
     @classmethod
     def get(cls):

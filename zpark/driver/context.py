@@ -41,6 +41,22 @@ def parse_local_master(master):
     return None
 
 
+class _Counting:
+    """Passes records through, counting them (output metrics of save actions)."""
+
+    def __init__(self, iterator):
+        self._iterator = iter(iterator)
+        self.count = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        record = next(self._iterator)
+        self.count += 1
+        return record
+
+
 class Context:
     """Entry point of a zpark application: creates RDDs, broadcasts and accumulators, runs jobs.
 
@@ -247,8 +263,11 @@ class Context:
             attempt_dir = os.path.join(temporary, "attempt_%d" % tc.taskAttemptId())
             os.mkdir(attempt_dir)  # fails once the job is over: a late loser writes nothing
             target = os.path.join(attempt_dir, "part-%05d" % tc.partitionId())
+            counted = _Counting(iterator)
             with open(target, "wb") as stream:
-                write(stream, iterator)
+                write(stream, counted)
+                tc.add_metric("output_bytes_written", stream.tell())
+            tc.add_metric("output_records_written", counted.count)
             return target
 
         try:

@@ -83,7 +83,8 @@ class LocalCluster:
         log.warning("replacing lost executor %s (%s) with %s", executor_id, reason, new_id)
 
     def pids(self):
-        return {e.executor_id: e.process.pid for e in self.executors.values() if e.process.poll() is None}
+        executors = list(self.executors.values())  # the scheduler thread may add one meanwhile
+        return {e.executor_id: e.process.pid for e in executors if e.process.poll() is None}
 
     def stop(self, timeout=3.0):
         self._stopping = True

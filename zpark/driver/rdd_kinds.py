@@ -84,6 +84,8 @@ class ParallelCollectionRDD(RDD):
         return state
 
     def compute(self, split, tc):
+        if tc is not None:
+            tc.add_metric("input_records_read", len(split.values))
         return iter(split.values)
 
 
@@ -94,6 +96,13 @@ def _slice(data, n):
     data = list(data)
     size = len(data)
     return [data[size * i // n: size * (i + 1) // n] for i in range(n)]
+
+
+def _count_input(tc, records, nbytes):
+    """Input metrics of the running task (absent when computed outside a task)."""
+    if tc is not None:
+        tc.add_metric("input_records_read", records)
+        tc.add_metric("input_bytes_read", nbytes)
 
 
 class FileSplit(Partition):
@@ -156,16 +165,21 @@ class TextFileRDD(RDD):
             if split.start:
                 f.seek(split.start - 1)
                 f.readline()
-            pos = f.tell()
+            pos = begin = f.tell()
             end = split.end
-            while pos < end:
-                line = f.readline()
-                if not line:
-                    break
-                pos += len(line)
-                if line.endswith(b"\n"):
-                    line = line[:-2] if line.endswith(b"\r\n") else line[:-1]
-                yield line.decode("utf-8") if decode else line
+            count = 0
+            try:
+                while pos < end:
+                    line = f.readline()
+                    if not line:
+                        break
+                    pos += len(line)
+                    count += 1
+                    if line.endswith(b"\n"):
+                        line = line[:-2] if line.endswith(b"\r\n") else line[:-1]
+                    yield line.decode("utf-8") if decode else line
+            finally:
+                _count_input(tc, count, pos - begin)
 
 
 class FileGroup(Partition):
@@ -196,7 +210,9 @@ class WholeTextFilesRDD(RDD):
     def compute(self, split, tc):
         for path in split.paths:
             with open(path, encoding="utf-8") as f:
-                yield "file:" + path, f.read()
+                content = f.read()
+            _count_input(tc, 1, os.path.getsize(path))
+            yield "file:" + path, content
 
 
 class PickleFileRDD(RDD):
@@ -224,7 +240,9 @@ class PickleFileRDD(RDD):
                         batch = pickle.load(f)
                     except EOFError:
                         break
+                    _count_input(tc, len(batch), 0)
                     yield from batch
+                _count_input(tc, 0, f.tell())
 
 
 # ---------------------------------------------------------------- narrow transformations

@@ -49,7 +49,6 @@ def run_task(task, binary, runtime):
                      runtime.executor_id, runtime)
     tc.shuffle_locations = task["inputs"]["shuffle_locations"]
     tc.cache_locations = task["inputs"]["cache_locations"]
-    tc.metrics = {}
     task["context"] = tc
     started = time.monotonic()
     TaskContext._set(tc)
