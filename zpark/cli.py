@@ -32,7 +32,7 @@ def _apply_submit_options(master, executors, conf):
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
-@click.option("--master", help="local, local[N], local[*] (default: local[*])")
+@click.option("--master", help="local, local[N], local[*] or a cluster, tcp://HOST:7077 (default: local[*])")
 @click.option("--executors", type=int, help="number of local executors (local[N])")
 @click.option("--conf", "conf", multiple=True, metavar="KEY=VALUE", help="configuration, repeatable")
 @click.argument("script", type=click.Path(exists=True, dir_okay=False))
@@ -61,12 +61,82 @@ def run_example(master, conf, name, args):
     module.main(list(args))
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def executor(args):
-    """Start an executor process (normally started by the driver; secret in ZPARK_SECRET)."""
-    from .executor.main import main as executor_main
-    executor_main(list(args))
+DEFAULT_MASTER_URL = "tcp://localhost:7077"
+
+
+def _master_url(master):
+    if master:
+        return master
+    env = os.environ.get("ZPARK_MASTER", "")
+    return env if env.startswith("tcp://") else DEFAULT_MASTER_URL
+
+
+@main.command()
+@click.option("--host", default="0.0.0.0", show_default=True, help="interface to listen on")
+@click.option("--port", default=7077, show_default=True)
+@click.option("--state-dir", default=lambda: os.environ.get("ZPARK_STATE_DIR", "./.zpark"), show_default="./.zpark",
+              help="where the cluster secret is created on first start")
+@click.option("--worker-timeout", default=6.0, show_default=True, help="seconds of silence before an executor is dropped")
+@click.option("--app-timeout", default=6.0, show_default=True, help="seconds of driver silence before its application ends")
+def master(host, port, state_dir, worker_timeout, app_timeout):
+    """Start the cluster master: executors register here, drivers get executors from it."""
+    from .master.server import main as master_main
+    master_main(host, port, state_dir, worker_timeout, app_timeout)
+
+
+@main.command()
+@click.option("--master", "master_url", required=True, help="the master, tcp://HOST:7077")
+@click.option("--cores", default=1, show_default=True, help="tasks this executor runs at once")
+@click.option("--work-dir", default="/tmp/zpark-work", show_default=True, help="shuffle files and cached blocks")
+@click.option("--advertise-host", default=lambda: os.environ.get("ZPARK_ADVERTISE_HOST"),
+              help="address peers and drivers reach this machine at (default: the interface towards the master)")
+@click.option("--state-dir", default=lambda: os.environ.get("ZPARK_STATE_DIR"),
+              help="read the secret the master writes there (waits for it)")
+def executor(master_url, cores, work_dir, advertise_host, state_dir):
+    """Start an executor daemon that joins a cluster and serves the applications the master assigns."""
+    import logging
+    from .common.secret import find_secret, wait_for_secret
+    from .executor.worker import Worker
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    secret = os.environ.get("ZPARK_SECRET") or (wait_for_secret(state_dir) if state_dir else find_secret())
+    Worker(master_url, secret, cores, work_dir, advertise_host).run()
+
+
+@main.command()
+@click.option("--master", "master_url", help="default: $ZPARK_MASTER or tcp://localhost:7077")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.option("--timeout", default=5.0, show_default=True)
+def status(master_url, as_json, timeout):
+    """Show the cluster: master, executors (host, cores, memory, state, application), applications."""
+    from .common.errors import ZparkError
+    from .common.secret import find_secret
+    from .master.client import fetch_status
+    url = _master_url(master_url)
+    try:
+        view = fetch_status(url, find_secret(), timeout)
+    except ZparkError as exc:
+        raise click.ClickException(str(exc))
+    if as_json:
+        click.echo(json.dumps(dict(view, master=url), indent=2))
+        return
+    click.echo("master        %s" % url)
+    click.echo("executors     %d (%d busy)" % (len(view["executors"]),
+                                              sum(e["state"] == "BUSY" for e in view["executors"])))
+    for e in view["executors"]:
+        click.echo("  %-32s %-15s %2d cores %6.1f GiB  %-4s %s" % (
+            e["host"], e["ip"], e["cores"], e["memory"] / 2 ** 30, e["state"], e["app"] or ""))
+    click.echo("applications  %d" % len(view["applications"]))
+    for a in view["applications"]:
+        click.echo("  %-28s %-16s %-8s %d executors  driver %s" % (
+            a["id"], a["name"], a["state"], a["executors"], a["driver"]))
+
+
+@main.command(hidden=True)
+@click.option("--max-age", default=15.0)
+def health(max_age):
+    """Container healthcheck of an executor daemon: has the master answered it lately?"""
+    from .executor.worker import healthy
+    sys.exit(0 if healthy(max_age=max_age) else 1)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ DEFAULTS = {
     "zpark.eventLog.dir": "",
     "zpark.ui.showConsoleProgress": True,
     "zpark.driver.host": "",
+    "zpark.driver.bindAddress": "",
+    "zpark.executor.instances": 0,
     "zpark.default.parallelism": 0,
 }
 

@@ -59,10 +59,10 @@ class Codec:
         return msgpack.unpackb(rest[0], raw=False, strict_map_key=False), rest[1:]
 
 
-def configure(sock):
+def configure(sock, max_message_bytes=MAX_MESSAGE_BYTES):
     """Options every zpark socket gets (see FIELD-NOTES: linger, size cap, pipe heartbeats)."""
     sock.setsockopt(zmq.LINGER, 0)
-    sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+    sock.setsockopt(zmq.MAXMSGSIZE, max_message_bytes)
     sock.setsockopt(zmq.HEARTBEAT_IVL, 500)
     sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, 3000)
     sock.setsockopt(zmq.SNDHWM, 0)
@@ -70,9 +70,9 @@ def configure(sock):
     return sock
 
 
-def bind_router(ctx, host="127.0.0.1", port=0):
+def bind_router(ctx, host="127.0.0.1", port=0, max_message_bytes=MAX_MESSAGE_BYTES):
     """A ROUTER that reports unroutable sends and lets a reconnecting peer take over its id."""
-    sock = configure(ctx.socket(zmq.ROUTER))
+    sock = configure(ctx.socket(zmq.ROUTER), max_message_bytes)
     sock.setsockopt(zmq.ROUTER_MANDATORY, 1)
     sock.setsockopt(zmq.ROUTER_HANDOVER, 1)
     if port:

@@ -1,5 +1,8 @@
 """Pickling for code (cloudpickle) and data (pickle protocol 5), with errors that name the culprit."""
+import os
 import pickle
+import sys
+import sysconfig
 import types
 
 import cloudpickle
@@ -98,3 +101,32 @@ def find_unpicklable(obj, path="", depth=0, seen=None):
         deeper = find_unpicklable(child, name, depth + 1, seen)
         return deeper or "%s is a %s object, which cannot be pickled" % (name, type(child).__name__)
     return None
+
+
+_by_value = set()
+
+
+def pickle_local_modules_by_value():
+    """Ship the user's own modules' functions by value (cluster mode).
+
+    cloudpickle pickles a function from an importable module by reference, and
+    executors in containers or on other machines cannot import a module that
+    only exists next to the user's script. Modules loaded from files outside the
+    installed Python (and outside zpark) are registered to be pickled by value.
+    """
+    installed = {os.path.abspath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                               *sysconfig.get_paths().values()) if p}
+    for name, module in list(sys.modules.items()):
+        if name in _by_value or name == "__main__" or name.split(".")[0] == "zpark":
+            continue
+        path = getattr(module, "__file__", None)
+        if not path:
+            continue
+        path = os.path.abspath(path)
+        if any(path.startswith(prefix + os.sep) for prefix in installed):
+            continue
+        _by_value.add(name)
+        try:
+            cloudpickle.register_pickle_by_value(module)
+        except (ValueError, TypeError):
+            pass

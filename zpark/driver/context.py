@@ -12,6 +12,7 @@ import zmq
 
 from ..common import protocol, serialization
 from ..common.config import Conf
+from ..common.secret import find_secret
 from ..common.errors import JobCancelledError, ZparkError
 from ..common.task_context import TaskContext
 from . import scheduler_messages as m
@@ -21,6 +22,7 @@ from .broadcast import Broadcast
 from .event_log import EventLog, NullEventLog
 from .local_cluster import LocalCluster
 from .progress import ConsoleProgress
+from .standalone import StandaloneApp
 
 log = logging.getLogger("zpark")
 
@@ -101,12 +103,23 @@ class Context:
 
     def _start(self):
         num_executors = parse_local_master(self.master)
-        if num_executors is None:
-            raise ZparkError("Unsupported master %r: use local, local[N] or local[*]" % self.master)
-        self.applicationId = "local-%d" % int(time.time() * 1000)
+        cluster = num_executors is None
+        if cluster and not self.master.startswith("tcp://"):
+            raise ZparkError("Unsupported master %r: use local, local[N], local[*] or tcp://HOST:PORT "
+                             "(a zpark master)" % self.master)
         self._zmq = zmq.Context()
         self._zmq.linger = 0
-        secret = protocol.new_secret()
+        self._cluster = self._standalone = None
+        if cluster:
+            secret = find_secret()
+            self._standalone = StandaloneApp(self._zmq, self.master, protocol.Codec(secret), self.appName)
+            self.applicationId = self._standalone.app_id
+            advertise = self._conf.get("zpark.driver.host") or self._standalone.peer_host
+            bind_host = self._conf.get("zpark.driver.bindAddress") or advertise
+        else:
+            self.applicationId = "local-%d" % int(time.time() * 1000)
+            secret = protocol.new_secret()
+            advertise = bind_host = "127.0.0.1"
         log_dir = self._conf.get("zpark.eventLog.dir") or os.path.join(tempfile.gettempdir(), "zpark-events")
         self._event_log = (EventLog(log_dir, self.applicationId) if self._conf.get("zpark.eventLog.enabled")
                            else NullEventLog())
@@ -117,14 +130,23 @@ class Context:
         local_root = self._conf.get("zpark.local.dir") or None
         self._work_root = tempfile.mkdtemp(prefix="zpark-%s-" % self.applicationId, dir=local_root)
         self._backend = Backend(self._conf, protocol.Codec(secret), self._zmq, self._accumulators,
-                                self._broadcasts, self._event_log, self._progress)
-        self._cluster = LocalCluster(num_executors, "tcp://127.0.0.1:%d" % self._backend.port, secret,
-                                     self._work_root, self._conf)
+                                self._broadcasts, self._event_log, self._progress, bind_host=bind_host)
+        driver_url = "tcp://%s:%d" % (advertise, self._backend.port)
+        start_timeout = float(self._conf.get("zpark.executor.startTimeout"))
+        if cluster:
+            self._backend.start()
+            assigned = self._standalone.register(driver_url, int(self._conf.get("zpark.executor.instances")), {
+                "heartbeat_interval": self._conf.get("zpark.executor.heartbeatInterval"),
+                "fetch_timeout": self._conf.get("zpark.shuffle.fetchTimeout")})
+            self._standalone.start_heartbeats()
+            self._wait_for_executors(max(1, assigned), start_timeout)
+            return
+        self._cluster = LocalCluster(num_executors, driver_url, secret, self._work_root, self._conf)
         self._backend.on_executor_removed = self._cluster.on_removed
         self._backend.exit_poller = self._cluster.exited
         self._backend.start()
         self._cluster.start()
-        self._wait_for_executors(num_executors, float(self._conf.get("zpark.executor.startTimeout")))
+        self._wait_for_executors(num_executors, start_timeout)
 
     def _wait_for_executors(self, count, timeout):
         deadline = time.monotonic() + timeout
@@ -132,8 +154,10 @@ class Context:
             while len(self._backend.executors) < count:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise ZparkError("only %d of %d executors registered within %.0fs"
-                                     % (len(self._backend.executors), count, timeout))
+                    waiting = self._standalone.waiting if self._standalone else None
+                    raise ZparkError("only %d of %d executors registered within %.0fs%s (zpark.executor."
+                                     "startTimeout)" % (len(self._backend.executors), count, timeout,
+                                                        ": " + waiting if waiting else ""))
                 self._backend.executors_changed.wait(min(left, 0.1))
 
     # ------------------------------------------------------------ properties
@@ -161,10 +185,10 @@ class Context:
 
     def executorInfos(self):
         """The live executors: id, pid, host, block server address, local work directory."""
-        pids = self._cluster.pids()
+        pids = self._cluster.pids() if self._cluster else {}
         infos = []
         for eid, conn in sorted(self._backend.executors.items()):
-            local = self._cluster.executors.get(eid)
+            local = self._cluster.executors.get(eid) if self._cluster else None
             infos.append(ExecutorInfo(eid, pids.get(eid, conn.pid), conn.host, conn.address,
                                       local.work_dir if local else None))
         return infos
@@ -229,6 +253,8 @@ class Context:
         if TaskContext.get() is not None:
             raise ZparkError("Jobs cannot be started from inside a task")
         partitions = list(range(rdd.getNumPartitions()) if partitions is None else partitions)
+        if self._standalone is not None:
+            serialization.pickle_local_modules_by_value()
         job_id = next(self._job_ids)
         handle = self._backend.run_job(job_id, rdd, func, partitions,
                                        description or rdd.creation_site)
@@ -302,6 +328,8 @@ class Context:
                 self._backend.stop()
             if getattr(self, "_cluster", None) is not None:
                 self._cluster.stop()
+            if getattr(self, "_standalone", None) is not None:
+                self._standalone.stop()
             if getattr(self, "_event_log", None) is not None:
                 self._event_log.write("ApplicationEnd", {"app_id": self.applicationId})
                 self._event_log.close()

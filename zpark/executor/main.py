@@ -201,10 +201,13 @@ def main(argv=None):
     parser.add_argument("--parent-pid", type=int)
     parser.add_argument("--heartbeat-interval", type=float, default=0.5)
     parser.add_argument("--fetch-timeout", type=float, default=60.0)
+    parser.add_argument("--bind-host", default="127.0.0.1", help="interface of the block server")
+    parser.add_argument("--advertise-host", default="127.0.0.1", help="address peers dial the block server at")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s executor %(name)s: %(message)s")
     secret = os.environ.pop("ZPARK_SECRET", "")
     if not secret:
         sys.exit("zpark executor: ZPARK_SECRET is not set")
-    Executor(args.driver, args.id, args.cores, secret, args.work_dir, parent_pid=args.parent_pid,
+    Executor(args.driver, args.id, args.cores, secret, args.work_dir, bind_host=args.bind_host,
+             advertise_host=args.advertise_host, parent_pid=args.parent_pid,
              heartbeat_interval=args.heartbeat_interval, fetch_timeout=args.fetch_timeout).run()

@@ -1,0 +1,77 @@
+"""The driver's side of cluster mode: its application's registration with the master, and heartbeats.
+
+The master answers the first message with the address it sees the driver
+connect from. That is the address the executors' containers can dial back
+(the docker bridge gateway for a driver on the host, the container address
+for a driver inside the compose network), so by default the driver listens
+and advertises there; ``zpark.driver.host`` / ``zpark.driver.bindAddress``
+override it for unusual networks.
+"""
+import logging
+import threading
+
+from ..master.client import MasterClient, MasterUnreachable
+
+log = logging.getLogger("zpark.driver")
+
+HEARTBEAT_SECONDS = 1.0
+
+
+class StandaloneApp:
+    def __init__(self, zmq_context, master_url, codec, name):
+        self.zmq = zmq_context
+        self.master_url = master_url
+        self.codec = codec
+        self.client = MasterClient(zmq_context, master_url, codec, "driver")
+        welcome = self.client.request({"t": "hello", "name": name})
+        self.app_id = welcome["app_id"]
+        self.peer_host = welcome["peer_host"]
+        self._stop = threading.Event()
+        self._thread = None
+        self.waiting = None
+
+    def register(self, driver_url, max_executors, executor_conf):
+        """Tell the master where the driver listens; returns how many executors it assigned now."""
+        reply = self.client.request({"t": "app_register", "app_id": self.app_id, "driver_url": driver_url,
+                                     "max_executors": max_executors, "executor_conf": executor_conf})
+        self._report_waiting(reply.get("waiting"))
+        return reply["executors"]
+
+    def _report_waiting(self, reason):
+        if reason and reason != self.waiting:
+            log.warning("application %s is waiting for executors: %s", self.app_id, reason)
+        self.waiting = reason
+
+    def start_heartbeats(self):
+        self._thread = threading.Thread(target=self._heartbeat, name="zpark-master-heartbeat", daemon=True)
+        self._thread.start()
+
+    def _heartbeat(self):
+        client = MasterClient(self.zmq, self.master_url, self.codec, "driver-hb")
+        complained = False
+        try:
+            while not self._stop.wait(HEARTBEAT_SECONDS):
+                try:
+                    reply = client.request({"t": "app_hb", "app_id": self.app_id}, timeout=5.0)
+                except MasterUnreachable as exc:
+                    if not complained:
+                        log.warning("lost contact with the master: %s", exc)
+                    complained = True
+                    continue
+                complained = False
+                if reply["t"] == "unknown_app":
+                    log.warning("the master no longer knows application %s", self.app_id)
+                self._report_waiting(reply.get("waiting"))
+        finally:
+            client.close()
+
+    def stop(self):
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+        try:
+            self.client.request({"t": "app_end", "app_id": self.app_id}, timeout=2.0)
+        except MasterUnreachable as exc:
+            log.warning("could not tell the master that %s ended: %s", self.app_id, exc)
+        finally:
+            self.client.close()

@@ -1,0 +1,191 @@
+"""The executor daemon of a cluster (``zpark executor --master URL``), one per container or machine.
+
+It registers with the master and heartbeats it. When the master assigns it to
+an application it starts one executor process for that application (the very
+executor local mode runs), pointed at the application's driver. When the
+application ends, its driver dies or the master says so, that process is
+stopped and its work directory (shuffle files, cached blocks) deleted, so
+nothing of one application outlives it; broadcasts die with the process.
+"""
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import psutil
+import zmq
+
+from ..common import protocol
+
+log = logging.getLogger("zpark.worker")
+
+HEARTBEAT_SECONDS = 1.0
+HEALTH_FILE = "/tmp/zpark-executor.alive"
+
+
+def local_ip_towards(url):
+    """The address of the interface this machine uses to reach ``url``'s host (what peers can dial)."""
+    host = url.split("://", 1)[-1].rsplit(":", 1)[0]
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect((host, 9))  # UDP connect sends nothing; it only picks a route
+        return probe.getsockname()[0]
+    except OSError:
+        return socket.gethostbyname(socket.gethostname())
+    finally:
+        probe.close()
+
+
+class AppExecutor:
+    def __init__(self, app_id, executor_id, process, work_dir):
+        self.app_id = app_id
+        self.executor_id = executor_id
+        self.process = process
+        self.work_dir = work_dir
+
+
+class Worker:
+    def __init__(self, master_url, secret, cores=1, work_root="/tmp/zpark-work", advertise_host=None,
+                 health_file=HEALTH_FILE):
+        self.master_url = master_url
+        self.secret = secret
+        self.codec = protocol.Codec(secret)
+        self.cores = cores
+        self.work_root = work_root
+        self.advertise_host = advertise_host
+        self.health_file = health_file
+        self.worker_id = protocol.incarnation_id("worker-" + socket.gethostname())
+        self.apps = {}                 # app id -> AppExecutor
+        self._stopping = False
+
+    def run(self):
+        os.makedirs(self.work_root, exist_ok=True)
+        signal.signal(signal.SIGTERM, lambda *_: self.stop())
+        self.zmq = zmq.Context()
+        self.zmq.linger = 0
+        self.master = protocol.connect_dealer(self.zmq, self.master_url, self.worker_id)
+        self._register()
+        next_heartbeat = time.monotonic() + HEARTBEAT_SECONDS
+        try:
+            while not self._stopping:
+                if self.master.poll(200):
+                    self._drain()
+                self._reap()
+                if time.monotonic() >= next_heartbeat:
+                    next_heartbeat = time.monotonic() + HEARTBEAT_SECONDS
+                    self._send({"t": "w_hb", "wid": self.worker_id})
+        finally:
+            for app_id in list(self.apps):
+                self._stop_app(app_id, report=False)
+            self.master.close(0)
+            self.zmq.term()
+
+    def stop(self):
+        self._stopping = True
+
+    def _register(self):
+        ip = self.advertise_host or local_ip_towards(self.master_url)
+        self._send({"t": "w_register", "wid": self.worker_id, "host": socket.gethostname(), "ip": ip,
+                    "cores": self.cores, "memory": psutil.virtual_memory().total})
+
+    def _send(self, header):
+        self.master.send_multipart(self.codec.encode(header))
+
+    def _drain(self):
+        while True:
+            try:
+                frames = self.master.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            try:
+                header, _ = self.codec.decode(frames)
+            except protocol.AuthenticationError as exc:
+                log.warning("dropped a message from the master: %s", exc)
+                continue
+            self._on_message(header)
+
+    def _on_message(self, header):
+        kind = header["t"]
+        if kind in ("w_registered", "w_hb_ok"):
+            _touch(self.health_file)
+        elif kind == "w_reregister":
+            # The master forgot us (it restarted, or we were frozen or cut off): start clean.
+            log.warning("the master does not know this executor any more; registering again")
+            for app_id in list(self.apps):
+                self._stop_app(app_id, report=False)
+            self._register()
+        elif kind == "launch":
+            self._launch(header)
+        elif kind == "kill_app":
+            self._stop_app(header["app_id"], report=False)
+
+    # ------------------------------------------------------------ executor processes
+
+    def _launch(self, header):
+        app_id, executor_id = header["app_id"], header["executor_id"]
+        if app_id in self.apps:
+            self._stop_app(app_id, report=False)
+        conf = header.get("conf") or {}
+        work_dir = os.path.join(self.work_root, app_id, executor_id)
+        env = dict(os.environ, ZPARK_SECRET=self.secret)
+        command = [sys.executable, "-m", "zpark.executor", "--driver", header["driver_url"],
+                   "--id", executor_id, "--cores", str(self.cores), "--work-dir", work_dir,
+                   "--bind-host", "0.0.0.0",
+                   "--advertise-host", self.advertise_host or local_ip_towards(header["driver_url"]),
+                   "--parent-pid", str(os.getpid()),
+                   "--heartbeat-interval", str(conf.get("heartbeat_interval", 0.5)),
+                   "--fetch-timeout", str(conf.get("fetch_timeout", 60.0))]
+        log.info("starting executor %s for %s (driver %s)", executor_id, app_id, header["driver_url"])
+        process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
+        self.apps[app_id] = AppExecutor(app_id, executor_id, process, work_dir)
+
+    def _stop_app(self, app_id, report=True):
+        running = self.apps.pop(app_id, None)
+        if running is None:
+            return
+        if running.process.poll() is None and not graceful_wait(running.process, 1.0):
+            running.process.terminate()
+            try:
+                running.process.wait(3)
+            except subprocess.TimeoutExpired:
+                running.process.kill()
+                running.process.wait()
+        shutil.rmtree(os.path.join(self.work_root, app_id), ignore_errors=True)
+        log.info("executor %s for %s ended (exit code %s); its files are deleted",
+                    running.executor_id, app_id, running.process.returncode)
+        if report:
+            self._send({"t": "w_exited", "wid": self.worker_id, "app_id": app_id})
+
+    def _reap(self):
+        for app_id, running in list(self.apps.items()):
+            if running.process.poll() is not None:
+                self._stop_app(app_id)
+
+
+def graceful_wait(process, seconds):
+    """An executor told to shut down by its driver usually exits by itself in a moment."""
+    try:
+        process.wait(seconds)
+        return True
+    except subprocess.TimeoutExpired:
+        return False
+
+
+def _touch(path):
+    try:
+        with open(path, "a"):
+            os.utime(path)
+    except OSError:
+        pass
+
+
+def healthy(path=HEALTH_FILE, max_age=15.0):
+    """For the container healthcheck: the master answered this daemon recently."""
+    try:
+        return time.time() - os.path.getmtime(path) < max_age
+    except OSError:
+        return False

@@ -1,0 +1,1 @@
+"""The cluster manager: membership of executors and which application each one serves."""

@@ -1,0 +1,197 @@
+"""The master's bookkeeping as a pure state machine: calls in (with "now"), actions out.
+
+Workers are the long-lived executor daemons (one per container). Each serves
+at most one application at a time, by running one executor process for it;
+applications are served first come, first served, each up to the number of
+executors it asked for. An application that gets none waits, and is told why.
+No sockets and no clock here, so the rules are unit-tested directly.
+"""
+import itertools
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class LaunchExecutor:
+    worker_id: str
+    app_id: str
+    executor_id: str
+    driver_url: str
+    executor_conf: dict
+
+
+@dataclass
+class KillApp:
+    worker_id: str
+    app_id: str
+
+
+@dataclass
+class WorkerInfo:
+    worker_id: str
+    host: str
+    ip: str
+    cores: int
+    memory: int
+    registered: float
+    last_seen: float
+    app_id: str = None
+    executor_id: str = None
+
+
+@dataclass
+class AppInfo:
+    app_id: str
+    name: str
+    peer_host: str
+    created: float
+    last_seen: float
+    driver_url: str = None
+    max_executors: int = 0            # 0: as many as there are
+    executor_conf: dict = field(default_factory=dict)
+    workers: set = field(default_factory=set)
+    launched: int = 0
+
+
+class Membership:
+    def __init__(self, worker_timeout=6.0, app_timeout=6.0):
+        self.worker_timeout = worker_timeout
+        self.app_timeout = app_timeout
+        self.workers = {}
+        self.apps = {}                # in creation order (dicts keep it): first come, first served
+        self.finished = []            # (app id, name, reason), newest last, for the status view
+        self._app_numbers = itertools.count()
+
+    # ------------------------------------------------------------ workers
+
+    def register_worker(self, worker_id, host, ip, cores, memory, now):
+        actions = self._forget_worker(worker_id)
+        self.workers[worker_id] = WorkerInfo(worker_id, host, ip, int(cores), int(memory), now, now)
+        return actions + self._assign()
+
+    def worker_heartbeat(self, worker_id, now):
+        """False if the worker is unknown (it must register again)."""
+        worker = self.workers.get(worker_id)
+        if worker is None:
+            return False
+        worker.last_seen = now
+        return True
+
+    def executor_exited(self, worker_id, app_id):
+        """The worker's executor process for ``app_id`` ended: the worker is free again."""
+        worker = self.workers.get(worker_id)
+        if worker is None or worker.app_id != app_id:
+            return []
+        self._release(worker)
+        return self._assign()
+
+    def _release(self, worker):
+        app = self.apps.get(worker.app_id)
+        if app is not None:
+            app.workers.discard(worker.worker_id)
+        worker.app_id = worker.executor_id = None
+
+    def _forget_worker(self, worker_id):
+        worker = self.workers.pop(worker_id, None)
+        if worker is not None and worker.app_id is not None:
+            self._release(worker)
+        return []
+
+    # ------------------------------------------------------------ applications
+
+    def new_app(self, name, peer_host, now, wall_clock=None):
+        stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(wall_clock if wall_clock is not None else 0))
+        app_id = "app-%s-%04d" % (stamp, next(self._app_numbers))
+        self.apps[app_id] = AppInfo(app_id, name, peer_host, now, now)
+        return app_id
+
+    def register_app(self, app_id, driver_url, max_executors, executor_conf, now):
+        """The driver is listening: start giving it executors. Returns (assigned count, actions)."""
+        app = self.apps.get(app_id)
+        if app is None:
+            raise KeyError(app_id)
+        app.driver_url = driver_url
+        app.max_executors = int(max_executors or 0)
+        app.executor_conf = dict(executor_conf or {})
+        app.last_seen = now
+        actions = self._assign()
+        return len(app.workers), actions
+
+    def app_heartbeat(self, app_id, now):
+        app = self.apps.get(app_id)
+        if app is None:
+            return False
+        app.last_seen = now
+        return True
+
+    def end_app(self, app_id, reason="finished"):
+        app = self.apps.pop(app_id, None)
+        if app is None:
+            return []
+        self.finished.append((app_id, app.name, reason))
+        del self.finished[:-20]
+        actions = []
+        for worker_id in sorted(app.workers):
+            worker = self.workers.get(worker_id)
+            if worker is not None and worker.app_id == app_id:
+                actions.append(KillApp(worker_id, app_id))
+                worker.app_id = worker.executor_id = None
+        return actions + self._assign()
+
+    def waiting_reason(self, app_id):
+        """Why an application has no executor, in words for its user (None if it has some)."""
+        app = self.apps.get(app_id)
+        if app is None or app.workers:
+            return None
+        if not self.workers:
+            return "no executor has registered with the master yet"
+        busy = sorted({w.app_id for w in self.workers.values() if w.app_id})
+        return ("all %d executors are busy with other applications (%s); this one is queued and "
+                "starts when they finish" % (len(self.workers), ", ".join(busy)))
+
+    # ------------------------------------------------------------ time
+
+    def tick(self, now):
+        actions = []
+        for worker in list(self.workers.values()):
+            if now - worker.last_seen > self.worker_timeout:
+                actions += self._forget_worker(worker.worker_id)
+        for app in list(self.apps.values()):
+            if now - app.last_seen > self.app_timeout:
+                actions += self.end_app(app.app_id, "driver stopped heartbeating (%.0fs)"
+                                        % (now - app.last_seen))
+        return actions + self._assign()
+
+    # ------------------------------------------------------------ scheduling
+
+    def _assign(self):
+        actions = []
+        free = [w for w in self.workers.values() if w.app_id is None]
+        for app in self.apps.values():
+            if app.driver_url is None:
+                continue
+            while free and (not app.max_executors or len(app.workers) < app.max_executors):
+                worker = free.pop(0)
+                app.launched += 1
+                worker.app_id = app.app_id
+                worker.executor_id = "%s-exec-%d" % (app.app_id, app.launched)
+                app.workers.add(worker.worker_id)
+                actions.append(LaunchExecutor(worker.worker_id, app.app_id, worker.executor_id,
+                                              app.driver_url, app.executor_conf))
+        return actions
+
+    # ------------------------------------------------------------ the status view
+
+    def status(self, now):
+        return {
+            "executors": [{"id": w.worker_id, "host": w.host, "ip": w.ip, "cores": w.cores,
+                           "memory": w.memory, "state": "BUSY" if w.app_id else "FREE",
+                           "app": w.app_id, "executor_id": w.executor_id,
+                           "last_heartbeat_age": round(now - w.last_seen, 2)}
+                          for w in sorted(self.workers.values(), key=lambda w: w.registered)],
+            "applications": [{"id": a.app_id, "name": a.name, "state": "RUNNING" if a.workers else "WAITING",
+                              "executors": len(a.workers), "driver": a.driver_url,
+                              "max_executors": a.max_executors}
+                             for a in self.apps.values() if a.driver_url],
+            "finished": [{"id": i, "name": n, "reason": r} for i, n, r in reversed(self.finished)],
+        }
