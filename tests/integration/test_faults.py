@@ -21,7 +21,7 @@ import zpark
 from zpark import TaskContext
 from zpark.driver.event_log import read_events
 
-from conftest import wait_for
+from waiting import wait_for
 
 WORDS = ["w%d" % i for i in range(50)]
 LINES = [" ".join(random.Random(i).choice(WORDS) for _ in range(20)) for i in range(400)]

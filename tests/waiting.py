@@ -1,3 +1,4 @@
+"""Waiting on conditions with deadlines: tests never bare-sleep."""
 import time
 
 
