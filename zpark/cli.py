@@ -90,16 +90,18 @@ def master(host, port, state_dir, worker_timeout, app_timeout):
 @click.option("--work-dir", default="/tmp/zpark-work", show_default=True, help="shuffle files and cached blocks")
 @click.option("--advertise-host", default=lambda: os.environ.get("ZPARK_ADVERTISE_HOST"),
               help="address peers and drivers reach this machine at (default: the interface towards the master)")
+@click.option("--block-port", default=0, show_default=True,
+              help="port peers fetch shuffle blocks from (0: any free one; fix it to open a firewall)")
 @click.option("--state-dir", default=lambda: os.environ.get("ZPARK_STATE_DIR"),
               help="read the secret the master writes there (waits for it)")
-def executor(master_url, cores, work_dir, advertise_host, state_dir):
+def executor(master_url, cores, work_dir, advertise_host, block_port, state_dir):
     """Start an executor daemon that joins a cluster and serves the applications the master assigns."""
     import logging
     from .common.secret import find_secret, wait_for_secret
     from .executor.worker import Worker
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     secret = os.environ.get("ZPARK_SECRET") or (wait_for_secret(state_dir) if state_dir else find_secret())
-    Worker(master_url, secret, cores, work_dir, advertise_host).run()
+    Worker(master_url, secret, cores, work_dir, advertise_host, block_port=block_port).run()
 
 
 @main.command()

@@ -29,6 +29,7 @@ DEFAULTS = {
     "zpark.ui.showConsoleProgress": True,
     "zpark.driver.host": "",
     "zpark.driver.bindAddress": "",
+    "zpark.driver.port": 0,
     "zpark.executor.instances": 0,
     "zpark.default.parallelism": 0,
 }

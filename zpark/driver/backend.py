@@ -58,7 +58,7 @@ class Backend:
         self.on_executor_removed = on_executor_removed
         self.exit_poller = exit_poller        # () -> [(executor id, reason)] of processes that died
         self.heartbeat_timeout = float(conf.get("zpark.executor.heartbeatTimeout"))
-        self.router, self.port = protocol.bind_router(zmq_context, bind_host, 0)
+        self.router, self.port = protocol.bind_router(zmq_context, bind_host, int(conf.get("zpark.driver.port")))
         self.scheduler = DAGScheduler(conf, self._serialize_stage)
         self.executors = {}
         self.removed = set()

@@ -30,7 +30,7 @@ log = logging.getLogger("zpark.executor")
 class Executor:
     def __init__(self, driver_address, executor_id, cores, secret, work_dir,
                  bind_host="127.0.0.1", advertise_host="127.0.0.1", parent_pid=None,
-                 heartbeat_interval=0.5, fetch_timeout=60.0):
+                 heartbeat_interval=0.5, fetch_timeout=60.0, block_port=0):
         self.driver_address = driver_address
         self.executor_id = executor_id
         self.cores = cores
@@ -41,6 +41,7 @@ class Executor:
         self.parent_pid = parent_pid
         self.heartbeat_interval = heartbeat_interval
         self.fetch_timeout = fetch_timeout
+        self.block_port = block_port
         self.binaries = {}          # stage id -> pickled bytes, then the unpickled (rdd, work)
         self.binary_lock = threading.Lock()
         self.running = {}           # task id -> task dict (while queued or running)
@@ -55,7 +56,7 @@ class Executor:
         self.zmq.linger = 0
         self.store = BlockStore(self.work_dir)
         self.block_server = BlockServer(self.zmq, self.codec, self.store, self.bind_host,
-                                        self.advertise_host).start()
+                                        self.advertise_host, self.block_port).start()
         reader = ShuffleReader(self.executor_id, self.store, lambda: Fetcher(
             self.zmq, self.codec, self.executor_id + "-fetch", self.fetch_timeout, self.dead_addresses))
         self.reader = reader
@@ -203,6 +204,7 @@ def main(argv=None):
     parser.add_argument("--fetch-timeout", type=float, default=60.0)
     parser.add_argument("--bind-host", default="127.0.0.1", help="interface of the block server")
     parser.add_argument("--advertise-host", default="127.0.0.1", help="address peers dial the block server at")
+    parser.add_argument("--block-port", type=int, default=0, help="block server port (0: any free one)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s executor %(name)s: %(message)s")
     secret = os.environ.pop("ZPARK_SECRET", "")
@@ -210,4 +212,5 @@ def main(argv=None):
         sys.exit("zpark executor: ZPARK_SECRET is not set")
     Executor(args.driver, args.id, args.cores, secret, args.work_dir, bind_host=args.bind_host,
              advertise_host=args.advertise_host, parent_pid=args.parent_pid,
-             heartbeat_interval=args.heartbeat_interval, fetch_timeout=args.fetch_timeout).run()
+             heartbeat_interval=args.heartbeat_interval, fetch_timeout=args.fetch_timeout,
+             block_port=args.block_port).run()

@@ -50,7 +50,7 @@ class AppExecutor:
 
 class Worker:
     def __init__(self, master_url, secret, cores=1, work_root="/tmp/zpark-work", advertise_host=None,
-                 health_file=HEALTH_FILE):
+                 health_file=HEALTH_FILE, block_port=0):
         self.master_url = master_url
         self.secret = secret
         self.codec = protocol.Codec(secret)
@@ -58,6 +58,7 @@ class Worker:
         self.work_root = work_root
         self.advertise_host = advertise_host
         self.health_file = health_file
+        self.block_port = block_port
         self.worker_id = protocol.incarnation_id("worker-" + socket.gethostname())
         self.apps = {}                 # app id -> AppExecutor
         self._stopping = False
@@ -136,7 +137,7 @@ class Worker:
                    "--id", executor_id, "--cores", str(self.cores), "--work-dir", work_dir,
                    "--bind-host", "0.0.0.0",
                    "--advertise-host", self.advertise_host or local_ip_towards(header["driver_url"]),
-                   "--parent-pid", str(os.getpid()),
+                   "--block-port", str(self.block_port), "--parent-pid", str(os.getpid()),
                    "--heartbeat-interval", str(conf.get("heartbeat_interval", 0.5)),
                    "--fetch-timeout", str(conf.get("fetch_timeout", 60.0))]
         log.info("starting executor %s for %s (driver %s)", executor_id, app_id, header["driver_url"])

@@ -1,0 +1,87 @@
+"""The master's rules, without sockets: assignment, queueing, timeouts, re-registration."""
+from zpark.master.membership import KillApp, LaunchExecutor, Membership
+
+
+def cluster(workers=3):
+    m = Membership(worker_timeout=6.0, app_timeout=6.0)
+    for i in range(workers):
+        m.register_worker("w%d" % i, "host%d" % i, "10.0.0.%d" % i, 1, 1 << 30, now=0.0)
+    return m
+
+
+def start_app(m, name, now=1.0, max_executors=0):
+    app = m.new_app(name, "10.0.0.100", now)
+    assigned, actions = m.register_app(app, "tcp://10.0.0.100:5000", max_executors, {}, now)
+    return app, assigned, actions
+
+
+def test_an_application_gets_every_free_executor_by_default():
+    m = cluster()
+    app, assigned, actions = start_app(m, "a")
+    assert assigned == 3
+    assert sorted(a.worker_id for a in actions) == ["w0", "w1", "w2"]
+    assert all(isinstance(a, LaunchExecutor) and a.app_id == app for a in actions)
+    assert len({a.executor_id for a in actions}) == 3
+    assert m.status(1.0)["applications"][0]["state"] == "RUNNING"
+
+
+def test_a_second_application_waits_with_a_reason_then_gets_the_executors_when_the_first_ends():
+    m = cluster(2)
+    first, _, _ = start_app(m, "first")
+    second, assigned, actions = start_app(m, "second")
+    assert assigned == 0 and actions == []
+    assert "busy" in m.waiting_reason(second) and first in m.waiting_reason(second)
+    ended = m.end_app(first)
+    assert sorted((type(a).__name__, a.worker_id) for a in ended) == [
+        ("KillApp", "w0"), ("KillApp", "w1"), ("LaunchExecutor", "w0"), ("LaunchExecutor", "w1")]
+    assert all(a.app_id == second for a in ended if isinstance(a, LaunchExecutor))
+    assert m.waiting_reason(second) is None
+
+
+def test_max_executors_lets_two_applications_share_the_cluster():
+    m = cluster(3)
+    _, assigned_a, _ = start_app(m, "a", max_executors=1)
+    _, assigned_b, _ = start_app(m, "b", max_executors=2)
+    assert (assigned_a, assigned_b) == (1, 2)
+
+
+def test_a_silent_driver_ends_its_application_and_frees_its_executors():
+    m = cluster(2)
+    app, _, _ = start_app(m, "a", now=1.0)
+    for w in ("w0", "w1"):
+        m.worker_heartbeat(w, 5.0)
+    assert m.tick(5.0) == []
+    m.worker_heartbeat("w0", 7.5)
+    m.worker_heartbeat("w1", 7.5)
+    actions = m.tick(7.5)
+    assert sorted(a.worker_id for a in actions if isinstance(a, KillApp)) == ["w0", "w1"]
+    assert app not in m.apps and "heartbeat" in m.finished[-1][2]
+    assert all(w.app_id is None for w in m.workers.values())
+
+
+def test_an_executor_whose_process_ended_is_given_to_the_application_again_with_a_new_id():
+    m = cluster(1)
+    app, _, first = start_app(m, "a")
+    again = m.executor_exited("w0", app)
+    assert len(again) == 1 and again[0].worker_id == "w0" and again[0].executor_id != first[0].executor_id
+
+
+def test_a_silent_worker_is_dropped_and_must_register_again():
+    m = cluster(2)
+    app, _, _ = start_app(m, "a")
+    m.app_heartbeat(app, 6.5)
+    m.worker_heartbeat("w1", 6.5)
+    m.tick(6.5)
+    assert list(m.workers) == ["w1"] and m.apps[app].workers == {"w1"}
+    assert m.worker_heartbeat("w0", 7.0) is False
+    actions = m.register_worker("w0", "host0", "10.0.0.0", 1, 1 << 30, now=7.0)
+    assert [(a.worker_id, a.app_id) for a in actions] == [("w0", app)]
+
+
+def test_an_application_that_never_finishes_registering_times_out():
+    m = cluster(1)
+    app = m.new_app("half", "10.0.0.9", 0.0)
+    assert m.waiting_reason(app) is not None
+    m.worker_heartbeat("w0", 7.0)
+    m.tick(7.0)
+    assert app not in m.apps and m.workers["w0"].app_id is None
