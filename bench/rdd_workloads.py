@@ -1,0 +1,78 @@
+"""The workloads on the RDD API: the very same code runs on zpark and on PySpark."""
+from operator import add
+
+import workloads as w
+
+
+def startup(sc, p, data):
+    return sc.parallelize(range(1000), 2).count()
+
+
+def tasks(sc, p, data):
+    return sc.parallelize(range(p["tasks"]), p["tasks"]).map(lambda x: x + 1).count()
+
+
+def wordcount(sc, p, data):
+    counts = sc.textFile(data, minPartitions=8).flatMap(str.split).map(lambda word: (word, 1)).reduceByKey(add)
+    return w.digest_counts(counts.collect())
+
+
+def _generated(sc, p, generator):
+    parts = p["partitions"]
+    return sc.parallelize(range(parts), parts).flatMap(lambda i: generator(i, p))
+
+
+def shuffle(sc, p, data):
+    return w.digest_counts(_generated(sc, p, w.pairs).reduceByKey(add).collect())
+
+
+def groupby(sc, p, data):
+    return w.digest_counts(_generated(sc, p, w.pairs).groupByKey().mapValues(len).collect())
+
+
+def _summary(iterator):
+    first = last = None
+    count, total, ordered = 0, 0.0, True
+    for key, _ in iterator:
+        if last is not None and key < last:
+            ordered = False
+        if first is None:
+            first = key
+        last = key
+        count += 1
+        total += key
+    return [(first, last, count, total, ordered)]
+
+
+def sort(sc, p, data):
+    parts = [s for s in _generated(sc, p, w.float_keys).sortByKey().mapPartitions(_summary).collect() if s[2]]
+    ordered = all(s[4] for s in parts) and all(a[1] <= b[0] for a, b in zip(parts, parts[1:]))
+    return {"count": sum(s[2] for s in parts), "sum": round(sum(s[3] for s in parts), 3), "sorted": ordered}
+
+
+def join(sc, p, data):
+    left = _generated(sc, p, w.join_left)
+    parts = p["partitions"]
+    right = sc.parallelize(range(parts), parts).flatMap(lambda i: w.join_right(i, p))
+    sums = left.join(right).mapPartitions(_count_and_sum).collect()
+    return {"count": sum(s[0] for s in sums), "sum": sum(s[1] for s in sums)}
+
+
+def _count_and_sum(iterator):
+    count = total = 0
+    for _, (a, b) in iterator:
+        count += 1
+        total += a + b
+    return [(count, total)]
+
+
+def pagerank(sc, p, data):
+    links = _generated(sc, p, w.edges).groupByKey().cache()
+    ranks = links.mapValues(lambda _: 1.0)
+    for _ in range(p["iterations"]):
+        contributions = links.join(ranks).flatMap(
+            lambda kv: [(dst, kv[1][1] / len(kv[1][0])) for dst in kv[1][0]])
+        ranks = contributions.reduceByKey(add).mapValues(lambda r: 0.15 + 0.85 * r)
+    final = ranks.collect()
+    top = sorted(final, key=lambda kv: -kv[1])[:3]
+    return {"nodes": len(final), "sum": round(sum(r for _, r in final), 3), "top": [k for k, _ in top]}
