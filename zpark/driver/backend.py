@@ -98,7 +98,7 @@ class Backend:
         self._stopped.set()
         self.submit(lambda: None)
         self._thread.join(timeout=5)
-        self.router.close(0)
+        self.router.close(linger=300)  # let the shutdown messages leave before the socket goes
         self._wake_in.close(0)
         self._wake_out.close(0)
 
@@ -127,6 +127,7 @@ class Backend:
                     self._tick(now)
             except Exception:  # noqa: BLE001 - the loop must survive a bug in one event
                 log.exception("scheduler loop error")
+        self._drain_commands()  # stop() may set the flag before the loop ran its shutdown command
         self.event_log.flush()
 
     def _drain_commands(self):

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 log = logging.getLogger("zpark.driver")
 
@@ -88,9 +89,11 @@ class LocalCluster:
 
     def stop(self, timeout=3.0):
         self._stopping = True
+        deadline = time.monotonic() + timeout
         for executor in self.executors.values():
             try:
-                executor.process.wait(timeout=timeout if not executor.lost else 0.01)
+                left = max(0.01, deadline - time.monotonic()) if not executor.lost else 0.01
+                executor.process.wait(timeout=left)
             except subprocess.TimeoutExpired:
                 pass
             if executor.process.poll() is None:
