@@ -64,6 +64,8 @@ class Worker:
         self._stopping = False
 
     def run(self):
+        # Folders left by a previous incarnation (a crash, `docker kill`) belong to nobody now.
+        shutil.rmtree(self.work_root, ignore_errors=True)
         os.makedirs(self.work_root, exist_ok=True)
         signal.signal(signal.SIGTERM, lambda *_: self.stop())
         self.zmq = zmq.Context()

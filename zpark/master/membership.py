@@ -65,9 +65,9 @@ class Membership:
     # ------------------------------------------------------------ workers
 
     def register_worker(self, worker_id, host, ip, cores, memory, now):
-        actions = self._forget_worker(worker_id)
+        self._forget_worker(worker_id)
         self.workers[worker_id] = WorkerInfo(worker_id, host, ip, int(cores), int(memory), now, now)
-        return actions + self._assign()
+        return self._assign()
 
     def worker_heartbeat(self, worker_id, now):
         """False if the worker is unknown (it must register again)."""
@@ -95,7 +95,6 @@ class Membership:
         worker = self.workers.pop(worker_id, None)
         if worker is not None and worker.app_id is not None:
             self._release(worker)
-        return []
 
     # ------------------------------------------------------------ applications
 
@@ -155,7 +154,7 @@ class Membership:
         actions = []
         for worker in list(self.workers.values()):
             if now - worker.last_seen > self.worker_timeout:
-                actions += self._forget_worker(worker.worker_id)
+                self._forget_worker(worker.worker_id)
         for app in list(self.apps.values()):
             if now - app.last_seen > self.app_timeout:
                 actions += self.end_app(app.app_id, "driver stopped heartbeating (%.0fs)"
