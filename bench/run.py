@@ -15,7 +15,6 @@ import statistics
 import subprocess
 import sys
 import threading
-import time
 
 import psutil
 

@@ -8,7 +8,6 @@ partition, attempt and container), so nothing depends on timing luck.
 import json
 import os
 import random
-import signal
 import socket
 import subprocess
 import sys
@@ -98,6 +97,35 @@ def counting_wordcount(ctx, folder, inject=None, reduce_inject=None):
     return counts, lines_seen
 
 
+class BackgroundCollect:
+    """``rdd.collect()`` as a dict on a thread, so the test can inject a fault while it runs."""
+
+    def __init__(self, rdd):
+        self._outcome = {}
+        self._thread = threading.Thread(target=self._run, args=(rdd,), daemon=True)
+        self._thread.start()
+
+    def _run(self, rdd):
+        try:
+            self._outcome["value"] = dict(rdd.collect())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+            self._outcome["error"] = exc
+
+    def result(self, timeout=120):
+        self._thread.join(timeout)
+        assert not self._thread.is_alive(), "the job did not finish within %ds" % timeout
+        if "error" in self._outcome:
+            raise self._outcome["error"]
+        return self._outcome["value"]
+
+
+def assert_rejoins_and_takes_tasks(ctx, container):
+    """The executor in ``container`` comes back into this running application and gets tasks."""
+    wait_for(lambda: len(ctx.executorInfos()) == 3, 60, message="the executor to rejoin")
+    hosts = set(ctx.parallelize(range(60), 60).map(lambda _: time.sleep(0.05) or socket.gethostname()).collect())
+    assert container.attrs["Config"]["Hostname"] in hosts
+
+
 def first_attempt_of(partition, tc):
     return tc.partitionId() == partition and tc.attemptNumber() == 0 and tc.stageAttemptNumber() == 0
 
@@ -144,22 +172,16 @@ def test_docker_kill_during_the_map_stage_then_the_restarted_executor_takes_task
             pause_here(path)
     with context(cluster, tmp_path) as ctx:
         counts, lines_seen = counting_wordcount(ctx, folder, inject)
-        result = {}
-        job = threading.Thread(target=lambda: result.update(counts.collect()))
-        job.start()
+        job = BackgroundCollect(counts)
         victim = cluster.container_of_host(marker.hostname())
         victim.kill()
-        job.join(120)
-        assert dict(result) == expected
+        assert job.result() == expected
         assert lines_seen.value == 1200
         removed = [e for e in read_events(ctx.eventLogPath) if e["event"] == "ExecutorRemoved"]
         assert len(removed) == 1 and "heartbeat" in removed[0]["reason"]
         # Started again, it registers with the master and joins this running application.
         victim.start()
-        wait_for(lambda: len(ctx.executorInfos()) == 3, 60, message="the restarted executor to rejoin")
-        hosts = set(ctx.parallelize(range(60), 60).map(lambda _: time.sleep(0.05) or socket.gethostname())
-                    .collect())
-        assert victim.attrs["Config"]["Hostname"] in hosts
+        assert_rejoins_and_takes_tasks(ctx, victim)
     cluster.wait_for_executors(3, free=3)
 
 
@@ -174,9 +196,7 @@ def test_docker_kill_during_the_reduce_stage_recomputes_lost_map_outputs(cluster
             pause_here(path, release)
     with context(cluster, tmp_path) as ctx:
         counts, lines_seen = counting_wordcount(ctx, folder, reduce_inject=reduce_inject)
-        result = {}
-        job = threading.Thread(target=lambda: result.update(counts.collect()))
-        job.start()
+        job = BackgroundCollect(counts)
         reducer_host = marker.hostname()
         by_host = {i.host: i.executor_id for i in ctx.executorInfos()}
 
@@ -187,8 +207,7 @@ def test_docker_kill_during_the_reduce_stage_recomputes_lost_map_outputs(cluster
         victim_host = wait_for(map_output_holders, 10, message="map outputs on another executor")[0]
         cluster.container_of_host(victim_host).kill()
         marker.release()
-        job.join(120)
-        assert dict(result) == expected
+        assert job.result() == expected
         assert lines_seen.value == 1200
         events = read_events(ctx.eventLogPath)
         assert any("fetch failed" in e.get("reason", "") or "lost" in e.get("reason", "")
@@ -209,9 +228,7 @@ def test_killing_the_executor_process_inside_a_container_is_revived_by_the_resta
             pause_here(path)
     with context(cluster, tmp_path) as ctx:
         counts, lines_seen = counting_wordcount(ctx, folder, inject)
-        result = {}
-        job = threading.Thread(target=lambda: result.update(counts.collect()))
-        job.start()
+        job = BackgroundCollect(counts)
         victim = cluster.container_of_host(marker.hostname())
         restarts = victim.attrs["RestartCount"]
         kill_daemon = ("import os\n"
@@ -219,17 +236,13 @@ def test_killing_the_executor_process_inside_a_container_is_revived_by_the_resta
                        "    cmd = open('/proc/%s/cmdline' % p, 'rb').read().replace(b'\\0', b' ')\n"
                        "    if b'zpark executor' in cmd: os.kill(int(p), 9)\n")
         victim.exec_run(["python3", "-c", kill_daemon])
-        job.join(120)
-        assert dict(result) == expected and lines_seen.value == 1200
+        assert job.result() == expected and lines_seen.value == 1200
 
         def revived():
             victim.reload()
             return victim.attrs["RestartCount"] > restarts and victim.status == "running"
         wait_for(revived, 60, message="the restart policy to revive the container")
-        wait_for(lambda: len(ctx.executorInfos()) == 3, 60, message="the revived executor to rejoin")
-        hosts = set(ctx.parallelize(range(60), 60).map(lambda _: time.sleep(0.05) or socket.gethostname())
-                    .collect())
-        assert victim.attrs["Config"]["Hostname"] in hosts
+        assert_rejoins_and_takes_tasks(ctx, victim)
     cluster.wait_for_executors(3, free=3)
 
 
@@ -247,9 +260,7 @@ def test_a_cut_off_or_frozen_executor_is_declared_lost_and_rejoins(cluster, tmp_
             pause_here(path, seconds=20)
     with context(cluster, tmp_path) as ctx:
         counts, lines_seen = counting_wordcount(ctx, folder, inject)
-        result = {}
-        job = threading.Thread(target=lambda: result.update(counts.collect()))
-        job.start()
+        job = BackgroundCollect(counts)
         victim = cluster.container_of_host(marker.hostname())
         network = cluster.network()
         started = time.monotonic()
@@ -258,8 +269,7 @@ def test_a_cut_off_or_frozen_executor_is_declared_lost_and_rejoins(cluster, tmp_
         else:
             network.disconnect(victim)
         try:
-            job.join(120)
-            assert dict(result) == expected and lines_seen.value == 1200
+            assert job.result() == expected and lines_seen.value == 1200
             removed = [e for e in read_events(ctx.eventLogPath) if e["event"] == "ExecutorRemoved"]
             assert len(removed) == 1 and "heartbeat" in removed[0]["reason"]
             assert time.monotonic() - started < 60

@@ -10,7 +10,7 @@ def cluster(workers=3):
 
 
 def start_app(m, name, now=1.0, max_executors=0):
-    app = m.new_app(name, "10.0.0.100", now)
+    app = m.new_app(name, now)
     assigned, actions = m.register_app(app, "tcp://10.0.0.100:5000", max_executors, {}, now)
     return app, assigned, actions
 
@@ -80,7 +80,7 @@ def test_a_silent_worker_is_dropped_and_must_register_again():
 
 def test_an_application_that_never_finishes_registering_times_out():
     m = cluster(1)
-    app = m.new_app("half", "10.0.0.9", 0.0)
+    app = m.new_app("half", 0.0)
     assert m.waiting_reason(app) is not None
     m.worker_heartbeat("w0", 7.0)
     m.tick(7.0)

@@ -59,6 +59,19 @@ class Codec:
         return msgpack.unpackb(rest[0], raw=False, strict_map_key=False), rest[1:]
 
 
+def signed_messages(sock, codec, source):
+    """Decode every message waiting on a DEALER; a message failing the signature check is logged and dropped."""
+    while True:
+        try:
+            frames = sock.recv_multipart(zmq.NOBLOCK)
+        except zmq.Again:
+            return
+        try:
+            yield codec.decode(frames)
+        except AuthenticationError as exc:
+            log.warning("dropped a message from %s: %s", source, exc)
+
+
 def configure(sock, max_message_bytes=MAX_MESSAGE_BYTES):
     """Options every zpark socket gets (see FIELD-NOTES: linger, size cap, pipe heartbeats)."""
     sock.setsockopt(zmq.LINGER, 0)

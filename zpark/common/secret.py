@@ -15,6 +15,15 @@ from .errors import ZparkError
 SECRET_FILE_NAME = "secret"
 
 
+def _read(path):
+    """The secret stored in ``path``, or None if the file is missing, unreadable or empty."""
+    try:
+        with open(path, encoding="ascii") as f:
+            return f.read().strip() or None
+    except OSError:
+        return None
+
+
 def candidate_files():
     files = []
     if os.environ.get("ZPARK_SECRET_FILE"):
@@ -31,11 +40,7 @@ def find_secret():
     if os.environ.get("ZPARK_SECRET"):
         return os.environ["ZPARK_SECRET"].strip()
     for path in candidate_files():
-        try:
-            with open(path, encoding="ascii") as f:
-                value = f.read().strip()
-        except OSError:
-            continue
+        value = _read(path)
         if value:
             return value
     raise ZparkError(
@@ -53,8 +58,7 @@ def load_or_create(state_dir):
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        with open(path, encoding="ascii") as f:
-            return f.read().strip()
+        return _read(path)
     value = secrets.token_hex(32)
     with os.fdopen(fd, "w", encoding="ascii") as f:
         f.write(value + "\n")
@@ -71,13 +75,9 @@ def wait_for_secret(state_dir, timeout=60.0):
     path = os.path.join(state_dir, SECRET_FILE_NAME)
     deadline = time.monotonic() + timeout
     while True:
-        try:
-            with open(path, encoding="ascii") as f:
-                value = f.read().strip()
-            if value:
-                return value
-        except OSError:
-            pass
+        value = _read(path)
+        if value:
+            return value
         if time.monotonic() > deadline:
             raise ZparkError("no cluster secret appeared in %s within %.0fs (is the master running "
                              "with the same state directory?)" % (path, timeout))

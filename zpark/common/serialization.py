@@ -104,6 +104,8 @@ def find_unpicklable(obj, path="", depth=0, seen=None):
 
 
 _by_value = set()
+_INSTALLED = tuple({os.path.abspath(p) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                                          *sysconfig.get_paths().values()) if p})
 
 
 def pickle_local_modules_by_value():
@@ -114,16 +116,13 @@ def pickle_local_modules_by_value():
     only exists next to the user's script. Modules loaded from files outside the
     installed Python (and outside zpark) are registered to be pickled by value.
     """
-    installed = {os.path.abspath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
-                                               *sysconfig.get_paths().values()) if p}
     for name, module in list(sys.modules.items()):
         if name in _by_value or name == "__main__" or name.split(".")[0] == "zpark":
             continue
         path = getattr(module, "__file__", None)
         if not path:
             continue
-        path = os.path.abspath(path)
-        if any(path.startswith(prefix + os.sep) for prefix in installed):
+        if os.path.abspath(path).startswith(_INSTALLED):
             continue
         _by_value.add(name)
         try:

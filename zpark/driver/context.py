@@ -127,8 +127,6 @@ class Context:
                                                    "master": self.master})
         show = self._conf.get("zpark.ui.showConsoleProgress")
         self._progress = ConsoleProgress(None if show else False)
-        local_root = self._conf.get("zpark.local.dir") or None
-        self._work_root = tempfile.mkdtemp(prefix="zpark-%s-" % self.applicationId, dir=local_root)
         self._backend = Backend(self._conf, protocol.Codec(secret), self._zmq, self._accumulators,
                                 self._broadcasts, self._event_log, self._progress, bind_host=bind_host)
         driver_url = "tcp://%s:%d" % (advertise, self._backend.port)
@@ -141,6 +139,9 @@ class Context:
             self._standalone.start_heartbeats()
             self._wait_for_executors(max(1, assigned), start_timeout)
             return
+        # Local executors keep their shuffle files and cached blocks under one folder of this application.
+        self._work_root = tempfile.mkdtemp(prefix="zpark-%s-" % self.applicationId,
+                                           dir=self._conf.get("zpark.local.dir") or None)
         self._cluster = LocalCluster(num_executors, driver_url, secret, self._work_root, self._conf)
         self._backend.on_executor_removed = self._cluster.on_removed
         self._backend.exit_poller = self._cluster.exited

@@ -103,17 +103,10 @@ class Executor:
                         break
                     self.driver.send_multipart(frames, copy=False)
             if self.driver in ready:
-                while not self.stopping:
-                    try:
-                        frames = self.driver.recv_multipart(zmq.NOBLOCK)
-                    except zmq.Again:
-                        break
-                    try:
-                        header, payload = self.codec.decode(frames)
-                    except protocol.AuthenticationError as exc:
-                        log.warning("dropped a message from the driver: %s", exc)
-                        continue
+                for header, payload in protocol.signed_messages(self.driver, self.codec, "the driver"):
                     self._dispatch(header, payload)
+                    if self.stopping:
+                        break
 
     def _dispatch(self, header, payload):
         kind = header["t"]

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import namedtuple
 
 import psutil
 import zmq
@@ -40,12 +41,7 @@ def local_ip_towards(url):
         probe.close()
 
 
-class AppExecutor:
-    def __init__(self, app_id, executor_id, process, work_dir):
-        self.app_id = app_id
-        self.executor_id = executor_id
-        self.process = process
-        self.work_dir = work_dir
+AppExecutor = namedtuple("AppExecutor", "executor_id process")
 
 
 class Worker:
@@ -76,7 +72,8 @@ class Worker:
         try:
             while not self._stopping:
                 if self.master.poll(200):
-                    self._drain()
+                    for header, _ in protocol.signed_messages(self.master, self.codec, "the master"):
+                        self._on_message(header)
                 self._reap()
                 if time.monotonic() >= next_heartbeat:
                     next_heartbeat = time.monotonic() + HEARTBEAT_SECONDS
@@ -97,19 +94,6 @@ class Worker:
 
     def _send(self, header):
         self.master.send_multipart(self.codec.encode(header))
-
-    def _drain(self):
-        while True:
-            try:
-                frames = self.master.recv_multipart(zmq.NOBLOCK)
-            except zmq.Again:
-                return
-            try:
-                header, _ = self.codec.decode(frames)
-            except protocol.AuthenticationError as exc:
-                log.warning("dropped a message from the master: %s", exc)
-                continue
-            self._on_message(header)
 
     def _on_message(self, header):
         kind = header["t"]
@@ -144,7 +128,7 @@ class Worker:
                    "--fetch-timeout", str(conf.get("fetch_timeout", 60.0))]
         log.info("starting executor %s for %s (driver %s)", executor_id, app_id, header["driver_url"])
         process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
-        self.apps[app_id] = AppExecutor(app_id, executor_id, process, work_dir)
+        self.apps[app_id] = AppExecutor(executor_id, process)
 
     def _stop_app(self, app_id, report=True):
         running = self.apps.pop(app_id, None)

@@ -43,8 +43,6 @@ class WorkerInfo:
 class AppInfo:
     app_id: str
     name: str
-    peer_host: str
-    created: float
     last_seen: float
     driver_url: str = None
     max_executors: int = 0            # 0: as many as there are
@@ -98,10 +96,10 @@ class Membership:
 
     # ------------------------------------------------------------ applications
 
-    def new_app(self, name, peer_host, now, wall_clock=None):
+    def new_app(self, name, now, wall_clock=None):
         stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(wall_clock if wall_clock is not None else 0))
         app_id = "app-%s-%04d" % (stamp, next(self._app_numbers))
-        self.apps[app_id] = AppInfo(app_id, name, peer_host, now, now)
+        self.apps[app_id] = AppInfo(app_id, name, now)
         return app_id
 
     def register_app(self, app_id, driver_url, max_executors, executor_conf, now):
@@ -134,7 +132,7 @@ class Membership:
             worker = self.workers.get(worker_id)
             if worker is not None and worker.app_id == app_id:
                 actions.append(KillApp(worker_id, app_id))
-                worker.app_id = worker.executor_id = None
+                self._release(worker)
         return actions + self._assign()
 
     def waiting_reason(self, app_id):

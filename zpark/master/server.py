@@ -97,7 +97,7 @@ class MasterServer:
         elif kind == "w_exited":
             self._act(members.executor_exited(header["wid"], header["app_id"]))
         elif kind == "hello":
-            app_id = members.new_app(header.get("name", ""), peer, now, time.time())
+            app_id = members.new_app(header.get("name", ""), now, time.time())
             self._reply(identity, header, {"t": "welcome", "app_id": app_id, "peer_host": peer})
         elif kind == "app_register":
             assigned, actions = members.register_app(header["app_id"], header["driver_url"],
