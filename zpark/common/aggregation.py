@@ -1,12 +1,48 @@
-"""Combining values by key, shared by the map-side combine and the reduce side."""
+"""Combining values by key, shared by the map-side combine and the reduce side.
+
+These loops run once per record, so they are written for CPython's speed:
+no function call where the aggregator is one of the engine's own (the
+identity of ``reduceByKey``, the lists of ``groupByKey``), one dict lookup
+per record otherwise.
+"""
+
+
+def identity(value):
+    return value
+
+
+def single_list(value):
+    return [value]
+
+
+def append(values, value):
+    values.append(value)
+    return values
+
+
+def extend(values, more):
+    values.extend(more)
+    return values
+
+
+def is_grouping(aggregator):
+    """True for groupByKey's aggregator (values gathered into lists)."""
+    return aggregator.createCombiner is single_list and aggregator.mergeValue is append
 
 
 def combine_values(records, aggregator):
     """(k, v) records -> {k: combiner} with createCombiner/mergeValue."""
     create, merge = aggregator.createCombiner, aggregator.mergeValue
+    if is_grouping(aggregator):
+        return group_into({}, records)
     combiners = {}
     get = combiners.get
     missing = _MISSING
+    if create is identity:
+        for key, value in records:
+            current = get(key, missing)
+            combiners[key] = value if current is missing else merge(current, value)
+        return combiners
     for key, value in records:
         current = get(key, missing)
         combiners[key] = create(value) if current is missing else merge(current, value)
@@ -19,10 +55,30 @@ def merge_combiners(records, aggregator):
     combiners = {}
     get = combiners.get
     missing = _MISSING
+    if merge is extend:
+        for key, values in records:
+            current = get(key, missing)
+            if current is missing:
+                combiners[key] = values
+            else:
+                current.extend(values)
+        return combiners
     for key, combiner in records:
         current = get(key, missing)
         combiners[key] = combiner if current is missing else merge(current, combiner)
     return combiners
+
+
+def group_into(groups, records):
+    """Appends each (key, value) record's value to ``groups[key]`` (a new list for a new key)."""
+    get = groups.get
+    for key, value in records:
+        values = get(key)
+        if values is None:
+            groups[key] = [value]
+        else:
+            values.append(value)
+    return groups
 
 
 class _Missing:

@@ -5,6 +5,7 @@ partitioning with it would send one key to different reducers from different
 executors. Numbers hash deterministically already; text goes through CRC32.
 """
 import zlib
+from operator import methodcaller
 
 _MASK = (1 << 63) - 1
 
@@ -35,3 +36,16 @@ def portable_hash(key):
     # Other objects: their own __hash__ is deterministic unless it hashes text,
     # which we cannot detect; dataclasses and namedtuples of the above are fine.
     return hash(key)
+
+
+_encode_utf8 = methodcaller("encode", "utf-8", "surrogatepass")
+
+
+def portable_hashes(keys):
+    """portable_hash of every key in a list, without a Python call per key for int, float and str keys."""
+    types = set(map(type, keys))
+    if types <= {int, float}:
+        return map(hash, keys)
+    if types == {str}:
+        return map(zlib.crc32, map(_encode_utf8, keys))
+    return map(portable_hash, keys)

@@ -1,7 +1,9 @@
 """Partitioners: which reduce partition a key belongs to, the same in every process."""
 import bisect
+import itertools
 
-from .hashing import portable_hash
+from .aggregation import identity
+from .hashing import portable_hash, portable_hashes
 
 
 class Partitioner:
@@ -21,6 +23,13 @@ class Partitioner:
     def __call__(self, key):
         return self.partitionFunc(key) % self.numPartitions
 
+    def partitions_of(self, keys):
+        """The partition of every key in a list (the shuffle writer's hot loop, done in bulk)."""
+        n = self.numPartitions
+        if self.partitionFunc is portable_hash:
+            return [h % n for h in portable_hashes(keys)]
+        return [h % n for h in map(self.partitionFunc, keys)]
+
     def __eq__(self, other):
         return (type(other) is type(self) and other.numPartitions == self.numPartitions
                 and other.partitionFunc == self.partitionFunc)
@@ -38,7 +47,7 @@ HashPartitioner = Partitioner
 class RangePartitioner(Partitioner):
     """Sends keys to partitions by sorted upper bounds taken from a sample (sortByKey)."""
 
-    def __init__(self, bounds, ascending=True, keyfunc=lambda k: k):
+    def __init__(self, bounds, ascending=True, keyfunc=identity):
         self.bounds = list(bounds)
         self.ascending = ascending
         self.keyfunc = keyfunc
@@ -50,6 +59,15 @@ class RangePartitioner(Partitioner):
 
     def __call__(self, key):
         return self._partition(key)
+
+    def partitions_of(self, keys):
+        if self.keyfunc is not identity:
+            keys = map(self.keyfunc, keys)
+        found = map(bisect.bisect_left, itertools.repeat(self.bounds), keys)
+        if self.ascending:
+            return list(found)
+        last = len(self.bounds)
+        return [last - p for p in found]
 
     def __eq__(self, other):
         return (type(other) is RangePartitioner and other.bounds == self.bounds

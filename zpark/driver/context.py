@@ -135,7 +135,8 @@ class Context:
             self._backend.start()
             assigned = self._standalone.register(driver_url, int(self._conf.get("zpark.executor.instances")), {
                 "heartbeat_interval": self._conf.get("zpark.executor.heartbeatInterval"),
-                "fetch_timeout": self._conf.get("zpark.shuffle.fetchTimeout")})
+                "fetch_timeout": self._conf.get("zpark.shuffle.fetchTimeout"),
+                "memory": self._conf.get("zpark.executor.memory")})
             self._standalone.start_heartbeats()
             self._wait_for_executors(max(1, assigned), start_timeout)
             return

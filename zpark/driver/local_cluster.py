@@ -53,7 +53,8 @@ class LocalCluster:
                    "--id", executor_id, "--cores", "1", "--work-dir", work_dir,
                    "--parent-pid", str(os.getpid()),
                    "--heartbeat-interval", str(self.conf.get("zpark.executor.heartbeatInterval")),
-                   "--fetch-timeout", str(self.conf.get("zpark.shuffle.fetchTimeout"))]
+                   "--fetch-timeout", str(self.conf.get("zpark.shuffle.fetchTimeout")),
+                   "--memory", str(self.conf.get("zpark.executor.memory"))]
         process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
         self.executors[executor_id] = LocalExecutor(executor_id, process, work_dir)
         return executor_id

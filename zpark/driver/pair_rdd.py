@@ -1,8 +1,10 @@
 """Key/value operations of an RDD of pairs (PySpark puts them on RDD itself; so do we, via a mixin)."""
 import copy
 import itertools
+import operator
 
-from ..common import aggregation
+from ..common import aggregation, spill
+from ..common.task_context import TaskContext
 from ..common.hashing import portable_hash
 from ..common.partitioner import Partitioner, RangePartitioner
 from .dependencies import Aggregator
@@ -59,7 +61,7 @@ class PairRDDMixin:
         return ShuffledRDD(self, partitioner, aggregator, mapSideCombine)
 
     def reduceByKey(self, func, numPartitions=None, partitionFunc=portable_hash):
-        return self.combineByKey(_identity, func, func, numPartitions, partitionFunc)
+        return self.combineByKey(aggregation.identity, func, func, numPartitions, partitionFunc)
 
     def reduceByKeyLocally(self, func):
         def merge(a, b):
@@ -67,7 +69,7 @@ class PairRDDMixin:
                 a[k] = func(a[k], v) if k in a else v
             return a
         return self.mapPartitions(
-            lambda it: [aggregation.combine_values(it, Aggregator(_identity, func, func))]
+            lambda it: [aggregation.combine_values(it, Aggregator(aggregation.identity, func, func))]
         ).reduce(merge)
 
     def foldByKey(self, zeroValue, func, numPartitions=None, partitionFunc=portable_hash):
@@ -81,16 +83,19 @@ class PairRDDMixin:
 
     def groupByKey(self, numPartitions=None, partitionFunc=portable_hash):
         from .rdd_kinds import ResultIterable
-        grouped = self.combineByKey(_single_list, _append, _extend, numPartitions, partitionFunc,
+        grouped = self.combineByKey(aggregation.single_list, aggregation.append, aggregation.extend,
+                                    numPartitions, partitionFunc,
                                     mapSideCombine=False)
         return grouped.mapValues(ResultIterable)
 
-    def sortByKey(self, ascending=True, numPartitions=None, keyfunc=lambda x: x):
+    def sortByKey(self, ascending=True, numPartitions=None, keyfunc=aggregation.identity):
         if numPartitions is None:
             numPartitions = self._default_partitioner().numPartitions
 
+        sort_key = operator.itemgetter(0) if keyfunc is aggregation.identity else (lambda kv: keyfunc(kv[0]))
+
         def sort_partition(iterator):
-            return iter(sorted(iterator, key=lambda kv: keyfunc(kv[0]), reverse=not ascending))
+            return spill.external_sorted(iterator, sort_key, not ascending, TaskContext.get())
 
         if numPartitions == 1:
             source = self.coalesce(1) if self.getNumPartitions() > 1 else self
@@ -145,23 +150,5 @@ class PairRDDMixin:
             chunks = self.ctx._run_job(values, list, [self.partitioner(key)])
             return list(itertools.chain.from_iterable(chunks))
         return values.collect()
-
-
-def _identity(x):
-    return x
-
-
-def _single_list(v):
-    return [v]
-
-
-def _append(acc, v):
-    acc.append(v)
-    return acc
-
-
-def _extend(a, b):
-    a.extend(b)
-    return a
 
 

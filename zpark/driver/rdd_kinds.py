@@ -9,7 +9,9 @@ import glob
 import itertools
 import os
 
-from ..common import aggregation
+from ..common import aggregation, spill
+from ..common.line_reader import line_batches
+from ..common.record_batches import deferred, records_of
 from .dependencies import ExplicitDependency, OneToOneDependency, RangeDependency, ShuffleDependency
 from .rdd import RDD
 
@@ -86,7 +88,7 @@ class ParallelCollectionRDD(RDD):
     def compute(self, split, tc):
         if tc is not None:
             tc.add_metric("input_records_read", len(split.values))
-        return iter(split.values)
+        return records_of([split.values], tc)
 
 
 def _slice(data, n):
@@ -160,26 +162,14 @@ class TextFileRDD(RDD):
         return state
 
     def compute(self, split, tc):
-        decode = self.use_unicode
-        with open(split.path, "rb") as f:
-            if split.start:
-                f.seek(split.start - 1)
-                f.readline()
-            pos = begin = f.tell()
-            end = split.end
-            count = 0
-            try:
-                while pos < end:
-                    line = f.readline()
-                    if not line:
-                        break
-                    pos += len(line)
-                    count += 1
-                    if line.endswith(b"\n"):
-                        line = line[:-2] if line.endswith(b"\r\n") else line[:-1]
-                    yield line.decode("utf-8") if decode else line
-            finally:
-                _count_input(tc, count, pos - begin)
+        return records_of(self._batches(split, tc), tc)
+
+    def _batches(self, split, tc):
+        counts = {}
+        try:
+            yield from line_batches(split.path, split.start, split.end, self.use_unicode, counts)
+        finally:
+            _count_input(tc, counts["lines"], counts["bytes"])
 
 
 class FileGroup(Partition):
@@ -232,6 +222,9 @@ class PickleFileRDD(RDD):
         return state
 
     def compute(self, split, tc):
+        return records_of(self._batches(split, tc), tc)
+
+    def _batches(self, split, tc):
         import pickle
         for path in split.paths:
             with open(path, "rb") as f:
@@ -241,7 +234,7 @@ class PickleFileRDD(RDD):
                     except EOFError:
                         break
                     _count_input(tc, len(batch), 0)
-                    yield from batch
+                    yield batch
                 _count_input(tc, 0, f.tell())
 
 
@@ -383,15 +376,19 @@ class ShuffledRDD(RDD):
         return [Partition(i) for i in range(self.partitioner.numPartitions)]
 
     def compute(self, split, tc):
-        # A generator: nothing is fetched until the task starts consuming this partition.
+        # Deferred: nothing is fetched until the task starts consuming this partition.
+        return deferred(self._reduce, split, tc)
+
+    def _reduce(self, split, tc):
         records = tc.read_shuffle(self.dep.shuffle_id, split.index)
         agg = self.dep.aggregator
         if agg is None:
-            yield from records
-        elif self.dep.map_side_combine:
-            yield from aggregation.merge_combiners(records, agg).items()
-        else:
-            yield from aggregation.combine_values(records, agg).items()
+            return records
+        if self.dep.map_side_combine:
+            return aggregation.merge_combiners(records, agg).items()
+        if aggregation.is_grouping(agg):
+            return spill.external_group(records, tc)
+        return aggregation.combine_values(records, agg).items()
 
     def user_functions(self):
         agg = self.dep.aggregator

@@ -23,15 +23,28 @@ class BlockStore:
         base = os.path.join(self.root, "shuffle", "shuffle_%d_%d_%d" % (shuffle_id, map_index, tag))
         return base + ".data", base + ".index"
 
+    def shuffle_spill_path(self, shuffle_id, map_index, tag, reduce_id):
+        base = os.path.join(self.root, "shuffle", "shuffle_%d_%d_%d" % (shuffle_id, map_index, tag))
+        return "%s.spill-%d.tmp" % (base, reduce_id)
+
     def write_shuffle_output(self, shuffle_id, map_index, tag, segments):
-        """Write one data file and one index file (temp name, then atomic rename); returns sizes."""
+        """Write one data file and one index file (temp name, then atomic rename); returns sizes.
+
+        Each segment (one reduce partition's block) is a list of pieces: bytes,
+        or the path of a spill file whose content is copied in.
+        """
         data_path, index_path = self.shuffle_paths(shuffle_id, map_index, tag)
         offsets, crcs = [0], []
         with open(data_path + ".tmp", "wb") as data:
-            for segment in segments:
-                data.write(segment)
-                offsets.append(offsets[-1] + len(segment))
-                crcs.append(zlib.crc32(segment))
+            for pieces in segments:
+                size, crc = 0, 0
+                for piece in pieces:
+                    for block in _blocks(piece):
+                        data.write(block)
+                        size += len(block)
+                        crc = zlib.crc32(block, crc)
+                offsets.append(offsets[-1] + size)
+                crcs.append(crc)
         with open(index_path + ".tmp", "wb") as index:
             index.write(struct.pack("<I", len(crcs)))
             index.write(struct.pack("<%dQ" % len(offsets), *offsets))
@@ -99,6 +112,19 @@ class BlockStore:
 
     def close(self):
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _blocks(piece, size=1 << 20):
+    """A piece of a shuffle block as buffers: itself, or a spill file's content read in blocks."""
+    if not isinstance(piece, str):
+        yield piece
+        return
+    with open(piece, "rb") as f:
+        while True:
+            block = f.read(size)
+            if not block:
+                return
+            yield block
 
 
 def _unlink(path):

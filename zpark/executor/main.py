@@ -6,6 +6,7 @@ thread-safe). The executor dials out, so it works behind NAT and reconnects
 by itself.
 """
 import argparse
+import cProfile
 import logging
 import os
 import queue
@@ -17,7 +18,7 @@ import time
 import psutil
 import zmq
 
-from ..common import protocol, serialization
+from ..common import config, protocol, serialization
 from ..driver import broadcast
 from .block_server import BlockServer
 from .block_store import BlockStore
@@ -30,7 +31,7 @@ log = logging.getLogger("zpark.executor")
 class Executor:
     def __init__(self, driver_address, executor_id, cores, secret, work_dir,
                  bind_host="127.0.0.1", advertise_host="127.0.0.1", parent_pid=None,
-                 heartbeat_interval=0.5, fetch_timeout=60.0, block_port=0):
+                 heartbeat_interval=0.5, fetch_timeout=60.0, block_port=0, memory_bytes=512 << 20):
         self.driver_address = driver_address
         self.executor_id = executor_id
         self.cores = cores
@@ -42,12 +43,14 @@ class Executor:
         self.heartbeat_interval = heartbeat_interval
         self.fetch_timeout = fetch_timeout
         self.block_port = block_port
+        self.memory_bytes = memory_bytes
         self.binaries = {}          # stage id -> pickled bytes, then the unpickled (rdd, work)
         self.binary_lock = threading.Lock()
         self.running = {}           # task id -> task dict (while queued or running)
         self.tasks = queue.Queue()
         self.dead_addresses = set()
         self.stopping = False
+        self.profile_dir = os.environ.get("ZPARK_PROFILE_DIR")
 
     # ------------------------------------------------------------ set-up
 
@@ -60,7 +63,10 @@ class Executor:
         reader = ShuffleReader(self.executor_id, self.store, lambda: Fetcher(
             self.zmq, self.codec, self.executor_id + "-fetch", self.fetch_timeout, self.dead_addresses))
         self.reader = reader
-        self.runtime = TaskRuntime(self.executor_id, self.store, reader, self._fetch_cached)
+        spill_dir = os.path.join(self.work_dir, "spill")
+        os.makedirs(spill_dir, exist_ok=True)
+        self.runtime = TaskRuntime(self.executor_id, self.store, reader, self._fetch_cached,
+                                   self.memory_bytes // max(1, self.cores), spill_dir)
         self.results = self.zmq.socket(zmq.PULL)
         self.results.bind("inproc://results")
         self.driver = protocol.connect_dealer(self.zmq, self.driver_address, self.executor_id)
@@ -164,10 +170,20 @@ class Executor:
                                            "message": "could not load the task on executor %s: %s: %s"
                                            % (self.executor_id, type(exc).__name__, exc)}, []
                     else:
-                        header, payload = run_task(task, binary, self.runtime)
+                        header, payload = self._run(task, binary)
             finally:
                 self.running.pop(task["tid"], None)
             push.send_multipart(self.codec.encode(header, payload), copy=False)
+
+    def _run(self, task, binary):
+        """Runs a task, under cProfile when ZPARK_PROFILE_DIR names a folder for the stats files."""
+        if not self.profile_dir:
+            return run_task(task, binary, self.runtime)
+        profiler = cProfile.Profile()
+        try:
+            return profiler.runcall(run_task, task, binary, self.runtime)
+        finally:
+            profiler.dump_stats(os.path.join(self.profile_dir, "%s-task-%d.prof" % (self.executor_id, task["tid"])))
 
     def _fetch_cached(self, address, key):
         fetcher = self.reader.fetcher()
@@ -198,6 +214,7 @@ def main(argv=None):
     parser.add_argument("--bind-host", default="127.0.0.1", help="interface of the block server")
     parser.add_argument("--advertise-host", default="127.0.0.1", help="address peers dial the block server at")
     parser.add_argument("--block-port", type=int, default=0, help="block server port (0: any free one)")
+    parser.add_argument("--memory", default="512m", help="memory budget (sorts and groupings spill past it)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s executor %(name)s: %(message)s")
     secret = os.environ.pop("ZPARK_SECRET", "")
@@ -206,4 +223,4 @@ def main(argv=None):
     Executor(args.driver, args.id, args.cores, secret, args.work_dir, bind_host=args.bind_host,
              advertise_host=args.advertise_host, parent_pid=args.parent_pid,
              heartbeat_interval=args.heartbeat_interval, fetch_timeout=args.fetch_timeout,
-             block_port=args.block_port).run()
+             block_port=args.block_port, memory_bytes=config.parse_size(args.memory)).run()

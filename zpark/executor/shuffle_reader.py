@@ -17,6 +17,7 @@ import zmq
 
 from ..common import protocol
 from ..common.errors import FetchFailedError
+from ..common.record_batches import records_of
 
 _request_ids = itertools.count()
 
@@ -86,7 +87,7 @@ class ShuffleReader:
             fetcher = self._local.fetcher = self._fetcher_factory()
         return fetcher
 
-    def read(self, shuffle_id, reduce_id, locations, metrics):
+    def read(self, shuffle_id, reduce_id, locations, tc):
         """Records of one reduce partition, in map order; remote blocks are all requested up front."""
         remote = {}
         for map_index, location in enumerate(locations):
@@ -95,9 +96,9 @@ class ShuffleReader:
             executor_id, address, tag = location
             if executor_id != self.executor_id:
                 remote.setdefault(address, []).append(map_index)
-        return self._records(shuffle_id, reduce_id, locations, remote, metrics)
+        return records_of(self._batches(shuffle_id, reduce_id, locations, remote, tc.metrics), tc)
 
-    def _records(self, shuffle_id, reduce_id, locations, remote, metrics):
+    def _batches(self, shuffle_id, reduce_id, locations, remote, metrics):
         fetcher = self.fetcher() if remote else None
         requests = {}
         for address, maps in remote.items():
@@ -139,4 +140,4 @@ class ShuffleReader:
                 raise FetchFailedError(shuffle_id, map_index, executor_id,
                                        "undecodable block: %s" % exc) from None
             metrics["shuffle_records_read"] = metrics.get("shuffle_records_read", 0) + len(batch)
-            yield from batch
+            yield batch

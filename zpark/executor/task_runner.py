@@ -4,6 +4,7 @@ import traceback
 
 from ..common import serialization
 from ..common.errors import FetchFailedError, TaskKilledError
+from ..common.record_batches import records_of
 from ..common.task_context import TaskContext
 from .shuffle_writer import write_map_output
 
@@ -11,36 +12,30 @@ from .shuffle_writer import write_map_output
 class TaskRuntime:
     """What a running task may ask of its executor (reached through TaskContext)."""
 
-    def __init__(self, executor_id, store, shuffle_reader, fetch_cached):
+    def __init__(self, executor_id, store, shuffle_reader, fetch_cached, task_memory_bytes, spill_dir):
         self.executor_id = executor_id
         self.store = store
         self.shuffle_reader = shuffle_reader
         self.fetch_cached = fetch_cached
+        self.task_memory_bytes = task_memory_bytes   # this executor's memory over its task threads
+        self.spill_dir = spill_dir
 
     def read_shuffle(self, tc, shuffle_id, reduce_id):
-        return self.shuffle_reader.read(shuffle_id, reduce_id, tc.shuffle_locations[shuffle_id], tc.metrics)
+        return self.shuffle_reader.read(shuffle_id, reduce_id, tc.shuffle_locations[shuffle_id], tc)
 
     def get_or_compute(self, tc, rdd, split):
         key = (rdd.id(), split.index)
         records = self.store.get_partition(key)
         if records is not None:
-            return iter(records)
+            return records_of([records], tc)
         for address in tc.cache_locations.get(key, ()):
             records = self.fetch_cached(address, key)
             if records is not None:
-                return iter(records)
+                return records_of([records], tc)
         records = list(rdd.compute(split, tc))
         self.store.put_partition(key, records, rdd.getStorageLevel())
         tc.cached_blocks.append(key)
-        return iter(records)
-
-
-def _interruptible(records, tc):
-    """Checks the kill flag between records (every 256) so a cancelled task stops soon."""
-    for i, record in enumerate(records):
-        if not i & 255 and tc.killed:
-            raise TaskKilledError("task %d was killed" % tc.taskAttemptId())
-        yield record
+        return records_of([records], tc)
 
 
 def run_task(task, binary, runtime):
@@ -54,9 +49,11 @@ def run_task(task, binary, runtime):
     TaskContext._set(tc)
     try:
         rdd, work = binary
-        records = _interruptible(rdd.iterator(task["inputs"]["split"], tc), tc)
+        records = rdd.iterator(task["inputs"]["split"], tc)
         if task["is_map"]:
-            sizes, written = write_map_output(records, work, runtime.store, task["part"], task["tid"])
+            sizes, written = write_map_output(records, work, runtime.store, task["part"], task["tid"],
+                                              runtime.task_memory_bytes // 4)
+            tc.check_killed()
             tc.metrics["shuffle_bytes_written"] = sum(sizes)
             tc.metrics["shuffle_records_written"] = written
             result = sizes

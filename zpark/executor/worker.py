@@ -125,7 +125,8 @@ class Worker:
                    "--advertise-host", self.advertise_host or local_ip_towards(header["driver_url"]),
                    "--block-port", str(self.block_port), "--parent-pid", str(os.getpid()),
                    "--heartbeat-interval", str(conf.get("heartbeat_interval", 0.5)),
-                   "--fetch-timeout", str(conf.get("fetch_timeout", 60.0))]
+                   "--fetch-timeout", str(conf.get("fetch_timeout", 60.0)),
+                   "--memory", str(conf.get("memory", "512m"))]
         log.info("starting executor %s for %s (driver %s)", executor_id, app_id, header["driver_url"])
         process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
         self.apps[app_id] = AppExecutor(executor_id, process)

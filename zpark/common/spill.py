@@ -1,0 +1,137 @@
+"""Sorting and grouping a partition larger than the executor's memory budget.
+
+Records are taken a chunk at a time. After each chunk the executor's resident
+memory is compared with the task's share of ``zpark.executor.memory``; when it
+is over, what is held so far is sorted and written to a run file on local
+disk (pickled batches) and dropped, and the runs are merged lazily at the end.
+Below the budget nothing touches the disk and the work is one in-memory sort
+or dict. Grouping sorts its runs by the keys' portable hash, so any hashable
+key works, orderable or not.
+"""
+import heapq
+import itertools
+import os
+import pickle
+import tempfile
+from operator import itemgetter
+
+import psutil
+
+from .aggregation import group_into
+from .hashing import portable_hash
+
+CHUNK_RECORDS = 65536
+RUN_BATCH = 4096
+_process = psutil.Process()
+
+
+class MemoryBudget:
+    """The running task's share of executor memory, checked against this process's RSS."""
+
+    def __init__(self, budget_bytes, spill_dir):
+        self.budget_bytes = budget_bytes
+        self.spill_dir = spill_dir
+        self.spills = 0
+
+    @classmethod
+    def of_task(cls, tc):
+        runtime = getattr(tc, "runtime", None)
+        if runtime is None:
+            return cls(None, tempfile.gettempdir())
+        return cls(runtime.task_memory_bytes, runtime.spill_dir)
+
+    def exceeded(self):
+        return self.budget_bytes is not None and _process.memory_info().rss > self.budget_bytes
+
+    def write_run(self, batches, tc=None):
+        """Pickle an iterable of record lists into a new run file; returns its path."""
+        fd, path = tempfile.mkstemp(prefix="run-", suffix=".spill", dir=self.spill_dir)
+        with os.fdopen(fd, "wb") as f:
+            for batch in batches:
+                pickle.dump(batch, f, 5)
+        self.spills += 1
+        if tc is not None:
+            tc.add_metric("spill_count", 1)
+            tc.add_metric("spill_bytes_written", os.path.getsize(path))
+        return path
+
+
+def read_run(path):
+    """The records of a run file, in order; the file is deleted once read (or abandoned)."""
+    try:
+        with open(path, "rb") as f:
+            while True:
+                try:
+                    batch = pickle.load(f)
+                except EOFError:
+                    return
+                yield from batch
+    finally:
+        os.unlink(path)
+
+
+def _batched(records):
+    for i in range(0, len(records), RUN_BATCH):
+        yield records[i:i + RUN_BATCH]
+
+
+def external_sorted(records, key, reverse, tc):
+    """``sorted(records, key=key, reverse=reverse)`` within the task's memory budget (a stable sort)."""
+    budget = MemoryBudget.of_task(tc)
+    records = iter(records)
+    held, runs = [], []
+    while True:
+        chunk = list(itertools.islice(records, CHUNK_RECORDS))
+        if not chunk:
+            break
+        held.extend(chunk)
+        del chunk
+        if budget.exceeded():
+            held.sort(key=key, reverse=reverse)
+            runs.append(budget.write_run(_batched(held), tc))
+            held = []
+    held.sort(key=key, reverse=reverse)
+    if not runs:
+        return iter(held)
+    streams = [read_run(path) for path in runs] + [iter(held)]
+    return heapq.merge(*streams, key=key, reverse=reverse)
+
+
+def external_group(records, tc):
+    """(key, [values]) for (key, value) records, within the task's memory budget."""
+    budget = MemoryBudget.of_task(tc)
+    records = iter(records)
+    groups, runs = {}, []
+    while True:
+        chunk = list(itertools.islice(records, CHUNK_RECORDS))
+        if not chunk:
+            break
+        group_into(groups, chunk)
+        del chunk
+        if budget.exceeded():
+            runs.append(budget.write_run(_batched(_by_hash(groups)), tc))
+            groups = {}
+    if not runs:
+        return iter(groups.items())
+    streams = [read_run(path) for path in runs] + [iter(_by_hash(groups))]
+    return _merge_groups(heapq.merge(*streams, key=itemgetter(0)))
+
+
+def _by_hash(groups):
+    """(hash, key, values) of each group, ordered by hash."""
+    entries = [(portable_hash(k), k, v) for k, v in groups.items()]
+    entries.sort(key=itemgetter(0))
+    return entries
+
+
+def _merge_groups(entries):
+    """Runs merged by hash -> one (key, values) per key; equal hashes are told apart by key."""
+    for _, same_hash in itertools.groupby(entries, key=itemgetter(0)):
+        merged = {}
+        for _, key, values in same_hash:
+            held = merged.get(key)
+            if held is None:
+                merged[key] = values
+            else:
+                held.extend(values)
+        yield from merged.items()
