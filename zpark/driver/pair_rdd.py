@@ -40,7 +40,7 @@ class PairRDDMixin:
         return self.map(lambda kv: (kv[0], f(kv[1])), True)
 
     def flatMapValues(self, f):
-        return self.flatMap(lambda kv: ((kv[0], v) for v in f(kv[1])), True)
+        return self.flatMap(lambda kv: zip(itertools.repeat(kv[0]), f(kv[1])), True)
 
     def partitionBy(self, numPartitions, partitionFunc=portable_hash):
         partitioner = _as_partitioner(numPartitions, partitionFunc)
