@@ -16,6 +16,7 @@ DEFAULTS = {
     "zpark.speculation.quantile": 0.75,
     "zpark.speculation.multiplier": 1.5,
     "zpark.speculation.minTaskRuntime": 0.1,
+    "zpark.scheduler.shortTaskSeconds": 0.05,
     "zpark.executor.heartbeatInterval": 0.5,
     "zpark.executor.heartbeatTimeout": 5.0,
     "zpark.executor.memory": "512m",

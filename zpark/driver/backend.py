@@ -64,6 +64,7 @@ class Backend:
         self.removed = set()
         self.jobs = {}
         self._commands = queue.Queue()
+        self._launches = {}                   # executor id -> task messages to send as one bundle
         self._wake_address = "inproc://driver-wake-%d" % id(self)
         self._wake_in = self.zmq.socket(zmq.PULL)
         self._wake_in.bind(self._wake_address)
@@ -125,9 +126,11 @@ class Backend:
                 if now >= next_tick:
                     next_tick = now + TICK_SECONDS
                     self._tick(now)
+                self._flush_launches()
             except Exception:  # noqa: BLE001 - the loop must survive a bug in one event
                 log.exception("scheduler loop error")
         self._drain_commands()  # stop() may set the flag before the loop ran its shutdown command
+        self._flush_launches()
         self.event_log.flush()
 
     def _drain_commands(self):
@@ -149,11 +152,12 @@ class Backend:
                 return
             identity, frames = frames[0].decode(errors="replace"), frames[1:]
             try:
-                header, payload = self.codec.decode(frames)
+                message = self.codec.decode(frames)
             except protocol.AuthenticationError as exc:
                 log.warning("dropped a message from %r: %s", identity, exc)
                 continue
-            self._on_message(identity, header, payload)
+            for header, payload in protocol.unbundle(*message):
+                self._on_message(identity, header, payload)
 
     def _tick(self, now):
         if self.exit_poller is not None:
@@ -203,6 +207,11 @@ class Backend:
     # ------------------------------------------------------------ actions out
 
     def _send(self, executor_id, header, payload=()):
+        if executor_id in self._launches:
+            self._flush_launches(executor_id)  # keep messages to one executor in order
+        return self._send_now(executor_id, header, payload)
+
+    def _send_now(self, executor_id, header, payload=()):
         try:
             self.router.send_multipart([executor_id.encode()] + self.codec.encode(header, payload),
                                        copy=False)
@@ -223,11 +232,21 @@ class Backend:
         if ok:
             inputs = serialization.dumps({"split": a.split, "shuffle_locations": a.shuffle_locations,
                                           "cache_locations": a.cache_locations})
-            ok = self._send(a.executor_id, {"t": "task", "tid": a.task_id, "stage": a.stage_id,
-                                            "sattempt": a.stage_attempt, "part": a.partition,
-                                            "attempt": a.attempt, "is_map": a.is_map}, [inputs])
-        if not ok:
+            self._launches.setdefault(a.executor_id, []).append((
+                {"t": "task", "tid": a.task_id, "stage": a.stage_id, "sattempt": a.stage_attempt,
+                 "part": a.partition, "attempt": a.attempt, "is_map": a.is_map}, [inputs]))
+        else:
             self._feed(m.ExecutorLost(a.executor_id, "unreachable"))
+
+    def _flush_launches(self, executor_id=None):
+        """Send the task launches queued in this loop turn, one bundle per executor."""
+        for eid in [executor_id] if executor_id is not None else list(self._launches):
+            tasks = self._launches.pop(eid, None)
+            if not tasks:
+                continue
+            sent = self._send_now(eid, *(tasks[0] if len(tasks) == 1 else protocol.bundle(tasks)))
+            if not sent:
+                self._feed(m.ExecutorLost(eid, "unreachable"))
 
     def _do_KillTask(self, a):
         self._send(a.executor_id, {"t": "kill", "tid": a.task_id})

@@ -68,6 +68,7 @@ class DAGScheduler:
                                 float(conf.get("zpark.speculation.multiplier")),
                                 float(conf.get("zpark.speculation.minTaskRuntime")))
         self.serialize_stage = serialize_stage
+        self.short_task_seconds = float(conf.get("zpark.scheduler.shortTaskSeconds"))
         self.tracker = MapOutputTracker()
         self.executors = {}
         self.jobs = {}
@@ -218,9 +219,9 @@ class DAGScheduler:
         while progress:
             progress = False
             for executor_id, slots in self.executors.items():
-                if slots.free <= 0:
-                    continue
                 for stage in ready:
+                    if slots.free <= -stage.task_set.queue_depth(self.short_task_seconds):
+                        continue  # busy: only short tasks may queue behind the running ones
                     attempt = stage.task_set.offer(executor_id, self.now, next(self._task_ids),
                                                    len(self.executors))
                     if attempt is not None:

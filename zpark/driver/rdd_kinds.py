@@ -17,17 +17,21 @@ from .rdd import RDD
 
 
 class Partition:
+    """One partition's description. Subclasses take their slots, in order, as constructor arguments
+    (after ``index``), which is how they are pickled: one is sent with every task."""
+
     __slots__ = ("index",)
+    _fields = ("index",)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._fields = cls.__base__._fields + tuple(cls.__dict__.get("__slots__", ()))
 
     def __init__(self, index):
         self.index = index
 
-    def __getstate__(self):
-        return {s: getattr(self, s) for c in type(self).__mro__ for s in getattr(c, "__slots__", ())}
-
-    def __setstate__(self, state):
-        for k, v in state.items():
-            setattr(self, k, v)
+    def __reduce__(self):
+        return type(self), tuple([getattr(self, f) for f in self._fields])
 
     def __repr__(self):
         return "%s(%d)" % (type(self).__name__, self.index)

@@ -32,6 +32,7 @@ class TaskSetManager:
         self.failed_on = defaultdict(set)
         self.speculatable = set()
         self.durations = []
+        self._depth, self._depth_known_at = 0, 0
         self.zombie = False                       # no new launches (stage attempt failed or finished)
 
     # ------------------------------------------------------------ queries
@@ -44,6 +45,23 @@ class TaskSetManager:
 
     def wants_slots(self):
         return not self.zombie and bool(self.pending or self.speculatable)
+
+    def queue_depth(self, short_seconds):
+        """How many of its tasks may wait on a busy executor: none unless its tasks are short.
+
+        Queued tasks hide the driver-executor round trip, which dominates a
+        task of a few milliseconds; a long task is only launched on a free
+        slot so that no other executor idles while it waits.
+        """
+        if self._depth_known_at != len(self.durations):
+            self._depth_known_at = len(self.durations)
+            recent = self.durations[-8:]
+            median = statistics.median(recent) if len(recent) >= 4 else None
+            if median is None or median >= short_seconds:
+                self._depth = 0
+            else:
+                self._depth = 4 if median < short_seconds / 5 else 1
+        return self._depth
 
     # ------------------------------------------------------------ launching
 

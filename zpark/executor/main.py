@@ -1,8 +1,9 @@
 """The executor process: one socket loop talking to the driver, ``cores`` task threads, a block server.
 
-The loop thread owns the DEALER to the driver; task threads hand their signed
-results back through an inproc PUSH/PULL pair (ZeroMQ sockets are not
-thread-safe). The executor dials out, so it works behind NAT and reconnects
+The loop thread owns the DEALER to the driver; task threads leave their
+results in an outbox and wake the loop through an inproc PUSH/PULL pair
+(ZeroMQ sockets are not thread-safe); the loop sends what has piled up as one
+bundle. The executor dials out, so it works behind NAT and reconnects
 by itself.
 """
 import argparse
@@ -47,7 +48,8 @@ class Executor:
         self.binaries = {}          # stage id -> pickled bytes, then the unpickled (rdd, work)
         self.binary_lock = threading.Lock()
         self.running = {}           # task id -> task dict (while queued or running)
-        self.tasks = queue.Queue()
+        self.tasks = queue.SimpleQueue()
+        self.outbox = queue.SimpleQueue()  # (header, payload) results for the driver
         self.dead_addresses = set()
         self.stopping = False
         self.profile_dir = os.environ.get("ZPARK_PROFILE_DIR")
@@ -102,17 +104,27 @@ class Executor:
                     return
             ready = dict(poller.poll(max(1, int((next_heartbeat - now) * 1000))))
             if self.results in ready:
-                while True:
-                    try:
-                        frames = self.results.recv_multipart(zmq.NOBLOCK, copy=False)
-                    except zmq.Again:
-                        break
-                    self.driver.send_multipart(frames, copy=False)
+                self._send_results()
             if self.driver in ready:
-                for header, payload in protocol.signed_messages(self.driver, self.codec, "the driver"):
-                    self._dispatch(header, payload)
+                for message in protocol.signed_messages(self.driver, self.codec, "the driver"):
+                    for header, payload in protocol.unbundle(*message):
+                        self._dispatch(header, payload)
                     if self.stopping:
                         break
+
+    def _send_results(self):
+        while True:
+            try:
+                self.results.recv(zmq.NOBLOCK)
+            except zmq.Again:
+                break
+        done = []
+        while not self.outbox.empty():
+            done.append(self.outbox.get())
+        if len(done) == 1:
+            self._send(*done[0])
+        elif done:
+            self._send(*protocol.bundle(done))
 
     def _dispatch(self, header, payload):
         kind = header["t"]
@@ -173,7 +185,8 @@ class Executor:
                         header, payload = self._run(task, binary)
             finally:
                 self.running.pop(task["tid"], None)
-            push.send_multipart(self.codec.encode(header, payload), copy=False)
+            self.outbox.put((header, payload))
+            push.send(b"")
 
     def _run(self, task, binary):
         """Runs a task, under cProfile when ZPARK_PROFILE_DIR names a folder for the stats files."""
