@@ -76,3 +76,16 @@ def pagerank(sc, p, data):
     final = ranks.collect()
     top = sorted(final, key=lambda kv: -kv[1])[:3]
     return {"nodes": len(final), "sum": round(sum(r for _, r in final), 3), "top": [k for k, _ in top]}
+
+
+def sort_bounded(sc, p, data):
+    """sort with few, large reduce partitions: each is several times the executors' memory budget."""
+    parts = [s for s in _generated(sc, p, w.float_keys).sortByKey(numPartitions=p["reducers"])
+             .mapPartitions(_summary).collect() if s[2]]
+    ordered = all(s[4] for s in parts) and all(a[1] <= b[0] for a, b in zip(parts, parts[1:]))
+    return {"count": sum(s[2] for s in parts), "sum": round(sum(s[3] for s in parts), 3), "sorted": ordered}
+
+
+def groupby_bounded(sc, p, data):
+    sizes = _generated(sc, p, w.wide_pairs).groupByKey(p["reducers"]).mapValues(len).values()
+    return {"keys": sizes.count(), "values": sizes.sum(), "smallest": sizes.min(), "largest": sizes.max()}

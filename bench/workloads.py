@@ -34,6 +34,13 @@ def pairs(part, params):
     return [((x * 7919) % keys, x % 13) for x in range(start, end)]
 
 
+def wide_pairs(part, params):
+    """Like pairs, but every value a distinct int (grouped values then weigh what they do in real data)."""
+    n, parts, keys = params["records"], params["partitions"], params["keys"]
+    start, end = n * part // parts, n * (part + 1) // parts
+    return [((x * 7919) % keys, x + 1_000_000) for x in range(start, end)]
+
+
 def float_keys(part, params):
     n, parts = params["records"], params["partitions"]
     rng = random.Random(part)
