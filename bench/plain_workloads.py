@@ -78,3 +78,22 @@ def pagerank(p, data):
         ranks = {node: 0.15 + 0.85 * c for node, c in contributions.items()}
     top = sorted(ranks.items(), key=lambda kv: -kv[1])[:3]
     return {"nodes": len(ranks), "sum": round(sum(ranks.values()), 3), "top": [k for k, _ in top]}
+
+
+def pickling_bound(p):
+    """Seconds to pickle and unpickle the shuffle workload's records in batches, on one core.
+
+    The shuffle cannot move records for less than this (it must serialize
+    what it writes and deserialize what it reads); generating them is not timed.
+    """
+    import pickle
+    import time
+    elapsed = 0.0
+    for part in range(p["partitions"]):
+        records = w.pairs(part, p)
+        started = time.perf_counter()
+        blobs = [pickle.dumps(records[i:i + 4096], 5) for i in range(0, len(records), 4096)]
+        for blob in blobs:
+            pickle.loads(blob)
+        elapsed += time.perf_counter() - started
+    return elapsed

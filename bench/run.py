@@ -82,6 +82,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0, help="multiply data sizes (1.0 = the issue's sizes)")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--peer-runs", type=int, default=None,
+                        help="runs for pyspark and dask (default: --runs; they are 2-100x slower)")
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--workloads", default=",".join(WORKLOADS))
     parser.add_argument("--timeout", type=int, default=900)
@@ -92,7 +94,8 @@ def main():
     results = {}
     for engine in engines:                 # one engine at a time: the machine has 2 cores
         for workload in workloads:
-            runs = [run_once(engine, workload, args.scale, data, args.timeout) for _ in range(args.runs)]
+            count = args.runs if engine in ("zpark", "plain") or args.peer_runs is None else args.peer_runs
+            runs = [run_once(engine, workload, args.scale, data, args.timeout) for _ in range(count)]
             good = [r for r in runs if r.get("seconds") is not None and "error" not in r]
             entry = {"runs": [r.get("seconds") for r in runs]}
             if good:
@@ -104,6 +107,9 @@ def main():
             print("%-9s %-8s %s" % (workload, engine, "%.3f s" % entry["seconds"] if "seconds" in entry
                                     else entry.get("error")), flush=True)
     table = render(results, engines, workloads, args)
+    bound = pickling_bound_line(results, args.scale) if "shuffle" in workloads else ""
+    if bound:
+        table += "\n\n" + bound
     print()
     print(table)
     os.makedirs(os.path.dirname(args.output), exist_ok=True)
@@ -149,6 +155,23 @@ def render(results, engines, workloads, args):
                                 else "-" for e in engines))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def pickling_bound_line(results, scale):
+    """The shuffle's serialization floor, measured here in a fresh process, next to zpark's shuffle time."""
+    env = dict(os.environ, PYTHONPATH=HERE + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    code = ("import json, sys, plain_workloads as p, workloads as w; "
+            "print(json.dumps(p.pickling_bound(w.scaled(w.FULL, float(sys.argv[1]))['shuffle'])))")
+    out = subprocess.run([sys.executable, "-c", code, str(scale)], capture_output=True, text=True, env=env, cwd=HERE)
+    if out.returncode != 0:
+        return "Pickling bound: could not be measured (%s)" % out.stderr.strip().splitlines()[-1:]
+    bound = json.loads(out.stdout)
+    zpark = results.get("shuffle", {}).get("zpark", {}).get("seconds")
+    line = ("Pickling bound for `shuffle`: pickling and unpickling its records in 4,096-record batches "
+            "takes %.2f s on one core" % bound)
+    if zpark:
+        line += "; zpark's whole shuffle workload takes %.2f s, %.2fx that bound" % (zpark, zpark / bound)
+    return line + "."
 
 
 def versions():
