@@ -103,7 +103,8 @@ class RDD(PairRDDMixin):
 
     @property
     def is_cached(self):
-        return self._storage_level != StorageLevel.NONE
+        level = self._storage_level
+        return level.useMemory or level.useDisk or level.useOffHeap
 
     @property
     def context(self):
