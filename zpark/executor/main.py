@@ -8,6 +8,7 @@ by itself.
 """
 import argparse
 import cProfile
+import gc
 import logging
 import os
 import queue
@@ -215,6 +216,19 @@ def _alive(pid):
         return False
 
 
+def tune_garbage_collector():
+    """Collect cycles less often than CPython's default (every 700 new containers).
+
+    Tasks allocate millions of short-lived tuples and lists while a large heap
+    of live records (cached partitions, a partition being grouped) stays put;
+    with the default thresholds the collector keeps rescanning that heap and
+    took a quarter of a PageRank task's time. Data pipelines rarely make
+    reference cycles, so fewer, larger young collections lose nothing.
+    """
+    gc.freeze()  # the interpreter's and zpark's own objects never need scanning again
+    gc.set_threshold(100_000, 50, 100)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="zpark-executor")
     parser.add_argument("--driver", required=True)
@@ -229,6 +243,7 @@ def main(argv=None):
     parser.add_argument("--block-port", type=int, default=0, help="block server port (0: any free one)")
     parser.add_argument("--memory", default="512m", help="memory budget (sorts and groupings spill past it)")
     args = parser.parse_args(argv)
+    tune_garbage_collector()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s executor %(name)s: %(message)s")
     secret = os.environ.pop("ZPARK_SECRET", "")
     if not secret:
