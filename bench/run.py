@@ -2,7 +2,8 @@
 
     bash bench/run.sh [--scale 1.0] [--runs 3] [--engines zpark,pyspark,dask,plain] [--workloads ...]
 
-Each run is a fresh process (bench/run_one.py); this process samples the whole
+Each run is a fresh process (bench/run_one.py), engines taking turns run by run
+within a workload; this process samples the whole
 process tree's resident memory (the engine's executors, JVM or workers
 included) and keeps the peak. Figures are medians; answers must agree across
 engines or the run is flagged.
@@ -92,17 +93,24 @@ def main():
     data = os.path.join(HERE, "data", "words")
     engines, workloads = args.engines.split(","), args.workloads.split(",")
     results = {}
-    for engine in engines:                 # one engine at a time: the machine has 2 cores
-        for workload in workloads:
-            count = args.runs if engine in ("zpark", "plain") or args.peer_runs is None else args.peer_runs
-            runs = [run_once(engine, workload, args.scale, data, args.timeout) for _ in range(count)]
-            good = [r for r in runs if r.get("seconds") is not None and "error" not in r]
-            entry = {"runs": [r.get("seconds") for r in runs]}
+    counts = {e: args.runs if e in ("zpark", "plain") or args.peer_runs is None else args.peer_runs
+              for e in engines}
+    for workload in workloads:
+        # One engine at a time (the machine has 2 cores), their runs interleaved so that a slow
+        # spell of the machine hits every engine alike rather than one engine's whole series.
+        runs = {e: [] for e in engines}
+        for i in range(max(counts.values())):
+            for engine in engines:
+                if i < counts[engine]:
+                    runs[engine].append(run_once(engine, workload, args.scale, data, args.timeout))
+        for engine in engines:
+            good = [r for r in runs[engine] if r.get("seconds") is not None and "error" not in r]
+            entry = {"runs": [r.get("seconds") for r in runs[engine]]}
             if good:
                 entry.update(seconds=statistics.median(r["seconds"] for r in good),
                              peak_rss=max(r["peak_rss"] for r in good), answer=good[0]["answer"])
             else:
-                entry["error"] = runs[0].get("error") or runs[0].get("note")
+                entry["error"] = runs[engine][0].get("error") or runs[engine][0].get("note")
             results.setdefault(workload, {})[engine] = entry
             print("%-9s %-8s %s" % (workload, engine, "%.3f s" % entry["seconds"] if "seconds" in entry
                                     else entry.get("error")), flush=True)
