@@ -36,8 +36,13 @@ def tree_rss(process):
     return total
 
 
+CLUSTER_ENV = {}  # ZPARK_MASTER and ZPARK_SECRET_FILE of the compose cluster, with --cluster
+
+
 def run_once(engine, workload, scale, data, timeout):
     env = dict(os.environ, PYTHONPATH=HERE + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    if engine == "zpark-cluster":
+        env.update(CLUSTER_ENV)
     child = subprocess.Popen([sys.executable, os.path.join(HERE, "run_one.py"), engine, workload, str(scale), data],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=HERE)
     peak = [0]
@@ -89,11 +94,25 @@ def main():
     parser.add_argument("--workloads", default=",".join(WORKLOADS))
     parser.add_argument("--timeout", type=int, default=900)
     parser.add_argument("--output", default=os.path.join(HERE, "results", "latest.json"))
+    parser.add_argument("--cluster", action="store_true",
+                        help="also run zpark on a compose cluster of 2 executor containers (needs Docker)")
     args = parser.parse_args()
+    if args.cluster:
+        from cluster import compose_cluster
+        if "zpark-cluster" not in args.engines.split(","):
+            args.engines = args.engines.replace("zpark", "zpark,zpark-cluster", 1)
+        with compose_cluster(os.path.join(HERE, "data", "words")) as env:
+            CLUSTER_ENV.update(env)
+            run_all(args)
+    else:
+        run_all(args)
+
+
+def run_all(args):
     data = os.path.join(HERE, "data", "words")
     engines, workloads = args.engines.split(","), args.workloads.split(",")
     results = {}
-    counts = {e: args.runs if e in ("zpark", "plain") or args.peer_runs is None else args.peer_runs
+    counts = {e: args.runs if e in ("zpark", "zpark-cluster", "plain") or args.peer_runs is None else args.peer_runs
               for e in engines}
     for workload in workloads:
         # One engine at a time (the machine has 2 cores), their runs interleaved so that a slow

@@ -21,7 +21,7 @@ def main(engine, workload, scale, data):
         start_run = time.perf_counter()
         answer = getattr(impl, workload)(params, data)
         seconds = time.perf_counter() - start_run
-    elif engine in ("zpark", "pyspark"):
+    elif engine in ("zpark", "zpark-cluster", "pyspark"):
         import rdd_workloads as impl
         sc = new_context(engine)
         start_run = time.perf_counter()
@@ -49,6 +49,10 @@ def main(engine, workload, scale, data):
 
 
 def new_context(engine):
+    if engine == "zpark-cluster":  # the master and secret come from ZPARK_MASTER / ZPARK_SECRET_FILE
+        import zpark
+        return zpark.Context(app_name="bench", conf={"zpark.ui.showConsoleProgress": False,
+                                                     "zpark.eventLog.enabled": False})
     if engine == "zpark":
         import zpark
         return zpark.Context("local[2]", app_name="bench", conf={"zpark.ui.showConsoleProgress": False,
