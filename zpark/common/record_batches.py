@@ -7,6 +7,7 @@ shuffle blocks, cached partitions) hand out lists and let
 been killed: every ``CHECK_EVERY`` records, never per record.
 """
 import itertools
+import pickle
 
 CHECK_EVERY = 256
 
@@ -41,3 +42,12 @@ def deferred(function, *args):
     def once():
         yield function(*args)
     return itertools.chain.from_iterable(once())
+
+
+def pickled_batches(f):
+    """The batches pickled one after another into file ``f`` (saveAsPickleFile output, spill runs)."""
+    while True:
+        try:
+            yield pickle.load(f)
+        except EOFError:
+            return

@@ -19,6 +19,7 @@ import psutil
 
 from .aggregation import group_into
 from .hashing import portable_hash
+from .record_batches import pickled_batches
 
 CHUNK_RECORDS = 65536
 RUN_BATCH = 4096
@@ -31,7 +32,6 @@ class MemoryBudget:
     def __init__(self, budget_bytes, spill_dir):
         self.budget_bytes = budget_bytes
         self.spill_dir = spill_dir
-        self.spills = 0
 
     @classmethod
     def of_task(cls, tc):
@@ -49,7 +49,6 @@ class MemoryBudget:
         with os.fdopen(fd, "wb") as f:
             for batch in batches:
                 pickle.dump(batch, f, 5)
-        self.spills += 1
         if tc is not None:
             tc.add_metric("spill_count", 1)
             tc.add_metric("spill_bytes_written", os.path.getsize(path))
@@ -60,11 +59,7 @@ def read_run(path):
     """The records of a run file, in order; the file is deleted once read (or abandoned)."""
     try:
         with open(path, "rb") as f:
-            while True:
-                try:
-                    batch = pickle.load(f)
-                except EOFError:
-                    return
+            for batch in pickled_batches(f):
                 yield from batch
     finally:
         os.unlink(path)

@@ -11,7 +11,7 @@ import os
 
 from ..common import aggregation, spill
 from ..common.line_reader import line_batches
-from ..common.record_batches import deferred, records_of
+from ..common.record_batches import deferred, pickled_batches, records_of
 from .dependencies import ExplicitDependency, OneToOneDependency, RangeDependency, ShuffleDependency
 from .rdd import RDD
 
@@ -225,14 +225,9 @@ class PickleFileRDD(RDD):
         return records_of(self._batches(split, tc), tc)
 
     def _batches(self, split, tc):
-        import pickle
         for path in split.paths:
             with open(path, "rb") as f:
-                while True:
-                    try:
-                        batch = pickle.load(f)
-                    except EOFError:
-                        break
+                for batch in pickled_batches(f):
                     _count_input(tc, len(batch), 0)
                     yield batch
                 _count_input(tc, 0, f.tell())
