@@ -19,8 +19,8 @@ class BlockStore:
 
     # ------------------------------------------------------------ shuffle files
 
-    def shuffle_paths(self, shuffle_id, map_index, tag, root=None):
-        base = os.path.join(root or self.root, "shuffle", "shuffle_%d_%d_%d" % (shuffle_id, map_index, tag))
+    def shuffle_paths(self, shuffle_id, map_index, tag):
+        base = os.path.join(self.root, "shuffle", "shuffle_%d_%d_%d" % (shuffle_id, map_index, tag))
         return base + ".data", base + ".index"
 
     def shuffle_spill_path(self, shuffle_id, map_index, tag, reduce_id):
@@ -53,22 +53,9 @@ class BlockStore:
         os.replace(data_path + ".tmp", data_path)
         return [offsets[i + 1] - offsets[i] for i in range(len(crcs))]
 
-    def sibling_root(self, executor_id):
-        """The work folder of another executor of this application on this host, if it is visible here.
-
-        Executors of one host share a parent folder, so a peer's shuffle
-        files can be read from disk instead of through its block server (whose
-        thread competes for the GIL with that executor's busy task).
-        """
-        root = os.path.join(os.path.dirname(self.root), executor_id)
-        return root if os.path.isdir(os.path.join(root, "shuffle")) else None
-
-    def read_shuffle_segment(self, shuffle_id, map_index, tag, reduce_id, root=None):
-        """(bytes, expected crc) of one reduce partition's block; raises OSError if missing.
-
-        ``root``: another executor's work folder on this host (see sibling_root).
-        """
-        data_path, index_path = self.shuffle_paths(shuffle_id, map_index, tag, root)
+    def read_shuffle_segment(self, shuffle_id, map_index, tag, reduce_id):
+        """(bytes, expected crc) of one reduce partition's block; raises OSError if missing."""
+        data_path, index_path = self.shuffle_paths(shuffle_id, map_index, tag)
         with open(index_path, "rb") as index:
             raw = index.read()
         (count,) = struct.unpack_from("<I", raw, 0)

@@ -1,8 +1,7 @@
 """The reduce side of a shuffle: gather one partition's blocks from every map output.
 
-Blocks on this executor, or on another executor whose folder is visible on
-this host, are read from disk; others are requested from their executors'
-block servers all at once, and read as the replies come in. Any
+Blocks on this executor are read from disk; others are requested from their
+executors' block servers all at once, and read as the replies come in. Any
 block that cannot be had (missing output, dead or silent peer, bad checksum)
 raises FetchFailedError naming the shuffle, map partition and executor, so
 the driver recomputes it.
@@ -90,22 +89,16 @@ class ShuffleReader:
 
     def read(self, shuffle_id, reduce_id, locations, tc):
         """Records of one reduce partition, in map order; remote blocks are all requested up front."""
-        remote, on_disk = {}, {self.executor_id: None}  # on_disk: executor id -> its work folder
+        remote = {}
         for map_index, location in enumerate(locations):
             if location is None:
                 raise FetchFailedError(shuffle_id, map_index, None, "map output is missing")
             executor_id, address, tag = location
-            if executor_id in on_disk:
-                continue
-            if address not in remote:
-                sibling = self.store.sibling_root(executor_id)
-                if sibling is not None:
-                    on_disk[executor_id] = sibling
-                    continue
-            remote.setdefault(address, []).append(map_index)
-        return records_of(self._batches(shuffle_id, reduce_id, locations, remote, on_disk, tc.metrics), tc)
+            if executor_id != self.executor_id:
+                remote.setdefault(address, []).append(map_index)
+        return records_of(self._batches(shuffle_id, reduce_id, locations, remote, tc.metrics), tc)
 
-    def _batches(self, shuffle_id, reduce_id, locations, remote, on_disk, metrics):
+    def _batches(self, shuffle_id, reduce_id, locations, remote, metrics):
         fetcher = self.fetcher() if remote else None
         requests = {}
         for address, maps in remote.items():
@@ -113,10 +106,9 @@ class ShuffleReader:
             requests[address] = fetcher.request(address, {"t": "fetch", "blocks": blocks})
         replies = {}
         for map_index, (executor_id, address, tag) in enumerate(locations):
-            if executor_id in on_disk:
+            if executor_id == self.executor_id:
                 try:
-                    data, crc = self.store.read_shuffle_segment(shuffle_id, map_index, tag, reduce_id,
-                                                                on_disk[executor_id])
+                    data, crc = self.store.read_shuffle_segment(shuffle_id, map_index, tag, reduce_id)
                 except Exception as exc:  # noqa: BLE001 - missing, truncated, unreadable
                     raise FetchFailedError(shuffle_id, map_index, executor_id,
                                            "local block unreadable: %s" % exc) from None
