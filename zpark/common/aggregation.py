@@ -2,8 +2,9 @@
 
 These loops run once per record, so they are written for CPython's speed:
 no function call where the aggregator is one of the engine's own (the
-identity of ``reduceByKey``, the lists of ``groupByKey``), one dict lookup
-per record otherwise.
+identity of ``reduceByKey``, the lists of ``groupByKey``), and ``key in d``
+then ``d[key]`` rather than a ``d.get`` call (two lookups in C beat one
+method call).
 """
 
 
@@ -36,16 +37,18 @@ def combine_values(records, aggregator):
     if is_grouping(aggregator):
         return group_into({}, records)
     combiners = {}
-    get = combiners.get
-    missing = _MISSING
     if create is identity:
         for key, value in records:
-            current = get(key, missing)
-            combiners[key] = value if current is missing else merge(current, value)
+            if key in combiners:
+                combiners[key] = merge(combiners[key], value)
+            else:
+                combiners[key] = value
         return combiners
     for key, value in records:
-        current = get(key, missing)
-        combiners[key] = create(value) if current is missing else merge(current, value)
+        if key in combiners:
+            combiners[key] = merge(combiners[key], value)
+        else:
+            combiners[key] = create(value)
     return combiners
 
 
@@ -53,19 +56,18 @@ def merge_combiners(records, aggregator):
     """(k, combiner) records -> {k: combiner} with mergeCombiners."""
     merge = aggregator.mergeCombiners
     combiners = {}
-    get = combiners.get
-    missing = _MISSING
     if merge is extend:
         for key, values in records:
-            current = get(key, missing)
-            if current is missing:
-                combiners[key] = values
+            if key in combiners:
+                combiners[key].extend(values)
             else:
-                current.extend(values)
+                combiners[key] = values
         return combiners
     for key, combiner in records:
-        current = get(key, missing)
-        combiners[key] = combiner if current is missing else merge(current, combiner)
+        if key in combiners:
+            combiners[key] = merge(combiners[key], combiner)
+        else:
+            combiners[key] = combiner
     return combiners
 
 
@@ -79,10 +81,3 @@ def group_into(groups, records):
         else:
             values.append(value)
     return groups
-
-
-class _Missing:
-    __slots__ = ()
-
-
-_MISSING = _Missing()

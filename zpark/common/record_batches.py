@@ -33,6 +33,24 @@ def _checked_slices(batches, tc):
             yield islice(records, CHECK_EVERY)
 
 
+def pairs_of(column_batches, tc):
+    """The (key, value) records of ``(keys, values)`` column batches (shuffle blocks), with kill checks.
+
+    ``zip`` hands out one reused tuple to a loop that unpacks it, so grouping
+    and merging read a shuffle without allocating a tuple per record.
+    """
+    return itertools.chain.from_iterable(_checked_pairs(column_batches, tc))
+
+
+def _checked_pairs(column_batches, tc):
+    islice = itertools.islice
+    for keys, values in column_batches:
+        pairs = zip(keys, values)
+        for _ in range(0, len(keys), CHECK_EVERY):
+            tc.check_killed()
+            yield islice(pairs, CHECK_EVERY)
+
+
 def deferred(function, *args):
     """Iterates ``function(*args)``, called only when the first record is wanted.
 

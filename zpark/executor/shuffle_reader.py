@@ -17,7 +17,7 @@ import zmq
 
 from ..common import protocol
 from ..common.errors import FetchFailedError
-from ..common.record_batches import records_of
+from ..common.record_batches import pairs_of
 
 _request_ids = itertools.count()
 
@@ -88,7 +88,7 @@ class ShuffleReader:
         return fetcher
 
     def read(self, shuffle_id, reduce_id, locations, tc):
-        """Records of one reduce partition, in map order; remote blocks are all requested up front."""
+        """(key, value) records of one reduce partition, in map order; remote blocks are all requested up front."""
         remote = {}
         for map_index, location in enumerate(locations):
             if location is None:
@@ -96,7 +96,7 @@ class ShuffleReader:
             executor_id, address, tag = location
             if executor_id != self.executor_id:
                 remote.setdefault(address, []).append(map_index)
-        return records_of(self._batches(shuffle_id, reduce_id, locations, remote, tc.metrics), tc)
+        return pairs_of(self._batches(shuffle_id, reduce_id, locations, remote, tc.metrics), tc)
 
     def _batches(self, shuffle_id, reduce_id, locations, remote, metrics):
         fetcher = self.fetcher() if remote else None
@@ -135,9 +135,9 @@ class ShuffleReader:
         end = len(data)
         while stream.tell() < end:
             try:
-                batch = pickle.load(stream)
+                keys, values = pickle.load(stream)
             except Exception as exc:  # noqa: BLE001 - a checksum collision or truncated data
                 raise FetchFailedError(shuffle_id, map_index, executor_id,
                                        "undecodable block: %s" % exc) from None
-            metrics["shuffle_records_read"] = metrics.get("shuffle_records_read", 0) + len(batch)
-            yield batch
+            metrics["shuffle_records_read"] = metrics.get("shuffle_records_read", 0) + len(keys)
+            yield keys, values
