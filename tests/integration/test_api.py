@@ -211,3 +211,12 @@ def test_introspection(sc, nums):
     seen = nums.map(lambda x: (zpark.TaskContext.get().partitionId(),
                                zpark.TaskContext.get().attemptNumber())).distinct().collect()
     assert sorted(seen) == [(0, 0), (1, 0), (2, 0), (3, 0)]
+
+
+def test_a_shuffle_of_records_that_are_not_pairs_names_the_record(sc):
+    with pytest.raises(zpark.JobFailedError, match=r"\(key, value\) pairs, but got the record \(1, 2, 3\)"):
+        sc.parallelize([(0, 1), (1, 2, 3)], 2).partitionBy(2).collect()
+    with pytest.raises(zpark.JobFailedError, match=r"\(key, value\) pairs, but got the record 7 \(int\)"):
+        sc.parallelize([7], 1).groupByKey().collect()
+    # list records are pairs too, and come out as tuples (as in PySpark)
+    assert sorted(sc.parallelize([[1, "a"], [2, "b"]], 2).partitionBy(3).collect()) == [(1, "a"), (2, "b")]

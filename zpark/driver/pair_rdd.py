@@ -3,7 +3,7 @@ import copy
 import itertools
 import operator
 
-from ..common import aggregation, spill
+from ..common import aggregation, joins, spill
 from ..common.task_context import TaskContext
 from ..common.hashing import portable_hash
 from ..common.partitioner import Partitioner, RangePartitioner
@@ -119,20 +119,20 @@ class PairRDDMixin:
         return CoGroupedRDD(rdds, self._default_partitioner(rdds[1:], numPartitions))
 
     def join(self, other, numPartitions=None):
-        return self.cogroup(other, numPartitions).flatMapValues(
-            lambda vs: itertools.product(vs[0], vs[1]))
+        return self._join(other, numPartitions, joins.inner)
 
     def leftOuterJoin(self, other, numPartitions=None):
-        return self.cogroup(other, numPartitions).flatMapValues(
-            lambda vs: itertools.product(vs[0], vs[1] or [None]))
+        return self._join(other, numPartitions, joins.left_outer)
 
     def rightOuterJoin(self, other, numPartitions=None):
-        return self.cogroup(other, numPartitions).flatMapValues(
-            lambda vs: itertools.product(vs[0] or [None], vs[1]))
+        return self._join(other, numPartitions, joins.right_outer)
 
     def fullOuterJoin(self, other, numPartitions=None):
-        return self.cogroup(other, numPartitions).flatMapValues(
-            lambda vs: itertools.product(vs[0] or [None], vs[1] or [None]))
+        return self._join(other, numPartitions, joins.full_outer)
+
+    def _join(self, other, numPartitions, emit):
+        from .rdd_kinds import CoGroupedRDD
+        return CoGroupedRDD([self, other], self._default_partitioner([other], numPartitions), emit)
 
     def subtractByKey(self, other, numPartitions=None):
         return self.cogroup(other, numPartitions).filter(

@@ -399,14 +399,20 @@ class CoGroupPartition(Partition):
 
 
 class CoGroupedRDD(RDD):
-    """(key, (values of rdd 0, values of rdd 1, ...)); parents already partitioned alike are not shuffled."""
+    """(key, (values of rdd 0, values of rdd 1, ...)); parents already partitioned alike are not shuffled.
 
-    def __init__(self, rdds, partitioner):
+    ``emit`` turns the partition's groups (one {key: [values]} per parent)
+    into its records: the cogroup's tuples by default, a join's pairs for
+    the joins (zpark.common.joins).
+    """
+
+    def __init__(self, rdds, partitioner, emit=None):
         deps = [OneToOneDependency(r) if r.partitioner == partitioner else ShuffleDependency(r, partitioner)
                 for r in rdds]
         super().__init__(rdds[0].ctx, deps)
         self.rdds = list(rdds)
         self.partitioner = partitioner
+        self.emit = emit or cogrouped
 
     def _get_partitions(self):
         parents = [r.partitions() if isinstance(d, OneToOneDependency) else None
@@ -430,11 +436,16 @@ class CoGroupedRDD(RDD):
             else:
                 records = tc.read_shuffle(dep.shuffle_id, split.index)
             groups.append(aggregation.group_into({}, records))
-        keys = dict.fromkeys(itertools.chain.from_iterable(groups))
-        if len(groups) == 2:
-            first, second = groups
-            values = map(lambda key: (ResultIterable(first.get(key, ())), ResultIterable(second.get(key, ()))),
-                         keys)
-        else:
-            values = map(lambda key: tuple([ResultIterable(g.get(key, ())) for g in groups]), keys)
-        return zip(keys, values)
+        return self.emit(*groups)
+
+
+def cogrouped(*groups):
+    """(key, (ResultIterable of each parent's values)) for every key, in order of first appearance."""
+    keys = dict.fromkeys(itertools.chain.from_iterable(groups))
+    if len(groups) == 2:
+        first, second = groups
+        values = map(lambda key: (ResultIterable(first.get(key, ())), ResultIterable(second.get(key, ()))),
+                     keys)
+    else:
+        values = map(lambda key: tuple([ResultIterable(g.get(key, ())) for g in groups]), keys)
+    return zip(keys, values)

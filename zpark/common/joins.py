@@ -1,0 +1,53 @@
+"""Joins computed straight from the two sides' groups ({key: [values]}) of one partition.
+
+A join could be a cogroup followed by a per-key function building the
+product of the two value lists, but that costs several Python calls and
+two list copies per key. These build each chunk of keys' output in one
+comprehension (C-level products), in the left side's key order (the right
+side's for right-only keys), so recomputing a partition gives the same
+order.
+"""
+import itertools
+
+CHUNK_KEYS = 4096
+_NONE = (None,)
+
+
+def inner(left, right):
+    """(key, (a, b)) for every a of ``left[key]`` and b of ``right[key]``."""
+    product = itertools.product
+    return itertools.chain.from_iterable(
+        [(key, pair) for key, values in chunk if key in right for pair in product(values, right[key])]
+        for chunk in _chunks(left))
+
+
+def left_outer(left, right):
+    """inner, plus (key, (a, None)) for keys only on the left."""
+    product, get = itertools.product, right.get
+    return itertools.chain.from_iterable(
+        [(key, pair) for key, values in chunk for pair in product(values, get(key) or _NONE)]
+        for chunk in _chunks(left))
+
+
+def right_outer(left, right):
+    """inner, plus (key, (None, b)) for keys only on the right."""
+    product, get = itertools.product, left.get
+    return itertools.chain.from_iterable(
+        [(key, pair) for key, values in chunk for pair in product(get(key) or _NONE, values)]
+        for chunk in _chunks(right))
+
+
+def full_outer(left, right):
+    """left_outer, plus (key, (None, b)) for keys only on the right."""
+    right_only = {key: values for key, values in right.items() if key not in left}
+    return itertools.chain(left_outer(left, right), right_outer({}, right_only))
+
+
+def _chunks(groups):
+    """The (key, values) items of a dict, CHUNK_KEYS at a time."""
+    items = iter(groups.items())
+    while True:
+        chunk = list(itertools.islice(items, CHUNK_KEYS))
+        if not chunk:
+            return
+        yield chunk
