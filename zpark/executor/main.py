@@ -229,6 +229,21 @@ def tune_garbage_collector():
     gc.set_threshold(100_000, 50, 100)
 
 
+GIL_SWITCH_SECONDS = 0.0005
+
+
+def share_the_interpreter_quickly():
+    """Let a waiting thread take the GIL after 0.5 ms of a busy task, not CPython's 5 ms.
+
+    While a task computes, this executor's block server must answer other
+    executors' fetches and its loop thread must pass messages on; each
+    waited up to 5 ms for the task thread, stalling reducers elsewhere. With
+    0.5 ms, PageRank and the shuffle ran 10-25 % faster in interleaved runs
+    (bench/README.md); the task thread loses nothing measurable.
+    """
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="zpark-executor")
     parser.add_argument("--driver", required=True)
@@ -244,6 +259,7 @@ def main(argv=None):
     parser.add_argument("--memory", default="512m", help="memory budget (sorts and groupings spill past it)")
     args = parser.parse_args(argv)
     tune_garbage_collector()
+    share_the_interpreter_quickly()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s executor %(name)s: %(message)s")
     secret = os.environ.pop("ZPARK_SECRET", "")
     if not secret:
