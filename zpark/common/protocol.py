@@ -86,11 +86,37 @@ def unbundle(header, payload):
     return messages
 
 
+_SNDMORE = int(zmq.SNDMORE)
+_RCVMORE = int(zmq.RCVMORE)
+NOBLOCK = int(zmq.NOBLOCK)
+_COPY_BELOW = 65536
+
+
+def send_frames(sock, frames):
+    """``sock.send_multipart(frames)``, without pyzmq's per-call checks and flag enums.
+
+    Those cost about as much as the send itself, paid for every task
+    launched and reported. Large frames go without a copy.
+    """
+    send = sock.send
+    last = len(frames) - 1
+    for i, frame in enumerate(frames):
+        send(frame, _SNDMORE if i < last else 0, copy=len(frame) < _COPY_BELOW)
+
+
+def recv_frames(sock, flags=0):
+    """``sock.recv_multipart(flags)``, the same way (raises zmq.Again when nothing waits under NOBLOCK)."""
+    frames = [sock.recv(flags)]
+    while sock.get(_RCVMORE):
+        frames.append(sock.recv(flags))
+    return frames
+
+
 def signed_messages(sock, codec, source):
     """Decode every message waiting on a DEALER; a message failing the signature check is logged and dropped."""
     while True:
         try:
-            frames = sock.recv_multipart(zmq.NOBLOCK)
+            frames = recv_frames(sock, NOBLOCK)
         except zmq.Again:
             return
         try:

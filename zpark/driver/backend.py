@@ -147,7 +147,7 @@ class Backend:
     def _drain_router(self):
         for _ in range(10000):
             try:
-                frames = self.router.recv_multipart(zmq.NOBLOCK)
+                frames = protocol.recv_frames(self.router, protocol.NOBLOCK)
             except zmq.Again:
                 return
             identity, frames = frames[0].decode(errors="replace"), frames[1:]
@@ -213,8 +213,7 @@ class Backend:
 
     def _send_now(self, executor_id, header, payload=()):
         try:
-            self.router.send_multipart([executor_id.encode()] + self.codec.encode(header, payload),
-                                       copy=False)
+            protocol.send_frames(self.router, [executor_id.encode()] + self.codec.encode(header, payload))
             return True
         except zmq.ZMQError:  # unroutable: the executor is gone
             return False

@@ -86,7 +86,7 @@ class Executor:
             self.store.close()
 
     def _send(self, header, payload=()):
-        self.driver.send_multipart(self.codec.encode(header, payload), copy=False)
+        protocol.send_frames(self.driver, self.codec.encode(header, payload))
 
     # ------------------------------------------------------------ the loop
 
