@@ -221,3 +221,20 @@ def test_an_empty_job_succeeds_at_once(n):
     h = Harness()
     h.feed(m.JobSubmitted(0, ParallelCollectionRDD(ctx, [], 1), list, []))
     assert h.of(m.JobSucceeded)[0].results == []
+
+
+def test_short_tasks_queue_about_twenty_milliseconds_of_work_on_busy_executors():
+    from zpark.driver.task_set import TaskSetManager
+
+    def depth_after(seconds_each):
+        ts = TaskSetManager(0, 0, range(10), max_failures=4)
+        for tid in range(4):
+            attempt = ts.offer("e1", 100.0, tid, 1)
+            ts.on_success(attempt.task_id, 100.0 + seconds_each)
+        return ts.queue_depth(0.05)
+
+    assert TaskSetManager(0, 0, range(3), max_failures=4).queue_depth(0.05) == 0  # nothing known yet
+    assert depth_after(0.0005) == 16   # capped
+    assert depth_after(0.005) == 4
+    assert depth_after(0.03) == 1
+    assert depth_after(0.06) == 0      # long tasks wait for a free slot

@@ -4,6 +4,10 @@ from dataclasses import dataclass
 import statistics
 
 
+QUEUED_SECONDS = 0.02
+MAX_QUEUED = 16
+
+
 @dataclass
 class TaskAttempt:
     task_id: int
@@ -50,8 +54,10 @@ class TaskSetManager:
         """How many of its tasks may wait on a busy executor: none unless its tasks are short.
 
         Queued tasks hide the driver-executor round trip, which dominates a
-        task of a few milliseconds; a long task is only launched on a free
-        slot so that no other executor idles while it waits.
+        task of a few milliseconds, and let launches and results travel in
+        larger bundles; about ``QUEUED_SECONDS`` of work is queued (at most
+        ``MAX_QUEUED`` tasks). A long task is only launched on a free slot so
+        that no other executor idles while it waits.
         """
         if self._depth_known_at != len(self.durations):
             self._depth_known_at = len(self.durations)
@@ -60,7 +66,7 @@ class TaskSetManager:
             if median is None or median >= short_seconds:
                 self._depth = 0
             else:
-                self._depth = 4 if median < short_seconds / 5 else 1
+                self._depth = max(1, min(MAX_QUEUED, int(QUEUED_SECONDS / max(median, 1e-6))))
         return self._depth
 
     # ------------------------------------------------------------ launching
