@@ -96,11 +96,15 @@ def main():
             budget / 2 ** 20, " / ".join("%.0f" % (p / 2 ** 20) for p in peaks),
             spills, spilled / 2 ** 20, seconds, "yes" if ok else "NO: %r" % answer))
         print(rows[-1], flush=True)
+    table = "\n".join(["| workload | budget | data as objects MiB | per-executor data / budget | budget MiB "
+                       "| peak executor RSS MiB | spilled | seconds | answer exact |",
+                       "|---|---|---|---|---|---|---|---|---|"] + rows)
     print()
-    print("| workload | budget | data as objects MiB | per-executor data / budget | budget MiB "
-          "| peak executor RSS MiB | spilled | seconds | answer exact |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    print("\n".join(rows))
+    print(table)
+    results = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "memory.md")
+    os.makedirs(os.path.dirname(results), exist_ok=True)
+    with open(results, "w") as f:
+        f.write(table + "\n")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 Records are taken a chunk at a time. After each chunk the executor's resident
 memory is compared with the task's share of ``zpark.executor.memory``; when it
-is over, what is held so far is sorted and written to a run file on local
-disk (pickled batches) and dropped, and the runs are merged lazily at the end.
+is over (see MemoryBudget.should_spill), what is held so far is sorted and
+written to a run file on local disk (pickled batches) and dropped, and the
+runs are merged lazily at the end.
 Below the budget nothing touches the disk and the work is one in-memory sort
 or dict. Grouping sorts its runs by the keys' portable hash, so any hashable
 key works, orderable or not.
@@ -23,11 +24,14 @@ from .record_batches import pickled_batches
 
 CHUNK_RECORDS = 65536
 RUN_BATCH = 4096
+HARD_LIMIT = 1.25
 _process = psutil.Process()
 
 
 class MemoryBudget:
     """The running task's share of executor memory, checked against this process's RSS."""
+
+    learned_run_records = 0   # the largest run cut at the budget in this process
 
     def __init__(self, budget_bytes, spill_dir):
         self.budget_bytes = budget_bytes
@@ -40,8 +44,28 @@ class MemoryBudget:
             return cls(None, tempfile.gettempdir())
         return cls(runtime.task_memory_bytes, runtime.spill_dir)
 
-    def exceeded(self):
-        return self.budget_bytes is not None and _process.memory_info().rss > self.budget_bytes
+    def should_spill(self, held_records):
+        """True when the ``held_records`` records held so far should go to a run file.
+
+        RSS rarely falls when a run is written or a task ends: the allocator
+        keeps freed memory for reuse, so the next records fit in it without
+        RSS growing. Spilling whenever RSS is over the budget would then cut
+        a tiny run after every chunk. So, over the budget, a run is cut only
+        once it holds as many records as the largest run this executor has
+        cut at the budget before (``learned_run_records``); past
+        ``HARD_LIMIT`` times the budget it is cut at once.
+        """
+        if self.budget_bytes is None:
+            return False
+        rss = _process.memory_info().rss
+        if rss > self.budget_bytes * HARD_LIMIT:
+            return True
+        return rss > self.budget_bytes and held_records >= MemoryBudget.learned_run_records
+
+    @classmethod
+    def ran(cls, held_records):
+        """Note a run of ``held_records`` records written (see should_spill)."""
+        cls.learned_run_records = max(cls.learned_run_records, held_records)
 
     def write_run(self, batches, tc=None):
         """Pickle an iterable of record lists into a new run file; returns its path."""
@@ -81,10 +105,11 @@ def external_sorted(records, key, reverse, tc):
             break
         held.extend(chunk)
         del chunk
-        if budget.exceeded():
+        if budget.should_spill(len(held)):
             held.sort(key=key, reverse=reverse)
             runs.append(budget.write_run(_batched(held), tc))
-            held = []
+            count, held = len(held), []
+            budget.ran(count)
     held.sort(key=key, reverse=reverse)
     if not runs:
         return iter(held)
@@ -96,16 +121,19 @@ def external_group(records, tc):
     """(key, [values]) for (key, value) records, within the task's memory budget."""
     budget = MemoryBudget.of_task(tc)
     records = iter(records)
-    groups, runs = {}, []
+    groups, runs, held = {}, [], 0
     while True:
         chunk = list(itertools.islice(records, CHUNK_RECORDS))
         if not chunk:
             break
         group_into(groups, chunk)
+        held += len(chunk)
         del chunk
-        if budget.exceeded():
+        if budget.should_spill(held):
             runs.append(budget.write_run(_batched(_by_hash(groups)), tc))
             groups = {}
+            budget.ran(held)
+            held = 0
     if not runs:
         return iter(groups.items())
     streams = [read_run(path) for path in runs] + [iter(_by_hash(groups))]
