@@ -9,6 +9,8 @@ Below the budget nothing touches the disk and the work is one in-memory sort
 or dict. Grouping sorts its runs by the keys' portable hash, so any hashable
 key works, orderable or not.
 """
+import ctypes
+import ctypes.util
 import heapq
 import itertools
 import os
@@ -66,6 +68,12 @@ class MemoryBudget:
     def ran(cls, held_records):
         """Note a run of ``held_records`` records written (see should_spill)."""
         cls.learned_run_records = max(cls.learned_run_records, held_records)
+        release_free_memory()
+
+    def settle(self):
+        """At a task's start: when RSS is over the budget, hand back what earlier tasks freed."""
+        if self.budget_bytes is not None and _process.memory_info().rss > self.budget_bytes:
+            release_free_memory()
 
     def write_run(self, batches, tc=None):
         """Pickle an iterable of record lists into a new run file; returns its path."""
@@ -77,6 +85,28 @@ class MemoryBudget:
             tc.add_metric("spill_count", 1)
             tc.add_metric("spill_bytes_written", os.path.getsize(path))
         return path
+
+
+def _find_malloc_trim():
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return None  # not glibc: RSS keeps what the allocator holds
+
+
+_malloc_trim = _find_malloc_trim()
+
+
+def release_free_memory():
+    """Return memory the C allocator holds but no object uses to the OS (glibc's malloc_trim).
+
+    Without it RSS stays near its peak after a run is written, RSS creeps up
+    with each run (ordering groups for a run takes memory too), and past the
+    hard limit every chunk is cut as a run: in bench/memory.py's grouping,
+    171 runs and 72 s before, 34 runs and 24 s after.
+    """
+    if _malloc_trim is not None:
+        _malloc_trim(0)
 
 
 def read_run(path):
@@ -97,6 +127,7 @@ def _batched(records):
 def external_sorted(records, key, reverse, tc):
     """``sorted(records, key=key, reverse=reverse)`` within the task's memory budget (a stable sort)."""
     budget = MemoryBudget.of_task(tc)
+    budget.settle()
     records = iter(records)
     held, runs = [], []
     while True:
@@ -120,6 +151,7 @@ def external_sorted(records, key, reverse, tc):
 def external_group(records, tc):
     """(key, [values]) for (key, value) records, within the task's memory budget."""
     budget = MemoryBudget.of_task(tc)
+    budget.settle()
     records = iter(records)
     groups, runs, held = {}, [], 0
     while True:
