@@ -36,14 +36,9 @@ def combine_values(records, aggregator):
     create, merge = aggregator.createCombiner, aggregator.mergeValue
     if is_grouping(aggregator):
         return group_into({}, records)
-    combiners = {}
     if create is identity:
-        for key, value in records:
-            if key in combiners:
-                combiners[key] = merge(combiners[key], value)
-            else:
-                combiners[key] = value
-        return combiners
+        return _merged(records, merge)
+    combiners = {}
     for key, value in records:
         if key in combiners:
             combiners[key] = merge(combiners[key], value)
@@ -55,19 +50,25 @@ def combine_values(records, aggregator):
 def merge_combiners(records, aggregator):
     """(k, combiner) records -> {k: combiner} with mergeCombiners."""
     merge = aggregator.mergeCombiners
+    if merge is not extend:
+        return _merged(records, merge)
     combiners = {}
-    if merge is extend:
-        for key, values in records:
-            if key in combiners:
-                combiners[key].extend(values)
-            else:
-                combiners[key] = values
-        return combiners
-    for key, combiner in records:
+    for key, values in records:
         if key in combiners:
-            combiners[key] = merge(combiners[key], combiner)
+            combiners[key].extend(values)
         else:
-            combiners[key] = combiner
+            combiners[key] = values
+    return combiners
+
+
+def _merged(records, merge):
+    """{k: v merged with ``merge``} where a key's first value is its start (reduceByKey, merging combiners)."""
+    combiners = {}
+    for key, value in records:
+        if key in combiners:
+            combiners[key] = merge(combiners[key], value)
+        else:
+            combiners[key] = value
     return combiners
 
 

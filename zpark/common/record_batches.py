@@ -16,21 +16,7 @@ def records_of(batches, tc):
     """The records of an iterable of sized batches; raises TaskKilledError soon after ``tc`` is killed."""
     if tc is None:
         return itertools.chain.from_iterable(batches)
-    return itertools.chain.from_iterable(_checked_slices(batches, tc))
-
-
-def _checked_slices(batches, tc):
-    islice = itertools.islice
-    for batch in batches:
-        size = len(batch)
-        if size <= CHECK_EVERY:
-            tc.check_killed()
-            yield batch
-            continue
-        records = iter(batch)
-        for _ in range(0, size, CHECK_EVERY):
-            tc.check_killed()
-            yield islice(records, CHECK_EVERY)
+    return itertools.chain.from_iterable(_checked(((len(batch), batch) for batch in batches), tc))
 
 
 def pairs_of(column_batches, tc):
@@ -39,16 +25,22 @@ def pairs_of(column_batches, tc):
     ``zip`` hands out one reused tuple to a loop that unpacks it, so grouping
     and merging read a shuffle without allocating a tuple per record.
     """
-    return itertools.chain.from_iterable(_checked_pairs(column_batches, tc))
+    return itertools.chain.from_iterable(
+        _checked(((len(keys), zip(keys, values)) for keys, values in column_batches), tc))
 
 
-def _checked_pairs(column_batches, tc):
+def _checked(sized, tc):
+    """Each (size, records) piece, in slices of CHECK_EVERY records with a kill check before each."""
     islice = itertools.islice
-    for keys, values in column_batches:
-        pairs = zip(keys, values)
-        for _ in range(0, len(keys), CHECK_EVERY):
+    for size, records in sized:
+        if size <= CHECK_EVERY:
             tc.check_killed()
-            yield islice(pairs, CHECK_EVERY)
+            yield records
+            continue
+        records = iter(records)
+        for _ in range(0, size, CHECK_EVERY):
+            tc.check_killed()
+            yield islice(records, CHECK_EVERY)
 
 
 def deferred(function, *args):

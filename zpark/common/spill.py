@@ -10,7 +10,6 @@ or dict. Grouping sorts its runs by the keys' portable hash, so any hashable
 key works, orderable or not.
 """
 import ctypes
-import ctypes.util
 import heapq
 import itertools
 import os
@@ -88,9 +87,10 @@ class MemoryBudget:
 
 
 def _find_malloc_trim():
+    """glibc's malloc_trim among the running process's symbols (no ldconfig lookup at import)."""
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
-    except (OSError, AttributeError, TypeError):
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
         return None  # not glibc: RSS keeps what the allocator holds
 
 

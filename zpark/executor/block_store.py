@@ -19,13 +19,15 @@ class BlockStore:
 
     # ------------------------------------------------------------ shuffle files
 
+    def _shuffle_base(self, shuffle_id, map_index, tag):
+        return os.path.join(self.root, "shuffle", "shuffle_%d_%d_%d" % (shuffle_id, map_index, tag))
+
     def shuffle_paths(self, shuffle_id, map_index, tag):
-        base = os.path.join(self.root, "shuffle", "shuffle_%d_%d_%d" % (shuffle_id, map_index, tag))
+        base = self._shuffle_base(shuffle_id, map_index, tag)
         return base + ".data", base + ".index"
 
     def shuffle_spill_path(self, shuffle_id, map_index, tag, reduce_id):
-        base = os.path.join(self.root, "shuffle", "shuffle_%d_%d_%d" % (shuffle_id, map_index, tag))
-        return "%s.spill-%d.tmp" % (base, reduce_id)
+        return "%s.spill-%d.tmp" % (self._shuffle_base(shuffle_id, map_index, tag), reduce_id)
 
     def write_shuffle_output(self, shuffle_id, map_index, tag, segments):
         """Write one data file and one index file (temp name, then atomic rename); returns sizes.
