@@ -1,0 +1,64 @@
+"""The combine and merge loops shared by the map-side combine and the reduce side."""
+from collections import namedtuple
+from operator import add
+
+from zpark.common import aggregation
+
+Aggregator = namedtuple("Aggregator", "createCombiner mergeValue mergeCombiners")
+
+
+def test_reduce_by_add_sums_in_first_seen_key_order():
+    records = [("b", 1), ("a", 2), ("b", 3), ("c", 4), ("a", 5)]
+    merged = aggregation.combine_values(records, Aggregator(aggregation.identity, add, add))
+    assert list(merged.items()) == [("b", 4), ("a", 7), ("c", 4)]
+
+
+def test_add_on_lists_builds_new_lists_and_leaves_the_inputs_alone():
+    first, second = [1], [2]
+    merged = aggregation.merge_combiners([("k", first), ("k", second)],
+                                         Aggregator(aggregation.identity, add, add))
+    assert merged == {"k": [1, 2]}
+    assert first == [1] and second == [2]
+
+
+def test_none_is_a_value_like_any_other():
+    def keep_latest(old, new):
+        return new if new is not None else old
+
+    records = [("k", None), ("k", 1), ("j", None), ("k", None)]
+    merged = aggregation.merge_combiners(records, Aggregator(aggregation.identity, keep_latest, keep_latest))
+    assert merged == {"k": 1, "j": None}
+
+
+def test_a_combiner_that_is_none_still_counts_as_present():
+    created = []
+
+    def create(value):
+        created.append(value)
+        return None
+
+    def merge(combiner, value):
+        return value if combiner is None else combiner + value
+
+    merged = aggregation.combine_values([("k", 1), ("k", 2), ("k", 3)], Aggregator(create, merge, merge))
+    assert created == [1]
+    assert merged == {"k": 5}
+
+
+def test_custom_merge_is_called_with_the_running_value_first():
+    calls = []
+
+    def merge(running, value):
+        calls.append((running, value))
+        return running * 10 + value
+
+    merged = aggregation.merge_combiners([("k", 1), ("k", 2), ("k", 3)], Aggregator(aggregation.identity, merge, merge))
+    assert merged == {"k": 123}
+    assert calls == [(1, 2), (12, 3)]
+
+
+def test_group_lists_are_extended_in_order():
+    merged = aggregation.merge_combiners([("k", [1]), ("j", [9]), ("k", [2, 3])],
+                                         Aggregator(aggregation.single_list, aggregation.append,
+                                                    aggregation.extend))
+    assert merged == {"k": [1, 2, 3], "j": [9]}
