@@ -62,3 +62,15 @@ def test_group_lists_are_extended_in_order():
                                          Aggregator(aggregation.single_list, aggregation.append,
                                                     aggregation.extend))
     assert merged == {"k": [1, 2, 3], "j": [9]}
+
+
+def test_combined_blocks_take_the_first_map_output_whole_and_merge_the_rest():
+    blocks = [
+        [(["a", "b"], [1, 2]), (["c"], [3])],      # map output 0: each key once
+        [(["b", "d"], [10, 20])],                  # map output 1
+        [],                                        # map output 2: nothing for this partition
+        [(["a"], [100]), (["c", "d"], [300, 400])],
+    ]
+    merged = aggregation.merge_combined_blocks(iter(blocks), Aggregator(aggregation.identity, add, add))
+    assert list(merged.items()) == [("a", 101), ("b", 12), ("c", 303), ("d", 420)]
+    assert aggregation.merge_combined_blocks(iter([]), Aggregator(aggregation.identity, add, add)) == {}

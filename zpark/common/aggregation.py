@@ -5,6 +5,7 @@ no function call where the aggregator is one of the engine's own (the
 identity of ``reduceByKey``, the lists of ``groupByKey``), and one
 ``d.get`` per record.
 """
+import itertools
 import operator
 
 _MISSING = object()
@@ -49,12 +50,13 @@ def combine_values(records, aggregator):
     return combiners
 
 
-def merge_combiners(records, aggregator):
-    """(k, combiner) records -> {k: combiner} with mergeCombiners."""
+def merge_combiners(records, aggregator, combiners=None):
+    """(k, combiner) records -> {k: combiner} with mergeCombiners, into ``combiners`` when given."""
     merge = aggregator.mergeCombiners
+    if combiners is None:
+        combiners = {}
     if merge is not extend:
-        return _merged(records, merge)
-    combiners = {}
+        return _merged(records, merge, combiners)
     get = combiners.get
     for key, values in records:
         gathered = get(key)
@@ -65,7 +67,22 @@ def merge_combiners(records, aggregator):
     return combiners
 
 
-def _merged(records, merge):
+def merge_combined_blocks(blocks, aggregator):
+    """merge_combiners over a map-side-combined shuffle: per map output, its list of ``(keys, values)`` batches.
+
+    The keys of one map output are distinct (they come out of one dict), so
+    the first map output's batches fill the dict at C speed; only the later
+    ones, which repeat its keys, go through the per-record loop.
+    """
+    blocks = iter(blocks)
+    combiners = {}
+    for keys, values in next(blocks, ()):
+        combiners.update(zip(keys, values))
+    rest = itertools.chain.from_iterable(itertools.starmap(zip, itertools.chain.from_iterable(blocks)))
+    return merge_combiners(rest, aggregator, combiners)
+
+
+def _merged(records, merge, combiners=None):
     """{k: v merged with ``merge``} where a key's first value is its start (reduceByKey, merging combiners).
 
     One ``get`` with a sentinel reads a key once where ``key in d`` then
@@ -74,7 +91,8 @@ def _merged(records, merge):
     ms per 500,000 contributions). ``operator.add`` is inlined as ``+``: the
     same operation without a call.
     """
-    combiners = {}
+    if combiners is None:
+        combiners = {}
     get = combiners.get
     missing = _MISSING
     if merge is operator.add:

@@ -61,6 +61,10 @@ class TaskContext:
     def read_shuffle(self, shuffle_id, reduce_id):
         return self.runtime.read_shuffle(self, shuffle_id, reduce_id)
 
+    def read_shuffle_blocks(self, shuffle_id, reduce_id):
+        """Per map output, its ``(keys, values)`` batches for this reduce partition (see ShuffleReader)."""
+        return self.runtime.read_shuffle_blocks(self, shuffle_id, reduce_id)
+
     def get_or_compute(self, rdd, split):
         return self.runtime.get_or_compute(self, rdd, split)
 

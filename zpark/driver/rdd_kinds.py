@@ -375,12 +375,13 @@ class ShuffledRDD(RDD):
         return deferred(self._reduce, split, tc)
 
     def _reduce(self, split, tc):
-        records = tc.read_shuffle(self.dep.shuffle_id, split.index)
         agg = self.dep.aggregator
+        if self.dep.map_side_combine:
+            blocks = tc.read_shuffle_blocks(self.dep.shuffle_id, split.index)
+            return aggregation.merge_combined_blocks(blocks, agg).items()
+        records = tc.read_shuffle(self.dep.shuffle_id, split.index)
         if agg is None:
             return records
-        if self.dep.map_side_combine:
-            return aggregation.merge_combiners(records, agg).items()
         if aggregation.is_grouping(agg):
             return spill.external_group(records, tc)
         return aggregation.combine_values(records, agg).items()

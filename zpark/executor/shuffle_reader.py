@@ -89,6 +89,20 @@ class ShuffleReader:
 
     def read(self, shuffle_id, reduce_id, locations, tc):
         """(key, value) records of one reduce partition, in map order; remote blocks are all requested up front."""
+        batches = itertools.chain.from_iterable(self._blocks(shuffle_id, reduce_id, locations, tc.metrics))
+        return pairs_of(batches, tc)
+
+    def read_blocks(self, shuffle_id, reduce_id, locations, tc):
+        """Per map output, in map order, the list of its ``(keys, values)`` batches for this reduce partition.
+
+        For readers that use what one map output guarantees (a combined
+        map output holds each key once); a kill is noticed between blocks.
+        """
+        for block in self._blocks(shuffle_id, reduce_id, locations, tc.metrics):
+            tc.check_killed()
+            yield list(block)
+
+    def _blocks(self, shuffle_id, reduce_id, locations, metrics):
         remote = {}
         for map_index, location in enumerate(locations):
             if location is None:
@@ -96,9 +110,6 @@ class ShuffleReader:
             executor_id, address, tag = location
             if executor_id != self.executor_id:
                 remote.setdefault(address, []).append(map_index)
-        return pairs_of(self._batches(shuffle_id, reduce_id, locations, remote, tc.metrics), tc)
-
-    def _batches(self, shuffle_id, reduce_id, locations, remote, metrics):
         fetcher = self.fetcher() if remote else None
         requests = {}
         for address, maps in remote.items():
@@ -124,7 +135,7 @@ class ShuffleReader:
                 if not ok:
                     raise FetchFailedError(shuffle_id, map_index, executor_id, "block missing: %s" % crc)
                 metrics["remote_bytes_read"] = metrics.get("remote_bytes_read", 0) + len(data)
-            yield from self._decode(shuffle_id, map_index, executor_id, data, crc, metrics)
+            yield self._decode(shuffle_id, map_index, executor_id, data, crc, metrics)
 
     def _decode(self, shuffle_id, map_index, executor_id, data, crc, metrics):
         if zlib.crc32(data) != crc:

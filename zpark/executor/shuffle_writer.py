@@ -8,6 +8,9 @@ values)`` reuses one tuple instead of allocating one per record. A task
 holds one chunk of records plus pickled bytes (several times smaller than
 the objects); when the pickled bytes pass the task's memory budget they are
 spilled to a temp file per partition, stitched into the output at the end.
+
+A combined map output holds each key once (it is one dict's items); the
+reduce side relies on that (aggregation.merge_combined_blocks).
 """
 import io
 import itertools

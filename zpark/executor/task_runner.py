@@ -23,6 +23,9 @@ class TaskRuntime:
     def read_shuffle(self, tc, shuffle_id, reduce_id):
         return self.shuffle_reader.read(shuffle_id, reduce_id, tc.shuffle_locations[shuffle_id], tc)
 
+    def read_shuffle_blocks(self, tc, shuffle_id, reduce_id):
+        return self.shuffle_reader.read_blocks(shuffle_id, reduce_id, tc.shuffle_locations[shuffle_id], tc)
+
     def get_or_compute(self, tc, rdd, split):
         key = (rdd.id(), split.index)
         records = self.store.get_partition(key)
