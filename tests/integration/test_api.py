@@ -220,3 +220,11 @@ def test_a_shuffle_of_records_that_are_not_pairs_names_the_record(sc):
         sc.parallelize([7], 1).groupByKey().collect()
     # list records are pairs too, and come out as tuples (as in PySpark)
     assert sorted(sc.parallelize([[1, "a"], [2, "b"]], 2).partitionBy(3).collect()) == [(1, "a"), (2, "b")]
+
+
+def test_a_shuffle_unpacks_records_the_way_a_for_loop_does(sc):
+    from collections import namedtuple
+    Point = namedtuple("Point", "key value")
+    records = [Point(1, "a"), {"x": 0, "y": 1}, "ab", (2, "b")]
+    assert dict(sc.parallelize(records, 2).groupByKey().mapValues(list).collect()) == {
+        1: ["a"], 2: ["b"], "a": ["b"], "x": ["y"]}

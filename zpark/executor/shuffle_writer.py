@@ -65,32 +65,36 @@ def _dict_columns(combiners):
 
 
 def _pair_columns(records):
-    """(keys, values) chunks of (key, value) records; anything but a pair is an error, as in PySpark."""
+    """(keys, values) chunks of (key, value) records; a record that is not a pair is an error, as in PySpark."""
     records = iter(records)
     while True:
         chunk = list(itertools.islice(records, CHUNK_RECORDS))
         if not chunk:
             return
-        _check_pairs(chunk)
+        if not _all_two_item_sequences(chunk):
+            chunk = _unpacked(chunk)
         yield list(map(itemgetter(0), chunk)), list(map(itemgetter(1), chunk))
 
 
-def _check_pairs(chunk):
-    try:
-        if set(map(len, chunk)) == {2}:
-            return
-    except TypeError:
-        pass
-    bad = next(r for r in chunk if not _is_pair(r))
-    raise TypeError("a shuffle needs (key, value) pairs, but got the record %.200r (%s)"
-                    % (bad, type(bad).__name__))
+_SEQUENCES = {tuple, list}
 
 
-def _is_pair(record):
-    try:
-        return len(record) == 2
-    except TypeError:
-        return False
+def _all_two_item_sequences(chunk):
+    """True when every record is a tuple or list of two, whose items ``itemgetter`` picks at C speed."""
+    return set(map(type, chunk)) <= _SEQUENCES and set(map(len, chunk)) == {2}
+
+
+def _unpacked(chunk):
+    """The records as ``key, value = record`` reads them (a namedtuple, a two-key dict), or an error naming one."""
+    pairs = []
+    for record in chunk:
+        try:
+            key, value = record
+        except (TypeError, ValueError):
+            raise TypeError("a shuffle needs (key, value) pairs, but got the record %.200r (%s)"
+                            % (record, type(record).__name__)) from None
+        pairs.append((key, value))
+    return pairs
 
 
 class PartitionedOutput:
