@@ -184,18 +184,25 @@ def render(results, engines, workloads, args):
     return "\n".join(lines)
 
 
+BOUND_PASSES = 3
+
+
 def pickling_bound_line(results, scale):
-    """The shuffle's serialization floor, measured here in a fresh process, next to zpark's shuffle time."""
+    """The shuffle's serialization floor (median of fresh-process passes), next to zpark's shuffle time."""
     env = dict(os.environ, PYTHONPATH=HERE + os.pathsep + os.environ.get("PYTHONPATH", ""))
     code = ("import json, sys, plain_workloads as p, workloads as w; "
             "print(json.dumps(p.pickling_bound(w.scaled(w.FULL, float(sys.argv[1]))['shuffle'])))")
-    out = subprocess.run([sys.executable, "-c", code, str(scale)], capture_output=True, text=True, env=env, cwd=HERE)
-    if out.returncode != 0:
-        return "Pickling bound: could not be measured (%s)" % out.stderr.strip().splitlines()[-1:]
-    bound = json.loads(out.stdout)
+    passes = []
+    for _ in range(BOUND_PASSES):
+        out = subprocess.run([sys.executable, "-c", code, str(scale)], capture_output=True, text=True, env=env,
+                             cwd=HERE)
+        if out.returncode != 0:
+            return "Pickling bound: could not be measured (%s)" % out.stderr.strip().splitlines()[-1:]
+        passes.append(json.loads(out.stdout))
+    bound = statistics.median(passes)
     zpark = results.get("shuffle", {}).get("zpark", {}).get("seconds")
     line = ("Pickling bound for `shuffle`: pickling and unpickling its records in 4,096-record batches "
-            "takes %.2f s on one core" % bound)
+            "takes %.2f s on one core (median of %d passes)" % (bound, BOUND_PASSES))
     if zpark:
         line += "; zpark's whole shuffle workload takes %.2f s, %.2fx that bound" % (zpark, zpark / bound)
     return line + "."

@@ -64,3 +64,42 @@ def test_group_by_key_past_the_budget_with_unorderable_keys(tiny):
     assert dict(grouped) == {k: sorted(v) for k, v in expected.items()}
     assert spill_metrics(tiny)[0] - before[0] >= 4
     assert leftover_spill_files(tiny) == []
+
+
+def shuffle_records_written(ctx):
+    return sum(e["metrics"].get("shuffle_records_written", 0) for e in read_events(ctx.eventLogPath)
+               if e["event"] == "TaskEnd")
+
+
+def test_reduce_by_key_past_the_budget_combines_in_rounds_and_is_exact(tiny):
+    # 300,000 records over 50,000 keys in 2 map partitions: each map task's combine outgrows the
+    # budget after every 65,536 records, so its output repeats keys; the reducers spill runs too.
+    records = [(x % 50_000, x) for x in range(300_000)]
+    expected = defaultdict(int)
+    for k, v in records:
+        expected[k] += v
+    before_runs, before_written = spill_metrics(tiny)[0], shuffle_records_written(tiny)
+    result = tiny.parallelize(records, 2).reduceByKey(lambda a, b: a + b, 2).collect()
+    assert len(result) == len(expected)
+    assert dict(result) == expected
+    # Without rounds each map task would write one record per distinct key it saw (50,000 each).
+    assert shuffle_records_written(tiny) - before_written > 2 * 50_000
+    assert spill_metrics(tiny)[0] - before_runs >= 2
+    assert leftover_spill_files(tiny) == []
+
+
+def test_combine_by_key_without_map_side_combine_past_the_budget(tiny):
+    # Unorderable keys (ints, strings, tuples) and list combiners merged across runs by hash.
+    def key(x):
+        return (x % 5000, "t") if x % 3 == 0 else ("k%d" % (x % 5000) if x % 3 == 1 else x % 5000)
+    records = [(key(x), x) for x in range(200_000)]
+    expected = defaultdict(list)
+    for k, v in records:
+        expected[k].append(v)
+    before = spill_metrics(tiny)[0]
+    combined = tiny.parallelize(records, 4).combineByKey(
+        lambda v: [v], lambda c, v: c + [v], lambda a, b: a + b, 2, mapSideCombine=False).collect()
+    assert {k: sorted(v) for k, v in combined} == {k: sorted(v) for k, v in expected.items()}
+    assert len(combined) == len(expected)
+    assert spill_metrics(tiny)[0] - before >= 2
+    assert leftover_spill_files(tiny) == []

@@ -64,13 +64,13 @@ def test_group_lists_are_extended_in_order():
     assert merged == {"k": [1, 2, 3], "j": [9]}
 
 
-def test_combined_blocks_take_the_first_map_output_whole_and_merge_the_rest():
-    blocks = [
-        [(["a", "b"], [1, 2]), (["c"], [3])],      # map output 0: each key once
-        [(["b", "d"], [10, 20])],                  # map output 1
-        [],                                        # map output 2: nothing for this partition
-        [(["a"], [100]), (["c", "d"], [300, 400])],
-    ]
-    merged = aggregation.merge_combined_blocks(iter(blocks), Aggregator(aggregation.identity, add, add))
-    assert list(merged.items()) == [("a", 101), ("b", 12), ("c", 303), ("d", 420)]
-    assert aggregation.merge_combined_blocks(iter([]), Aggregator(aggregation.identity, add, add)) == {}
+def test_a_combined_map_output_becomes_a_dict_even_when_it_repeats_keys():
+    reduce_by_add = Aggregator(aggregation.identity, add, add)
+    distinct = [(["a", "b"], [1, 2]), (["c"], [3])]
+    assert list(aggregation.dict_of_combined_block(distinct, reduce_by_add).items()) == [
+        ("a", 1), ("b", 2), ("c", 3)]
+    # A map task that outgrew its budget wrote its dict out twice: "a" and "c" appear in both rounds.
+    two_rounds = [(["a", "b"], [1, 2]), (["c"], [3]), (["c", "a"], [30, 10])]
+    assert list(aggregation.dict_of_combined_block(two_rounds, reduce_by_add).items()) == [
+        ("a", 11), ("b", 2), ("c", 33)]
+    assert aggregation.dict_of_combined_block([], reduce_by_add) == {}

@@ -34,14 +34,15 @@ def is_grouping(aggregator):
     return aggregator.createCombiner is single_list and aggregator.mergeValue is append
 
 
-def combine_values(records, aggregator):
-    """(k, v) records -> {k: combiner} with createCombiner/mergeValue."""
+def combine_values(records, aggregator, combiners=None):
+    """(k, v) records -> {k: combiner} with createCombiner/mergeValue, into ``combiners`` when given."""
     create, merge = aggregator.createCombiner, aggregator.mergeValue
+    if combiners is None:
+        combiners = {}
     if is_grouping(aggregator):
-        return group_into({}, records)
+        return group_into(combiners, records)
     if create is identity:
-        return _merged(records, merge)
-    combiners = {}
+        return _merged(records, merge, combiners)
     get = combiners.get
     missing = _MISSING
     for key, value in records:
@@ -67,19 +68,20 @@ def merge_combiners(records, aggregator, combiners=None):
     return combiners
 
 
-def merge_combined_blocks(blocks, aggregator):
-    """merge_combiners over a map-side-combined shuffle: per map output, its list of ``(keys, values)`` batches.
+def dict_of_combined_block(batches, aggregator):
+    """{k: combiner} of one map output's ``(keys, values)`` batches for a reduce partition.
 
-    The keys of one map output are distinct (they come out of one dict), so
-    the first map output's batches fill the dict at C speed; only the later
-    ones, which repeat its keys, go through the per-record loop.
+    A combined map output usually holds each key once (one dict's items), so
+    the batches fill the dict at C speed; a map task that outgrew its memory
+    budget wrote its dict out more than once, and then (the dict came out
+    shorter than the records) the batches are merged record by record.
     """
-    blocks = iter(blocks)
     combiners = {}
-    for keys, values in next(blocks, ()):
+    for keys, values in batches:
         combiners.update(zip(keys, values))
-    rest = itertools.chain.from_iterable(itertools.starmap(zip, itertools.chain.from_iterable(blocks)))
-    return merge_combiners(rest, aggregator, combiners)
+    if len(combiners) == sum(len(keys) for keys, _ in batches):
+        return combiners
+    return merge_combiners(itertools.chain.from_iterable(itertools.starmap(zip, batches)), aggregator)
 
 
 def _merged(records, merge, combiners=None):

@@ -1,4 +1,4 @@
-"""Sorting and grouping a partition larger than the executor's memory budget.
+"""Sorting, grouping and combining a partition larger than the executor's memory budget.
 
 Records are taken a chunk at a time. After each chunk the executor's resident
 memory is compared with the task's share of ``zpark.executor.memory``; when it
@@ -6,8 +6,10 @@ is over (see MemoryBudget.should_spill), what is held so far is sorted and
 written to a run file on local disk (pickled batches) and dropped, and the
 runs are merged lazily at the end.
 Below the budget nothing touches the disk and the work is one in-memory sort
-or dict. Grouping sorts its runs by the keys' portable hash, so any hashable
-key works, orderable or not.
+or dict. Grouping and combining sort their runs by the keys' portable hash,
+so any hashable key works, orderable or not. A map task's combine does not
+merge runs: it writes each outgrown dict into its map output (see
+combined_rounds).
 """
 import ctypes
 import heapq
@@ -19,7 +21,7 @@ from operator import itemgetter
 
 import psutil
 
-from .aggregation import group_into
+from .aggregation import combine_values, dict_of_combined_block, extend, group_into, merge_combiners
 from .hashing import portable_hash
 from .record_batches import pickled_batches
 
@@ -27,6 +29,7 @@ CHUNK_RECORDS = 65536
 RUN_BATCH = 4096
 HARD_LIMIT = 1.25
 _process = psutil.Process()
+_MISSING = object()
 
 
 class MemoryBudget:
@@ -150,26 +153,91 @@ def external_sorted(records, key, reverse, tc):
 
 def external_group(records, tc):
     """(key, [values]) for (key, value) records, within the task's memory budget."""
+    return _combined_within_budget(_sized_chunks(records), group_into, extend, tc)
+
+
+def external_combine(records, aggregator, tc):
+    """``combine_values(records, aggregator).items()`` within the task's memory budget."""
+    def fold(combined, chunk):
+        combine_values(chunk, aggregator, combined)
+    return _combined_within_budget(_sized_chunks(records), fold, aggregator.mergeCombiners, tc)
+
+
+def merged_combiners(blocks, aggregator, tc):
+    """The reduce side of a combined shuffle, within the task's memory budget: (key, combiner) items.
+
+    ``blocks`` holds, per map output, its ``(keys, values)`` batches for this
+    partition; the first becomes the dict at C speed (see
+    aggregation.dict_of_combined_block), the rest are merged a batch at a time.
+    """
+    blocks = iter(blocks)
+    first = dict_of_combined_block(next(blocks, []), aggregator)
+    batches = ((len(keys), zip(keys, values)) for keys, values in itertools.chain.from_iterable(blocks))
+
+    def fold(combined, records):
+        merge_combiners(records, aggregator, combined)
+    return _combined_within_budget(batches, fold, aggregator.mergeCombiners, tc, first)
+
+
+def combined_rounds(records, aggregator, tc):
+    """A map task's combine_values in rounds: each dict that outgrows the memory budget is handed out whole.
+
+    The caller writes each round out before the next starts; a key may then
+    appear once per round in the map output, which the reduce side merges.
+    Records are read through ``islice``, not materialised in chunks: a chunk
+    of 65,536 fresh tuples held alive costs more than the combine itself.
+    """
     budget = MemoryBudget.of_task(tc)
     budget.settle()
     records = iter(records)
-    groups, runs, held = {}, [], 0
+    combiners = {}
+    end = object()
+    while True:
+        combine_values(itertools.islice(records, CHUNK_RECORDS), aggregator, combiners)
+        record = next(records, end)
+        if record is end:
+            break
+        combine_values((record,), aggregator, combiners)
+        if budget.should_spill(len(combiners)):
+            held = len(combiners)
+            yield combiners
+            combiners = {}
+            budget.ran(held)
+    yield combiners
+
+
+def _sized_chunks(records):
+    records = iter(records)
     while True:
         chunk = list(itertools.islice(records, CHUNK_RECORDS))
         if not chunk:
-            break
-        group_into(groups, chunk)
-        held += len(chunk)
-        del chunk
+            return
+        yield len(chunk), chunk
+
+
+def _combined_within_budget(pieces, fold, merge, tc, combined=None):
+    """Folds each (size, records) piece into a dict; over the budget the dict becomes a run (by key hash).
+
+    Returns the (key, combiner) items: the dict's alone when nothing was
+    spilled, else the runs and the dict merged by hash, equal keys' combiners
+    joined with ``merge``.
+    """
+    budget = MemoryBudget.of_task(tc)
+    budget.settle()
+    combined = {} if combined is None else combined
+    runs, held = [], len(combined)
+    for size, records in pieces:
+        fold(combined, records)
+        held += size
         if budget.should_spill(held):
-            runs.append(budget.write_run(_batched(_by_hash(groups)), tc))
-            groups = {}
+            runs.append(budget.write_run(_batched(_by_hash(combined)), tc))
+            combined = {}
             budget.ran(held)
             held = 0
     if not runs:
-        return iter(groups.items())
-    streams = [read_run(path) for path in runs] + [iter(_by_hash(groups))]
-    return _merge_groups(heapq.merge(*streams, key=itemgetter(0)))
+        return iter(combined.items())
+    streams = [read_run(path) for path in runs] + [iter(_by_hash(combined))]
+    return _merge_by_hash(heapq.merge(*streams, key=itemgetter(0)), merge)
 
 
 def _by_hash(groups):
@@ -179,14 +247,12 @@ def _by_hash(groups):
     return entries
 
 
-def _merge_groups(entries):
-    """Runs merged by hash -> one (key, values) per key; equal hashes are told apart by key."""
+def _merge_by_hash(entries, merge):
+    """Runs merged by hash -> one (key, combiner) per key; equal hashes are told apart by key."""
+    missing = _MISSING
     for _, same_hash in itertools.groupby(entries, key=itemgetter(0)):
         merged = {}
-        for _, key, values in same_hash:
-            held = merged.get(key)
-            if held is None:
-                merged[key] = values
-            else:
-                held.extend(values)
+        for _, key, combiner in same_hash:
+            held = merged.get(key, missing)
+            merged[key] = combiner if held is missing else merge(held, combiner)
         yield from merged.items()

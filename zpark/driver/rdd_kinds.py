@@ -377,14 +377,13 @@ class ShuffledRDD(RDD):
     def _reduce(self, split, tc):
         agg = self.dep.aggregator
         if self.dep.map_side_combine:
-            blocks = tc.read_shuffle_blocks(self.dep.shuffle_id, split.index)
-            return aggregation.merge_combined_blocks(blocks, agg).items()
+            return spill.merged_combiners(tc.read_shuffle_blocks(self.dep.shuffle_id, split.index), agg, tc)
         records = tc.read_shuffle(self.dep.shuffle_id, split.index)
         if agg is None:
             return records
         if aggregation.is_grouping(agg):
             return spill.external_group(records, tc)
-        return aggregation.combine_values(records, agg).items()
+        return spill.external_combine(records, agg, tc)
 
     def user_functions(self):
         agg = self.dep.aggregator

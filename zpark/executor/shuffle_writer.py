@@ -9,8 +9,10 @@ holds one chunk of records plus pickled bytes (several times smaller than
 the objects); when the pickled bytes pass the task's memory budget they are
 spilled to a temp file per partition, stitched into the output at the end.
 
-A combined map output holds each key once (it is one dict's items); the
-reduce side relies on that (aggregation.merge_combined_blocks).
+A combined map output usually holds each key once (one dict's items), which
+the reduce side turns into a dict at C speed; a combine that outgrew the
+task's memory budget writes its dict out and starts a new one
+(spill.combined_rounds), so a key can appear once per round.
 """
 import io
 import itertools
@@ -18,17 +20,17 @@ import os
 import pickle
 from operator import itemgetter
 
-from ..common import aggregation
+from ..common import spill
 
 CHUNK_RECORDS = 65536
 
 
-def write_map_output(records, dep, store, map_index, tag, spill_bytes):
+def write_map_output(records, dep, store, map_index, tag, spill_bytes, tc):
     """Returns (block sizes per reduce partition, records written)."""
     partitioner = dep.partitioner
     n = partitioner.numPartitions
     if dep.map_side_combine:
-        chunks = _dict_columns(aggregation.combine_values(records, dep.aggregator))
+        chunks = _combined_columns(records, dep.aggregator, tc)
     else:
         chunks = _pair_columns(records)
     output = PartitionedOutput(store, dep.shuffle_id, map_index, tag, n, spill_bytes)
@@ -52,6 +54,13 @@ def write_map_output(records, dep, store, map_index, tag, spill_bytes):
         return output.commit(), written
     finally:
         output.discard_spills()
+
+
+def _combined_columns(records, aggregator, tc):
+    """(keys, values) chunks of the records combined by key, a round at a time (see spill.combined_rounds)."""
+    for combiners in spill.combined_rounds(records, aggregator, tc):
+        yield from _dict_columns(combiners)
+        combiners.clear()  # let the next round start without this one's records
 
 
 def _dict_columns(combiners):

@@ -55,7 +55,7 @@ def run_task(task, binary, runtime):
         records = rdd.iterator(task["inputs"]["split"], tc)
         if task["is_map"]:
             sizes, written = write_map_output(records, work, runtime.store, task["part"], task["tid"],
-                                              runtime.task_memory_bytes // 4)
+                                              runtime.task_memory_bytes // 4, tc)
             tc.check_killed()
             tc.metrics["shuffle_bytes_written"] = sum(sizes)
             tc.metrics["shuffle_records_written"] = written
