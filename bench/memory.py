@@ -1,10 +1,11 @@
-"""Memory-bounded sort and groupByKey: data several times an executor's memory budget.
+"""Memory-bounded sort, groupByKey and reduceByKey: data several times an executor's memory budget.
 
     bench/.venv/bin/python bench/memory.py [--budget 128m] [--records 8000000]
 
 Runs zpark local[2] with ``zpark.executor.memory`` set to the budget on
-``sortByKey`` and ``groupByKey`` whose two reduce partitions each hold far
-more than the budget as Python objects, samples every executor's resident
+``sortByKey``, ``groupByKey`` and ``reduceByKey`` (4,000,000 distinct keys)
+whose two reduce partitions each hold far more than the budget as Python
+objects, samples every executor's resident
 memory while it runs, checks the answers, and reports each executor's peak
 RSS against the budget together with what was spilled (from the event log).
 """
@@ -58,14 +59,15 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--budget", default="128m")
     parser.add_argument("--records", type=int, default=8_000_000)
-    parser.add_argument("--workloads", default="sort,groupby")
+    parser.add_argument("--workloads", default="sort,groupby,reduce")
     args = parser.parse_args()
     import zpark
     from zpark.common.config import parse_size
     budget = parse_size(args.budget)
-    params = {"records": args.records, "keys": args.records // 40, "partitions": 64, "reducers": 2}
     rows = []
     for name in args.workloads.split(","):
+        keys = args.records // 2 if name == "reduce" else args.records // 40
+        params = {"records": args.records, "keys": keys, "partitions": 64, "reducers": 2}
         generator = w.float_keys if name == "sort" else w.wide_pairs
         per_record = object_bytes(generator, params)
         events = tempfile.mkdtemp(prefix="zpark-memory-events-")
@@ -86,6 +88,8 @@ def main():
         spilled = sum(e["metrics"].get("spill_bytes_written", 0) for e in ends)
         if name == "sort":
             ok = answer["count"] == args.records and answer["sorted"]
+        elif name == "reduce":
+            ok = answer == {"keys": keys, "total": sum(range(1_000_000, 1_000_000 + args.records))}
         else:
             ok = (answer["keys"] == params["keys"] and answer["values"] == args.records
                   and answer["smallest"] == answer["largest"] == 40)

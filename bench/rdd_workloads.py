@@ -89,3 +89,18 @@ def sort_bounded(sc, p, data):
 def groupby_bounded(sc, p, data):
     sizes = _generated(sc, p, w.wide_pairs).groupByKey(p["reducers"]).mapValues(len).values()
     return {"keys": sizes.count(), "values": sizes.sum(), "smallest": sizes.min(), "largest": sizes.max()}
+
+
+def reduce_bounded(sc, p, data):
+    """reduceByKey with more distinct keys per reduce partition than an executor's memory budget holds."""
+    sums = _generated(sc, p, w.wide_pairs).reduceByKey(add, p["reducers"]).values()
+    parts = sums.mapPartitions(lambda it: [_count_and_total(it)]).collect()
+    return {"keys": sum(c for c, _ in parts), "total": sum(t for _, t in parts)}
+
+
+def _count_and_total(iterator):
+    count = total = 0
+    for value in iterator:
+        count += 1
+        total += value
+    return count, total
