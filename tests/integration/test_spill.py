@@ -103,3 +103,28 @@ def test_combine_by_key_without_map_side_combine_past_the_budget(tiny):
     assert len(combined) == len(expected)
     assert spill_metrics(tiny)[0] - before >= 2
     assert leftover_spill_files(tiny) == []
+
+
+def test_joins_and_cogroup_past_the_budget_are_exact(tiny):
+    left = [(x % 20_000, x) for x in range(300_000)]  # 15 values per key, spread over several runs
+    right = [(k, -k) for k in range(10_000, 30_000, 2)]          # keys half inside, half outside left's
+    right_by_key = dict(right)
+    left_by_key = defaultdict(list)
+    for k, v in left:
+        left_by_key[k].append(v)
+    a, b = tiny.parallelize(left, 4), tiny.parallelize(right, 3)
+    before = spill_metrics(tiny)[0]
+
+    inner = a.join(b, 2).collect()
+    assert sorted(inner) == sorted((k, (v, right_by_key[k])) for k, v in left if k in right_by_key)
+    outer = a.fullOuterJoin(b, 2).collect()
+    expected_outer = [(k, (v, right_by_key.get(k))) for k, v in left]
+    expected_outer += [(k, (None, w)) for k, w in right if k not in left_by_key]
+    assert sorted(outer, key=repr) == sorted(expected_outer, key=repr)
+    grouped = a.cogroup(b, 2).mapValues(lambda vs: (sorted(vs[0]), list(vs[1]))).collect()
+    assert len(grouped) == len(set(left_by_key) | set(right_by_key))
+    assert dict(grouped) == {k: (sorted(left_by_key.get(k, [])), [right_by_key[k]] if k in right_by_key else [])
+                             for k in set(left_by_key) | set(right_by_key)}
+
+    assert spill_metrics(tiny)[0] - before >= 6
+    assert leftover_spill_files(tiny) == []

@@ -153,14 +153,14 @@ def external_sorted(records, key, reverse, tc):
 
 def external_group(records, tc):
     """(key, [values]) for (key, value) records, within the task's memory budget."""
-    return _combined_within_budget(_sized_chunks(records), group_into, extend, tc)
+    return _combined_within_budget(_pieces(records), group_into, extend, tc)
 
 
 def external_combine(records, aggregator, tc):
     """``combine_values(records, aggregator).items()`` within the task's memory budget."""
     def fold(combined, chunk):
         combine_values(chunk, aggregator, combined)
-    return _combined_within_budget(_sized_chunks(records), fold, aggregator.mergeCombiners, tc)
+    return _combined_within_budget(_pieces(records), fold, aggregator.mergeCombiners, tc)
 
 
 def merged_combiners(blocks, aggregator, tc):
@@ -184,20 +184,12 @@ def combined_rounds(records, aggregator, tc):
 
     The caller writes each round out before the next starts; a key may then
     appear once per round in the map output, which the reduce side merges.
-    Records are read through ``islice``, not materialised in chunks: a chunk
-    of 65,536 fresh tuples held alive costs more than the combine itself.
     """
     budget = MemoryBudget.of_task(tc)
     budget.settle()
-    records = iter(records)
     combiners = {}
-    end = object()
-    while True:
-        combine_values(itertools.islice(records, CHUNK_RECORDS), aggregator, combiners)
-        record = next(records, end)
-        if record is end:
-            break
-        combine_values((record,), aggregator, combiners)
+    for _, records in _pieces(records):
+        combine_values(records, aggregator, combiners)
         if budget.should_spill(len(combiners)):
             held = len(combiners)
             yield combiners
@@ -206,13 +198,81 @@ def combined_rounds(records, aggregator, tc):
     yield combiners
 
 
-def _sized_chunks(records):
+def external_cogroup(sides, emit, tc):
+    """``emit(*groups)`` of each side's {key: [values]}, within the task's memory budget.
+
+    Under the budget that is one call on whole-partition groups. Over it,
+    the groups held so far become a run of (hash, key, [values per side])
+    entries; at the end the runs are merged by hash and ``emit`` is called
+    on the groups of EMIT_KEYS keys at a time (a key's values from every run
+    and side are gathered first), so joins and cogroup stay bounded too.
+    """
+    budget = MemoryBudget.of_task(tc)
+    budget.settle()
+    groups = [{} for _ in sides]
+    runs, held = [], 0
+    for side, records in enumerate(sides):
+        for size, chunk in _pieces(records):
+            group_into(groups[side], chunk)
+            held += size
+            if budget.should_spill(held):
+                runs.append(budget.write_run(_batched(_sides_by_hash(groups)), tc))
+                groups = [{} for _ in sides]
+                budget.ran(held)
+                held = 0
+    if not runs:
+        return emit(*groups)
+    streams = [read_run(path) for path in runs] + [iter(_sides_by_hash(groups))]
+    return _emitted_by_hash(heapq.merge(*streams, key=itemgetter(0)), emit, len(sides))
+
+
+EMIT_KEYS = 4096
+
+
+def _sides_by_hash(groups):
+    """(hash, key, [values of each side]) for every key of the groups, ordered by hash."""
+    keys = dict.fromkeys(itertools.chain.from_iterable(groups))
+    entries = [(portable_hash(k), k, [g.get(k) or [] for g in groups]) for k in keys]
+    entries.sort(key=itemgetter(0))
+    return entries
+
+
+def _emitted_by_hash(entries, emit, sides):
+    """emit(*groups) over runs merged by hash, EMIT_KEYS keys at a time, cut only between hashes."""
+    groups, keys = [{} for _ in range(sides)], 0
+    for _, same_hash in itertools.groupby(entries, key=itemgetter(0)):
+        for _, key, side_values in same_hash:
+            for group, values in zip(groups, side_values):
+                if values:
+                    held = group.get(key)
+                    if held is None:
+                        group[key] = values
+                    else:
+                        held.extend(values)
+            keys += 1
+        if keys >= EMIT_KEYS:
+            yield from emit(*groups)
+            groups, keys = [{} for _ in range(sides)], 0
+    if keys:
+        yield from emit(*groups)
+
+
+def _pieces(records):
+    """(size, records) pieces of at most CHUNK_RECORDS records, read through ``islice``.
+
+    Each piece must be consumed before the next is asked for. No list of
+    records is built: a chunk of fresh tuples held alive costs more than the
+    loop that folds them, and a shuffle's ``zip`` can reuse one tuple.
+    """
     records = iter(records)
+    end = object()
+    piece = itertools.islice(records, CHUNK_RECORDS)
     while True:
-        chunk = list(itertools.islice(records, CHUNK_RECORDS))
-        if not chunk:
+        yield CHUNK_RECORDS, piece
+        record = next(records, end)  # is there more? (islice cannot tell)
+        if record is end:
             return
-        yield len(chunk), chunk
+        piece = itertools.chain((record,), itertools.islice(records, CHUNK_RECORDS - 1))
 
 
 def _combined_within_budget(pieces, fold, merge, tc, combined=None):

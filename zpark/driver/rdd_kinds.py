@@ -429,14 +429,13 @@ class CoGroupedRDD(RDD):
         return deferred(self._cogroup, split, tc)
 
     def _cogroup(self, split, tc):
-        groups = []
+        sides = []
         for dep, narrow in zip(self.deps, split.narrow):
             if narrow is not None:
-                records = dep.rdd.iterator(narrow, tc)
+                sides.append(dep.rdd.iterator(narrow, tc))
             else:
-                records = tc.read_shuffle(dep.shuffle_id, split.index)
-            groups.append(aggregation.group_into({}, records))
-        return self.emit(*groups)
+                sides.append(tc.read_shuffle(dep.shuffle_id, split.index))
+        return spill.external_cogroup(sides, self.emit, tc)
 
 
 def cogrouped(*groups):
