@@ -3,9 +3,9 @@
     bench/.venv/bin/python bench/memory.py [--budget 128m] [--records 8000000]
 
 Runs zpark local[2] with ``zpark.executor.memory`` set to the budget on
-``sortByKey``, ``groupByKey`` and ``reduceByKey`` (4,000,000 distinct keys)
-whose two reduce partitions each hold far more than the budget as Python
-objects, samples every executor's resident
+``sortByKey``, ``groupByKey``, ``reduceByKey`` (4,000,000 distinct keys)
+and ``join`` (each record with its key's one match) whose two reduce
+partitions each hold far more than the budget as Python objects, samples every executor's resident
 memory while it runs, checks the answers, and reports each executor's peak
 RSS against the budget together with what was spilled (from the event log).
 """
@@ -59,7 +59,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--budget", default="128m")
     parser.add_argument("--records", type=int, default=8_000_000)
-    parser.add_argument("--workloads", default="sort,groupby,reduce")
+    parser.add_argument("--workloads", default="sort,groupby,reduce,join")
     args = parser.parse_args()
     import zpark
     from zpark.common.config import parse_size
@@ -90,6 +90,9 @@ def main():
             ok = answer["count"] == args.records and answer["sorted"]
         elif name == "reduce":
             ok = answer == {"keys": keys, "total": sum(range(1_000_000, 1_000_000 + args.records))}
+        elif name == "join":
+            ok = answer == {"count": args.records, "sum": sum(
+                x + 1_000_000 - (x * 7919) % keys for x in range(args.records))}
         else:
             ok = (answer["keys"] == params["keys"] and answer["values"] == args.records
                   and answer["smallest"] == answer["largest"] == 40)

@@ -104,3 +104,13 @@ def _count_and_total(iterator):
         count += 1
         total += value
     return count, total
+
+
+def join_bounded(sc, p, data):
+    """A join whose reduce partitions hold several times an executor's memory budget (wide_pairs x one record per key)."""
+    parts = p["partitions"]
+    left = _generated(sc, p, w.wide_pairs)
+    right = sc.parallelize(range(parts), parts).flatMap(
+        lambda i: [(k, -k) for k in range(p["keys"] * i // parts, p["keys"] * (i + 1) // parts)])
+    sums = left.join(right, p["reducers"]).mapPartitions(_count_and_sum).collect()
+    return {"count": sum(s[0] for s in sums), "sum": sum(s[1] for s in sums)}
