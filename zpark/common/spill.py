@@ -28,6 +28,7 @@ from .record_batches import pickled_batches
 CHUNK_RECORDS = 65536
 RUN_BATCH = 4096
 HARD_LIMIT = 1.25
+MIN_RUN_RECORDS = 1024
 _process = psutil.Process()
 _MISSING = object()
 
@@ -57,9 +58,10 @@ class MemoryBudget:
         a tiny run after every chunk. So, over the budget, a run is cut only
         once it holds as many records as the largest run this executor has
         cut at the budget before (``learned_run_records``); past
-        ``HARD_LIMIT`` times the budget it is cut at once.
+        ``HARD_LIMIT`` times the budget it is cut at once. A run is never cut
+        below MIN_RUN_RECORDS records: so few free nothing and cost a file.
         """
-        if self.budget_bytes is None:
+        if self.budget_bytes is None or held_records < MIN_RUN_RECORDS:
             return False
         rss = _process.memory_info().rss
         if rss > self.budget_bytes * HARD_LIMIT:
@@ -258,21 +260,22 @@ def _emitted_by_hash(entries, emit, sides):
 
 
 def _pieces(records):
-    """(size, records) pieces of at most CHUNK_RECORDS records, read through ``islice``.
+    """(size, records) pieces of CHUNK_RECORDS records (and single records between them), via ``islice``.
 
     Each piece must be consumed before the next is asked for. No list of
     records is built: a chunk of fresh tuples held alive costs more than the
-    loop that folds them, and a shuffle's ``zip`` can reuse one tuple.
+    loop that folds them, and a shuffle's ``zip`` can reuse one tuple. The
+    record read to learn whether more follow is a piece of its own (size 1),
+    so no piece pays for an extra iterator layer per record.
     """
     records = iter(records)
     end = object()
-    piece = itertools.islice(records, CHUNK_RECORDS)
     while True:
-        yield CHUNK_RECORDS, piece
-        record = next(records, end)  # is there more? (islice cannot tell)
+        yield CHUNK_RECORDS, itertools.islice(records, CHUNK_RECORDS)
+        record = next(records, end)
         if record is end:
             return
-        piece = itertools.chain((record,), itertools.islice(records, CHUNK_RECORDS - 1))
+        yield 1, (record,)
 
 
 def _combined_within_budget(pieces, fold, merge, tc, combined=None):
