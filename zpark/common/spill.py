@@ -260,8 +260,10 @@ def _emitted_by_hash(entries, emit, sides):
 
 
 def _pieces(records):
-    """(size, records) pieces of CHUNK_RECORDS records (and single records between them), via ``islice``.
+    """(size, records) pieces of up to CHUNK_RECORDS records (and single records between them), via ``islice``.
 
+    ``size`` is the piece's bound (the last piece may hold fewer: ``islice``
+    cannot tell), which only makes a budget check count a little high.
     Each piece must be consumed before the next is asked for. No list of
     records is built: a chunk of fresh tuples held alive costs more than the
     loop that folds them, and a shuffle's ``zip`` can reuse one tuple. The
