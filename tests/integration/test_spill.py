@@ -50,14 +50,20 @@ def test_sort_by_key_past_the_budget_is_exact_and_stable(tiny):
     assert leftover_spill_files(tiny) == []
 
 
-def test_group_by_key_past_the_budget_with_unorderable_keys(tiny):
-    # Keys mix ints, strings and tuples: not orderable together, so runs are merged by hash.
+def unorderable_records(count, distinct):
+    """(key, x) records whose keys mix ints, strings and tuples (not orderable together), and their groups."""
     def key(x):
-        return (x % 300, "t") if x % 3 == 0 else ("k%d" % (x % 300) if x % 3 == 1 else x % 300)
-    records = [(key(x), x) for x in range(240_000)]
-    expected = defaultdict(list)
+        return (x % distinct, "t") if x % 3 == 0 else ("k%d" % (x % distinct) if x % 3 == 1 else x % distinct)
+    records = [(key(x), x) for x in range(count)]
+    groups = defaultdict(list)
     for k, v in records:
-        expected[k].append(v)
+        groups[k].append(v)
+    return records, groups
+
+
+def test_group_by_key_past_the_budget_with_unorderable_keys(tiny):
+    # Keys not orderable together: runs are merged by hash.
+    records, expected = unorderable_records(240_000, 300)
     before = spill_metrics(tiny)
     grouped = tiny.parallelize(records, 6).groupByKey(2).mapValues(sorted).collect()
     assert len(grouped) == len(expected)
@@ -89,13 +95,8 @@ def test_reduce_by_key_past_the_budget_combines_in_rounds_and_is_exact(tiny):
 
 
 def test_combine_by_key_without_map_side_combine_past_the_budget(tiny):
-    # Unorderable keys (ints, strings, tuples) and list combiners merged across runs by hash.
-    def key(x):
-        return (x % 5000, "t") if x % 3 == 0 else ("k%d" % (x % 5000) if x % 3 == 1 else x % 5000)
-    records = [(key(x), x) for x in range(200_000)]
-    expected = defaultdict(list)
-    for k, v in records:
-        expected[k].append(v)
+    # Unorderable keys and list combiners merged across runs by hash.
+    records, expected = unorderable_records(200_000, 5000)
     before = spill_metrics(tiny)[0]
     combined = tiny.parallelize(records, 4).combineByKey(
         lambda v: [v], lambda c, v: c + [v], lambda a, b: a + b, 2, mapSideCombine=False).collect()

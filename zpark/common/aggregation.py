@@ -42,7 +42,7 @@ def combine_values(records, aggregator, combiners=None):
     if is_grouping(aggregator):
         return group_into(combiners, records)
     if create is identity:
-        return _merged(records, merge, combiners)
+        return merged(records, merge, combiners)
     get = combiners.get
     missing = _MISSING
     for key, value in records:
@@ -57,7 +57,7 @@ def merge_combiners(records, aggregator, combiners=None):
     if combiners is None:
         combiners = {}
     if merge is not extend:
-        return _merged(records, merge, combiners)
+        return merged(records, merge, combiners)
     get = combiners.get
     for key, values in records:
         gathered = get(key)
@@ -84,7 +84,7 @@ def dict_of_combined_block(batches, aggregator):
     return merge_combiners(itertools.chain.from_iterable(itertools.starmap(zip, batches)), aggregator)
 
 
-def _merged(records, merge, combiners=None):
+def merged(records, merge, combiners=None):
     """{k: v merged with ``merge``} where a key's first value is its start (reduceByKey, merging combiners).
 
     One ``get`` with a sentinel reads a key once where ``key in d`` then

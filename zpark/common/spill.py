@@ -21,7 +21,7 @@ from operator import itemgetter
 
 import psutil
 
-from .aggregation import combine_values, dict_of_combined_block, extend, group_into, merge_combiners
+from .aggregation import combine_values, dict_of_combined_block, extend, group_into, merge_combiners, merged
 from .hashing import portable_hash
 from .record_batches import pickled_batches
 
@@ -30,7 +30,6 @@ RUN_BATCH = 4096
 HARD_LIMIT = 1.25
 MIN_RUN_RECORDS = 1024
 _process = psutil.Process()
-_MISSING = object()
 
 
 class MemoryBudget:
@@ -209,19 +208,12 @@ def external_cogroup(sides, emit, tc):
     on the groups of EMIT_KEYS keys at a time (a key's values from every run
     and side are gathered first), so joins and cogroup stay bounded too.
     """
-    budget = MemoryBudget.of_task(tc)
-    budget.settle()
-    groups = [{} for _ in sides]
-    runs, held = [], 0
-    for side, records in enumerate(sides):
-        for size, chunk in _pieces(records):
-            group_into(groups[side], chunk)
-            held += size
-            if budget.should_spill(held):
-                runs.append(budget.write_run(_batched(_sides_by_hash(groups)), tc))
-                groups = [{} for _ in sides]
-                budget.ran(held)
-                held = 0
+    def fold(groups, side_and_records):
+        side, records = side_and_records
+        group_into(groups[side], records)
+    pieces = ((size, (side, records)) for side, records_of_side in enumerate(sides)
+              for size, records in _pieces(records_of_side))
+    groups, runs = _folded_within_budget(pieces, fold, lambda: [{} for _ in sides], _sides_by_hash, tc)
     if not runs:
         return emit(*groups)
     streams = [read_run(path) for path in runs] + [iter(_sides_by_hash(groups))]
@@ -281,28 +273,39 @@ def _pieces(records):
 
 
 def _combined_within_budget(pieces, fold, merge, tc, combined=None):
-    """Folds each (size, records) piece into a dict; over the budget the dict becomes a run (by key hash).
+    """Folds each (size, records) piece into a dict within the budget; returns the (key, combiner) items.
 
-    Returns the (key, combiner) items: the dict's alone when nothing was
-    spilled, else the runs and the dict merged by hash, equal keys' combiners
-    joined with ``merge``.
+    The dict's items alone when nothing was spilled, else the runs and the
+    dict merged by hash, equal keys' combiners joined with ``merge``.
     """
-    budget = MemoryBudget.of_task(tc)
-    budget.settle()
-    combined = {} if combined is None else combined
-    runs, held = [], len(combined)
-    for size, records in pieces:
-        fold(combined, records)
-        held += size
-        if budget.should_spill(held):
-            runs.append(budget.write_run(_batched(_by_hash(combined)), tc))
-            combined = {}
-            budget.ran(held)
-            held = 0
+    held = len(combined) if combined else 0
+    combined, runs = _folded_within_budget(pieces, fold, dict, _by_hash, tc, combined, held)
     if not runs:
         return iter(combined.items())
     streams = [read_run(path) for path in runs] + [iter(_by_hash(combined))]
     return _merge_by_hash(heapq.merge(*streams, key=itemgetter(0)), merge)
+
+
+def _folded_within_budget(pieces, fold, fresh, by_hash, tc, held=None, count=0):
+    """``fold(held, piece)`` for each (size, piece); over the budget ``by_hash(held)`` becomes a run.
+
+    ``held`` starts as given (holding ``count`` records) or ``fresh()``.
+    Returns what is held at the end and the run files' paths; after a run,
+    folding goes on into a new ``fresh()``.
+    """
+    budget = MemoryBudget.of_task(tc)
+    budget.settle()
+    held = fresh() if held is None else held
+    runs = []
+    for size, piece in pieces:
+        fold(held, piece)
+        count += size
+        if budget.should_spill(count):
+            runs.append(budget.write_run(_batched(by_hash(held)), tc))
+            held = fresh()
+            budget.ran(count)
+            count = 0
+    return held, runs
 
 
 def _by_hash(groups):
@@ -314,10 +317,6 @@ def _by_hash(groups):
 
 def _merge_by_hash(entries, merge):
     """Runs merged by hash -> one (key, combiner) per key; equal hashes are told apart by key."""
-    missing = _MISSING
+    key_and_combiner = itemgetter(1, 2)
     for _, same_hash in itertools.groupby(entries, key=itemgetter(0)):
-        merged = {}
-        for _, key, combiner in same_hash:
-            held = merged.get(key, missing)
-            merged[key] = combiner if held is missing else merge(held, combiner)
-        yield from merged.items()
+        yield from merged(map(key_and_combiner, same_hash), merge).items()
