@@ -214,3 +214,47 @@ def test_event_log_counts_input_shuffle_and_output_records_and_bytes(sc, tmp_pat
     written = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out) if f.startswith("part-"))
     assert total["output_records_written"] == 3 and total["output_bytes_written"] == written
     assert all(e["duration"] >= 0 and e["executor_id"] and "attempt" in e for e in ends)
+
+
+def test_sums_by_int_key_are_exact_in_columns_and_where_records_need_dicts(sc):
+    """reduceByKey(add) over int keys is summed in numpy columns; odd records fall back to dicts, exactly."""
+    def records(i):
+        rng = random.Random(i)
+        if i == 3:   # a bool key, an int past int64, a float among ints: this map task combines in dicts
+            return [(True, 1), (1 << 70, 2), (7, 0.5)] + [(rng.randrange(-50, 100), 1) for _ in range(500)]
+        return [(rng.randrange(-50, 100), rng.randint(-5, 5)) for _ in range(5000)]
+
+    def expected(parts):
+        merged = {}
+        for i in parts:   # each map output combined in record order, merged in map order
+            combined = {}
+            for k, v in records(i):
+                combined[k] = combined[k] + v if k in combined else v
+            for k, v in combined.items():
+                merged[k] = merged[k] + v if k in merged else v
+        return sorted((type(k).__name__, k, type(v).__name__, v) for k, v in merged.items())
+
+    def typed(pairs):
+        return sorted((type(k).__name__, k, type(v).__name__, v) for k, v in pairs)
+
+    def columns_used():
+        stage_ids = set(job_stages(sc, last_job_id(sc))[0]["stage_ids"])
+        return sum(e["metrics"].get("shuffle_records_combined_in_columns", 0)
+                   for e in events(sc, "TaskEnd") if e["stage_id"] in stage_ids and e["counted"])
+
+    ints = sc.parallelize([0, 1, 2], 3).flatMap(records).reduceByKey(add, 4).collect()
+    assert typed(ints) == expected([0, 1, 2])
+    assert 0 < columns_used() <= 3 * 150
+    mixed = sc.parallelize([0, 1, 2, 3], 4).flatMap(records).reduceByKey(add, 4).collect()
+    assert typed(mixed) == expected([0, 1, 2, 3])
+    assert isinstance(dict(mixed)[7], float) and dict(mixed)[1 << 70] == 2
+    floats = (sc.parallelize(range(4), 4).flatMap(lambda i: [(k % 97, k / 7) for k in range(i, 4000, 4)])
+              .reduceByKey(add).collect())
+    reference = {}
+    for i in range(4):
+        combined = {}
+        for k in range(i, 4000, 4):
+            combined[k % 97] = combined[k % 97] + k / 7 if k % 97 in combined else k / 7
+        for k, v in combined.items():
+            reference[k] = reference[k] + v if k in reference else v
+    assert dict(floats) == reference and columns_used() > 0

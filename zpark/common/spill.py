@@ -14,6 +14,7 @@ combined_rounds).
 import ctypes
 import heapq
 import itertools
+import operator
 import os
 import pickle
 import tempfile
@@ -21,6 +22,7 @@ from operator import itemgetter
 
 import psutil
 
+from . import columnar
 from .aggregation import combine_values, dict_of_combined_block, extend, group_into, merge_combiners, merged
 from .hashing import portable_hash
 from .record_batches import pickled_batches
@@ -72,6 +74,10 @@ class MemoryBudget:
         """Note a run of ``held_records`` records written (see should_spill)."""
         cls.learned_run_records = max(cls.learned_run_records, held_records)
         release_free_memory()
+
+    def column_records(self):
+        """How many records a task may hold as numpy columns (16 bytes each, a few copies while summing)."""
+        return float("inf") if self.budget_bytes is None else self.budget_bytes // 64
 
     def settle(self):
         """At a task's start: when RSS is over the budget, hand back what earlier tasks freed."""
@@ -171,6 +177,10 @@ def merged_combiners(blocks, aggregator, tc):
     partition; the first becomes the dict at C speed (see
     aggregation.dict_of_combined_block), the rest are merged a batch at a time.
     """
+    if aggregator.mergeCombiners is operator.add:
+        summed, blocks = columnar.summed_blocks(blocks, MemoryBudget.of_task(tc).column_records())
+        if summed is not None:
+            return summed
     blocks = iter(blocks)
     first = dict_of_combined_block(next(blocks, []), aggregator)
     batches = ((len(keys), zip(keys, values)) for keys, values in itertools.chain.from_iterable(blocks))

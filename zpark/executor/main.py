@@ -20,7 +20,7 @@ import time
 import psutil
 import zmq
 
-from ..common import config, protocol, serialization
+from ..common import columnar, config, protocol, serialization
 from ..driver import broadcast
 from .block_server import BlockServer
 from .block_store import BlockStore
@@ -73,6 +73,7 @@ class Executor:
         self.results = self.zmq.socket(zmq.PULL)
         self.results.bind("inproc://results")
         self.driver = protocol.connect_dealer(self.zmq, self.driver_address, self.executor_id)
+        columnar.preload()
         for i in range(self.cores):
             threading.Thread(target=self._work, name="task-%d" % i, daemon=True).start()
         self._send({"t": "register", "eid": self.executor_id, "cores": self.cores,

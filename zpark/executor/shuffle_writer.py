@@ -20,7 +20,7 @@ import os
 import pickle
 from operator import itemgetter
 
-from ..common import spill
+from ..common import columnar, spill
 
 CHUNK_RECORDS = 65536
 
@@ -30,7 +30,7 @@ def write_map_output(records, dep, store, map_index, tag, spill_bytes, tc):
     partitioner = dep.partitioner
     n = partitioner.numPartitions
     if dep.map_side_combine:
-        chunks = _combined_columns(records, dep.aggregator, tc)
+        chunks = _combined_columns(records, dep, spill_bytes, tc)
     else:
         chunks = _pair_columns(records)
     output = PartitionedOutput(store, dep.shuffle_id, map_index, tag, n, spill_bytes)
@@ -38,26 +38,44 @@ def write_map_output(records, dep, store, map_index, tag, spill_bytes, tc):
     try:
         for keys, values in chunks:
             written += len(keys)
-            if n == 1:
-                output.add(0, keys, values)
-                continue
-            key_buckets = [[] for _ in range(n)]
-            value_buckets = [[] for _ in range(n)]
-            add_key = [b.append for b in key_buckets]
-            add_value = [b.append for b in value_buckets]
-            for key, value, part in zip(keys, values, partitioner.partitions_of(keys)):
-                add_key[part](key)
-                add_value[part](value)
-            for part, bucket in enumerate(key_buckets):
-                if bucket:
-                    output.add(part, bucket, value_buckets[part])
+            if columnar.is_column(keys):
+                tc.add_metric("shuffle_records_combined_in_columns", len(keys))
+            for part, part_keys, part_values in _by_partition(keys, values, partitioner):
+                output.add(part, part_keys, part_values)
         return output.commit(), written
     finally:
         output.discard_spills()
 
 
-def _combined_columns(records, aggregator, tc):
-    """(keys, values) chunks of the records combined by key, a round at a time (see spill.combined_rounds)."""
+def _by_partition(keys, values, partitioner):
+    """(partition, keys, values) of each non-empty partition of a chunk."""
+    n = partitioner.numPartitions
+    if columnar.is_column(keys):
+        return columnar.partitioned(keys, values, n)
+    if n == 1:
+        return [(0, keys, values)]
+    key_buckets = [[] for _ in range(n)]
+    value_buckets = [[] for _ in range(n)]
+    add_key = [b.append for b in key_buckets]
+    add_value = [b.append for b in value_buckets]
+    for key, value, part in zip(keys, values, partitioner.partitions_of(keys)):
+        add_key[part](key)
+        add_value[part](value)
+    return [(part, bucket, value_buckets[part]) for part, bucket in enumerate(key_buckets) if bucket]
+
+
+def _combined_columns(records, dep, spill_bytes, tc):
+    """(keys, values) chunks of the records combined by key, a round at a time.
+
+    Sums of numbers by int key go through numpy columns (columnar.py), a
+    round per ``spill_bytes`` worth of columns; the rest through dicts (see
+    spill.combined_rounds), where the columnar path leaves off.
+    """
+    aggregator = dep.aggregator
+    if columnar.applies(aggregator, dep.partitioner):
+        records = yield from columnar.summed_rounds(records, max(spill_bytes // 16, columnar.CHUNK_RECORDS))
+        if records is None:
+            return
     for combiners in spill.combined_rounds(records, aggregator, tc):
         yield from _dict_columns(combiners)
         combiners.clear()  # let the next round start without this one's records
