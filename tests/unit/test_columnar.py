@@ -64,8 +64,10 @@ def test_int_sums_match_the_dict_path_with_negative_and_boundary_keys():
     edge_keys = [-1, -2, 0, 1, (1 << 61) - 2, -(1 << 61) + 2, 7919, -7919]
     outputs = [[(rng.choice(edge_keys + list(range(-300, 300))), rng.randint(-10 ** 6, 10 ** 6))
                 for _ in range(rng.randint(0, 900))] for _ in range(5)]
-    for partitions in (1, 3, 8):
+    for partitions in (1, 3, 8, 300):
         assert exactly(column_path(outputs, partitions)) == exactly(dict_path(outputs))
+    small = [[(k % 100, 1) for k in range(1000)]]   # stored as int8 columns, more partitions than int8 holds
+    assert column_path(small, 300) == dict_path(small)
 
 
 def test_float_sums_agree_to_the_last_bit_in_record_order():

@@ -19,7 +19,9 @@ the same answers:
   so they are exact; otherwise the dict path adds them as Python ints;
 - float sums are added one after another in record order, as the dict does
   (``np.bincount`` with weights is a sequential loop), so they agree to the
-  last bit; a key whose values are all -0.0 sums to -0.0, as in Python;
+  last bit (a map task that outgrows its memory share writes several
+  rounds, as the dict path does, and rounds are added round by round); a
+  key whose values are all -0.0 sums to -0.0, as in Python;
 - a key's partition is ``portable_hash(key) % n``: for |key| < 2**61 - 1
   the hash of an int is the int itself, except that -1 hashes to -2.
 
@@ -111,10 +113,15 @@ def partitioned(keys, values, partitions):
     bytes a record); readers widen them again.
     """
     np = _numpy()
-    keys, values = _narrowed(keys), _narrowed(values)
     if partitions == 1:
-        return [(0, keys, values)]
+        return [(0, _narrowed(keys), _narrowed(values))]
     parts = np.where(keys == -1, -2, keys) % partitions
+    keys, values = _narrowed(keys), _narrowed(values)
+    if partitions > 16:      # one sort beats a pass per partition
+        order = np.argsort(parts, kind="stable")
+        cuts = np.cumsum(np.bincount(parts, minlength=partitions))[:-1]
+        pieces = zip(np.split(keys[order], cuts), np.split(values[order], cuts))
+        return [(part, k, v) for part, (k, v) in enumerate(pieces) if len(k)]
     out = []
     for part in range(partitions):
         chosen = parts == part
@@ -124,6 +131,7 @@ def partitioned(keys, values, partitions):
 
 
 def _narrowed(column):
+    """An int column in the narrowest of int8/16/32/64 that holds it (floats stay float64)."""
     np = _numpy()
     if column.dtype.kind != "i" or not len(column):
         return column
@@ -178,7 +186,7 @@ def sum_by_key(key_arrays, value_arrays):
     if integral and max(-int(values.min()), int(values.max())) * len(values) >= _EXACT_IN_FLOAT:
         return None
     low, high = int(keys.min()), int(keys.max())
-    if high - low < 4 * len(keys) + 1024:      # dense keys: index by offset, no sort
+    if high - low < 2 * len(keys) + 1024:      # dense keys: index by offset, no sort (two arrays of the span)
         index = keys - low
         size = high - low + 1
         present = np.flatnonzero(np.bincount(index, minlength=size))

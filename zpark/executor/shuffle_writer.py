@@ -68,12 +68,13 @@ def _combined_columns(records, dep, spill_bytes, tc):
     """(keys, values) chunks of the records combined by key, a round at a time.
 
     Sums of numbers by int key go through numpy columns (columnar.py), a
-    round per ``spill_bytes`` worth of columns; the rest through dicts (see
-    spill.combined_rounds), where the columnar path leaves off.
+    round per ``spill_bytes`` / 64 records (16 bytes each as columns, a few
+    copies while summing); the rest through dicts (see spill.combined_rounds),
+    from where the columnar path leaves off.
     """
     aggregator = dep.aggregator
     if columnar.applies(aggregator, dep.partitioner):
-        records = yield from columnar.summed_rounds(records, max(spill_bytes // 16, columnar.CHUNK_RECORDS))
+        records = yield from columnar.summed_rounds(records, max(spill_bytes // 64, columnar.CHUNK_RECORDS))
         if records is None:
             return
     for combiners in spill.combined_rounds(records, aggregator, tc):
