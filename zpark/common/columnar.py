@@ -116,18 +116,13 @@ def partitioned(keys, values, partitions):
     if partitions == 1:
         return [(0, _narrowed(keys), _narrowed(values))]
     parts = np.where(keys == -1, -2, keys) % partitions
-    keys, values = _narrowed(keys), _narrowed(values)
-    if partitions > 16:      # one sort beats a pass per partition
-        order = np.argsort(parts, kind="stable")
-        cuts = np.cumsum(np.bincount(parts, minlength=partitions))[:-1]
-        pieces = zip(np.split(keys[order], cuts), np.split(values[order], cuts))
-        return [(part, k, v) for part, (k, v) in enumerate(pieces) if len(k)]
-    out = []
-    for part in range(partitions):
-        chosen = parts == part
-        if chosen.any():
-            out.append((part, keys[chosen], values[chosen]))
-    return out
+    if partitions <= 1 << 16:      # numpy sorts 8- and 16-bit ints by radix, in linear time
+        parts = parts.astype(np.uint8 if partitions <= 1 << 8 else np.uint16)
+    order = np.argsort(parts, kind="stable")
+    cuts = np.cumsum(np.bincount(parts, minlength=partitions))[:-1]
+    keys, values = _narrowed(keys)[order], _narrowed(values)[order]
+    pieces = zip(np.split(keys, cuts), np.split(values, cuts))
+    return [(part, k, v) for part, (k, v) in enumerate(pieces) if len(k)]
 
 
 def _narrowed(column):
