@@ -26,14 +26,7 @@ def pairs_of(column_batches, tc):
     and merging read a shuffle without allocating a tuple per record.
     """
     return itertools.chain.from_iterable(
-        _checked(((len(keys), zip(*_as_lists(keys, values))) for keys, values in column_batches), tc))
-
-
-def _as_lists(keys, values):
-    """A batch's columns as lists: numpy columns (zpark.common.columnar) would hand out numpy scalars."""
-    if type(keys) is list:
-        return keys, values
-    return keys.tolist(), values.tolist()
+        _checked(((len(keys), zip(keys, values)) for keys, values in column_batches), tc))
 
 
 def _checked(sized, tc):
