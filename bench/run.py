@@ -210,7 +210,7 @@ def pickling_bound_line(results, scale):
 
 def versions():
     found = {"python": platform.python_version(), "machine": "%s, %d cores" % (platform.machine(), os.cpu_count())}
-    for name in ("zpark", "pyspark", "dask", "distributed", "cloudpickle", "pyzmq"):
+    for name in ("zpark", "pyspark", "dask", "distributed", "cloudpickle", "pyzmq", "numpy"):
         try:
             from importlib.metadata import version
             found[name] = version(name)
