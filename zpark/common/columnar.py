@@ -10,9 +10,9 @@ partitioning, the shuffle blocks and the reduce-side merge are each a few
 numpy calls, and only reading the records into arrays is paid per record.
 
 Anything else takes the dict path: other key or value types (bool, big ints,
-a mix of ints and floats), other functions, custom partitioners, a partition
-that does not fit the task's memory share as columns. The two paths give
-the same answers:
+a mix of ints and floats), other functions, custom partitioners, a reduce
+partition that does not fit the task's memory share as columns (a map task
+sums its records in rounds instead). The two paths give the same answers:
 
 - keys and values come back as Python ints and floats (``tolist``);
 - int sums are taken in float64 only when no partial sum can reach 2**53,
