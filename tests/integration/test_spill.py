@@ -129,3 +129,20 @@ def test_joins_and_cogroup_past_the_budget_are_exact(tiny):
 
     assert spill_metrics(tiny)[0] - before >= 6
     assert leftover_spill_files(tiny) == []
+
+
+def test_joins_of_sides_with_one_value_per_key_past_the_budget_are_exact(tiny):
+    # Keys do not repeat on either side, so reducers start reading the sides into plain dicts;
+    # past the budget they hand everything read so far to the spilling grouping path.
+    left = [(k, k) for k in range(200_000)]
+    right = [(k, -k) for k in range(0, 300_000, 3)]
+    a, b = tiny.parallelize(left, 4), tiny.parallelize(right, 3)
+    before = spill_metrics(tiny)[0]
+    inner = a.join(b, 2).collect()
+    assert sorted(inner) == [(k, (k, -k)) for k in range(0, 200_000, 3)]
+    outer = a.fullOuterJoin(b, 2).collect()
+    assert len(outer) == 200_000 + len(range(200_001, 300_000, 3))
+    assert dict(outer) == {**{k: (k, -k if k % 3 == 0 else None) for k in range(200_000)},
+                           **{k: (None, -k) for k in range(0, 300_000, 3) if k >= 200_000}}
+    assert spill_metrics(tiny)[0] - before >= 2
+    assert leftover_spill_files(tiny) == []

@@ -43,6 +43,40 @@ def full_outer(left, right):
     return itertools.chain(left_outer(left, right), right_outer({}, right_only))
 
 
+def inner_of_single_values(left, right):
+    """inner, for sides where every key has one value ({key: value}): no product per key."""
+    return itertools.chain.from_iterable(
+        [(key, (value, right[key])) for key, value in chunk if key in right] for chunk in _chunks(left))
+
+
+def left_outer_of_single_values(left, right):
+    get = right.get
+    return itertools.chain.from_iterable(
+        [(key, (value, get(key))) for key, value in chunk] for chunk in _chunks(left))
+
+
+def right_outer_of_single_values(left, right):
+    get = left.get
+    return itertools.chain.from_iterable(
+        [(key, (get(key), value)) for key, value in chunk] for chunk in _chunks(right))
+
+
+def full_outer_of_single_values(left, right):
+    right_only = {key: value for key, value in right.items() if key not in left}
+    return itertools.chain(left_outer_of_single_values(left, right),
+                           right_outer_of_single_values({}, right_only))
+
+
+def of_single_values(emit):
+    """The form of join ``emit`` for sides that hold one value per key, or None (a cogroup has none).
+
+    Joining a reduced or grouped RDD with another is the common case, and
+    there each side is a plain dict built at C speed (see
+    spill.external_cogroup) instead of a dict of one-value lists.
+    """
+    return _OF_SINGLE_VALUES.get(emit)
+
+
 def _chunks(groups):
     """The (key, values) items of a dict, CHUNK_KEYS at a time."""
     items = iter(groups.items())
@@ -51,3 +85,7 @@ def _chunks(groups):
         if not chunk:
             return
         yield chunk
+
+
+_OF_SINGLE_VALUES = {inner: inner_of_single_values, left_outer: left_outer_of_single_values,
+                     right_outer: right_outer_of_single_values, full_outer: full_outer_of_single_values}

@@ -209,7 +209,7 @@ def combined_rounds(records, aggregator, tc):
     yield combiners
 
 
-def external_cogroup(sides, emit, tc):
+def external_cogroup(sides, emit, tc, emit_single_values=None):
     """``emit(*groups)`` of each side's {key: [values]}, within the task's memory budget.
 
     Under the budget that is one call on whole-partition groups. Over it,
@@ -217,7 +217,17 @@ def external_cogroup(sides, emit, tc):
     entries; at the end the runs are merged by hash and ``emit`` is called
     on the groups of EMIT_KEYS keys at a time (a key's values from every run
     and side are gathered first), so joins and cogroup stay bounded too.
+
+    With ``emit_single_values`` (a join's form for one value per key, see
+    joins.of_single_values), sides whose keys all differ are read into plain
+    dicts at C speed and joined by it; the first repeated key, or the
+    budget, sends every side down the grouping path, records read so far
+    first.
     """
+    if emit_single_values is not None:
+        singles, sides = _single_values(sides, tc)
+        if singles is not None:
+            return emit_single_values(*singles)
     def fold(groups, side_and_records):
         side, records = side_and_records
         group_into(groups[side], records)
@@ -228,6 +238,43 @@ def external_cogroup(sides, emit, tc):
         return emit(*groups)
     streams = [read_run(path) for path in runs] + [iter(_sides_by_hash(groups))]
     return _emitted_by_hash(heapq.merge(*streams, key=itemgetter(0)), emit, len(sides))
+
+
+SINGLES_PIECE = 4096
+
+
+def _single_values(sides, tc):
+    """({key: value} of each side, None) when no side repeats a key and they fit the memory budget.
+
+    Otherwise (None, sides to group): per side an iterator of its records,
+    those read so far first, in their order.
+    """
+    budget = MemoryBudget.of_task(tc)
+    budget.settle()
+    sides = [iter(records) for records in sides]
+    singles = [{} for _ in sides]
+    count = checked = 0
+    for side, records in enumerate(sides):
+        held = singles[side]
+        while True:
+            piece = list(itertools.islice(records, SINGLES_PIECE))
+            if not piece:
+                break
+            count += len(piece)
+            try:
+                fresh = dict(piece)
+            except (TypeError, ValueError):
+                fresh = None  # not pairs, or an unhashable key: the grouping path names the record
+            over = False
+            if count - checked >= CHUNK_RECORDS:
+                checked = count
+                over = budget.should_spill(count)
+            if fresh is None or len(fresh) != len(piece) or not held.keys().isdisjoint(fresh) or over:
+                rest = [iter(done.items()) for done in singles[:side]]
+                rest.append(itertools.chain(held.items(), piece, records))
+                return None, rest + sides[side + 1:]
+            held.update(fresh)
+    return singles, None
 
 
 EMIT_KEYS = 4096

@@ -9,7 +9,7 @@ import glob
 import itertools
 import os
 
-from ..common import aggregation, spill
+from ..common import aggregation, joins, spill
 from ..common.line_reader import line_batches
 from ..common.record_batches import deferred, pickled_batches, records_of
 from .dependencies import ExplicitDependency, OneToOneDependency, RangeDependency, ShuffleDependency
@@ -435,7 +435,7 @@ class CoGroupedRDD(RDD):
                 sides.append(dep.rdd.iterator(narrow, tc))
             else:
                 sides.append(tc.read_shuffle(dep.shuffle_id, split.index))
-        return spill.external_cogroup(sides, self.emit, tc)
+        return spill.external_cogroup(sides, self.emit, tc, joins.of_single_values(self.emit))
 
 
 def cogrouped(*groups):
