@@ -220,24 +220,20 @@ def external_cogroup(sides, emit, tc, emit_single_values=None):
 
     With ``emit_single_values`` (a join's form for one value per key, see
     joins.of_single_values), sides whose keys all differ are read into plain
-    dicts at C speed and joined by it; at the first repeated key, or past
-    the budget, what was read so far becomes groups and grouping goes on
-    from there.
+    dicts at C speed and joined by it; the first repeated key, or the
+    budget, sends every side down the grouping path, records read so far
+    first.
     """
-    held, count = None, 0
     if emit_single_values is not None:
-        singles, sides, count = _single_values(sides, tc)
-        if sides is None:
+        singles, sides = _single_values(sides, tc)
+        if singles is not None:
             return emit_single_values(*singles)
-        held = [{key: [value] for key, value in side.items()} for side in singles]
-
     def fold(groups, side_and_records):
         side, records = side_and_records
         group_into(groups[side], records)
     pieces = ((size, (side, records)) for side, records_of_side in enumerate(sides)
               for size, records in _pieces(records_of_side))
-    groups, runs = _folded_within_budget(pieces, fold, lambda: [{} for _ in sides], _sides_by_hash, tc,
-                                         held, count)
+    groups, runs = _folded_within_budget(pieces, fold, lambda: [{} for _ in sides], _sides_by_hash, tc)
     if not runs:
         return emit(*groups)
     streams = [read_run(path) for path in runs] + [iter(_sides_by_hash(groups))]
@@ -248,11 +244,10 @@ SINGLES_PIECE = 4096
 
 
 def _single_values(sides, tc):
-    """(each side's {key: value}, None, records read) when no side repeats a key within the budget.
+    """({key: value} of each side, None) when no side repeats a key and they fit the memory budget.
 
-    Otherwise (the {key: value} read before the first repeated key, the
-    rest of each side to group - the piece that repeated first - , records
-    read into the dicts).
+    Otherwise (None, sides to group): per side an iterator of its records,
+    those read so far first, in their order.
     """
     budget = MemoryBudget.of_task(tc)
     budget.settle()
@@ -265,20 +260,21 @@ def _single_values(sides, tc):
             piece = list(itertools.islice(records, SINGLES_PIECE))
             if not piece:
                 break
+            count += len(piece)
             try:
                 fresh = dict(piece)
             except (TypeError, ValueError):
                 fresh = None  # not pairs, or an unhashable key: the grouping path names the record
             over = False
-            if count + len(piece) - checked >= CHUNK_RECORDS:
-                checked = count + len(piece)
-                over = budget.should_spill(checked)
+            if count - checked >= CHUNK_RECORDS:
+                checked = count
+                over = budget.should_spill(count)
             if fresh is None or len(fresh) != len(piece) or not held.keys().isdisjoint(fresh) or over:
-                rest = [iter(())] * side + [itertools.chain(piece, records)] + sides[side + 1:]
-                return singles, rest, count
+                rest = [iter(done.items()) for done in singles[:side]]
+                rest.append(itertools.chain(held.items(), piece, records))
+                return None, rest + sides[side + 1:]
             held.update(fresh)
-            count += len(piece)
-    return singles, None, count
+    return singles, None
 
 
 EMIT_KEYS = 4096
