@@ -258,3 +258,16 @@ def test_sums_by_int_key_are_exact_in_columns_and_where_records_need_dicts(sc):
         for k, v in combined.items():
             reference[k] = reference[k] + v if k in reference else v
     assert dict(floats) == reference and columns_used() > 0
+
+
+def test_a_result_the_driver_cannot_decode_fails_the_action_and_the_context_goes_on(sc):
+    def refuse():
+        raise ValueError("this result refuses to be unpickled")
+
+    class Refusing:
+        def __reduce__(self):
+            return refuse, ()
+
+    with pytest.raises(ValueError, match="refuses to be unpickled"):
+        sc.parallelize(range(4), 4).map(lambda x: Refusing() if x == 2 else x).collect()
+    assert sc.parallelize(range(4), 4).map(lambda x: x * 2).collect() == [0, 2, 4, 6]

@@ -238,3 +238,22 @@ def test_short_tasks_queue_about_twenty_milliseconds_of_work_on_busy_executors()
     assert depth_after(0.005) == 4
     assert depth_after(0.03) == 1
     assert depth_after(0.06) == 0      # long tasks wait for a free slot
+
+
+def test_each_result_partition_is_handed_out_once_as_it_counts():
+    ctx = FakeContext()
+    h = Harness(executors=("e1", "e2", "e3"), speculation=True)
+    h.feed(m.JobSubmitted(0, words(ctx, 4), list, [0, 1, 2, 3]))
+    launches = {l.partition: l for l in h.launched()}
+    h.succeed(launches[1], value=b"one")
+    assert [(a.job_id, a.partition, a.result) for a in h.of(m.ResultAccepted)] == [(0, 1, b"one")]
+    assert not h.of(m.JobSucceeded)
+    for p in (2, 3):
+        h.succeed([l for l in h.launched() if l.partition == p][0], value=b"p%d" % p)
+    h.feed(m.Tick(), advance=5.0)
+    copy = [l for l in h.launched() if l.partition == 0 and l.speculative][0]
+    h.succeed(copy, value=b"copy")
+    h.succeed(launches[0], value=b"late")          # the straggler answers after its copy won
+    accepted = {a.partition: a.result for a in h.of(m.ResultAccepted)}
+    assert len(h.of(m.ResultAccepted)) == 4 and accepted[0] == b"copy"
+    assert h.of(m.JobSucceeded)[0].results == [b"copy", b"one", b"p2", b"p3"]

@@ -31,6 +31,7 @@ class JobHandle:
         self.done = threading.Event()
         self.results = None
         self.error = None
+        self.accepted = queue.SimpleQueue()   # (partition, pickled result) as they count, then None
 
 
 class ExecutorConnection:
@@ -256,12 +257,18 @@ class Backend:
             if acc is not None:
                 acc._merge(delta)
 
+    def _do_ResultAccepted(self, a):
+        handle = self.jobs.get(a.job_id)
+        if handle is not None:
+            handle.accepted.put((a.partition, a.result))
+
     def _do_JobSucceeded(self, a):
         self.event_log.flush()  # a finished job's events are readable when the action returns
         handle = self.jobs.pop(a.job_id, None)
         if handle is not None:
             handle.results = a.results
             handle.done.set()
+            handle.accepted.put(None)
 
     def _do_JobFailed(self, a):
         self.event_log.flush()
@@ -269,6 +276,7 @@ class Backend:
         if handle is not None:
             handle.error = a.error
             handle.done.set()
+            handle.accepted.put(None)
 
     def _do_RemoveExecutor(self, a):
         conn = self.executors.pop(a.executor_id, None)

@@ -2,6 +2,7 @@
 import itertools
 import logging
 import os
+import queue
 import shutil
 import tempfile
 import threading
@@ -57,6 +58,31 @@ class _Counting:
         record = next(self._iterator)
         self.count += 1
         return record
+
+
+def _decode_while_running(handle):
+    """Unpickle each result partition as it comes in, until the job ends: {partition: (pickled, value)}.
+
+    Decoding a large result (a collect of millions of records) takes the
+    driver tens of milliseconds a partition; done as the partitions finish,
+    only the last one is left when the job ends. A value that cannot be
+    decoded now is decoded again at the end, where its error is raised.
+    """
+    decoded = {}
+    while True:
+        try:
+            arrived = handle.accepted.get(timeout=0.25)
+        except queue.Empty:
+            if handle.done.is_set():
+                return decoded
+            continue
+        if arrived is None:
+            return decoded
+        partition, data = arrived
+        try:
+            decoded[partition] = (data, serialization.loads(data))
+        except Exception:  # noqa: BLE001 - raised where every result is decoded, after the job
+            pass
 
 
 class Context:
@@ -262,8 +288,7 @@ class Context:
                                        description or rdd.creation_site)
         self._running_jobs.add(job_id)
         try:
-            while not handle.done.wait(0.25):
-                pass
+            early = _decode_while_running(handle)
         except KeyboardInterrupt:
             self._backend.submit(m.JobCancelled(job_id, "interrupted (Ctrl-C)"))
             handle.done.wait(5)
@@ -272,7 +297,11 @@ class Context:
             self._running_jobs.discard(job_id)
         if handle.error is not None:
             raise handle.error
-        return [serialization.loads(r) for r in handle.results]
+        results = []
+        for partition, data in zip(partitions, handle.results):
+            decoded = early.get(partition)
+            results.append(decoded[1] if decoded is not None and decoded[0] is data else serialization.loads(data))
+        return results
 
     def cancelAllJobs(self):
         for job_id in list(self._running_jobs):

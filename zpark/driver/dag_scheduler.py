@@ -353,6 +353,7 @@ class DAGScheduler:
                     self._apply_accumulators(event)
         elif stage.job is not None and stage.job.id in self.jobs and p not in stage.job.results:
             stage.job.results[p] = event.result
+            self._emit(m.ResultAccepted(stage.job.id, p, event.result))
             counted = True
             self._apply_accumulators(event)
         self._log_task_end(stage, attempt, "success", event.metrics, counted)

@@ -95,6 +95,15 @@ class ApplyAccumulators:
 
 
 @dataclass
+class ResultAccepted:
+    """A result partition's value that counts (its first successful attempt), before the job ends:
+    the driver can decode it while the other partitions still run."""
+    job_id: int
+    partition: int
+    result: bytes
+
+
+@dataclass
 class JobSucceeded:
     job_id: int
     results: list               # pickled value per requested partition, in order
