@@ -35,6 +35,9 @@ import itertools
 import operator
 
 from .aggregation import identity
+from .hashing import portable_hash
+from .partitioner import Partitioner
+from .record_batches import split_pairs
 
 CHUNK_RECORDS = 32768
 _HASH_MODULUS = (1 << 61) - 1     # CPython's int hash is the int modulo this
@@ -63,8 +66,6 @@ def is_column(batch_keys):
 
 def applies(aggregator, partitioner):
     """True when a shuffle sums with ``operator.add`` into a hash partitioner this path can reproduce."""
-    from .hashing import portable_hash
-    from .partitioner import Partitioner
     return (aggregator is not None and aggregator.createCombiner is identity
             and aggregator.mergeValue is operator.add and aggregator.mergeCombiners is operator.add
             and type(partitioner) is Partitioner and partitioner.partitionFunc is portable_hash)
@@ -221,12 +222,10 @@ def _columns_of(chunk):
     """
     np = _numpy()
     n = len(chunk)
-    if operator.countOf(map(type, chunk), tuple) != n and not _all_lists_or_tuples(chunk):
+    columns = split_pairs(chunk)
+    if columns is None:
         return None
-    if operator.countOf(map(len, chunk), 2) != n:
-        return None
-    keys = list(map(operator.itemgetter(0), chunk))
-    values = list(map(operator.itemgetter(1), chunk))
+    keys, values = columns
     if operator.countOf(map(type, keys), int) != n:
         return None
     value_type = type(values[0])
@@ -240,10 +239,6 @@ def _columns_of(chunk):
     if int(key_array.min()) <= -_HASH_MODULUS or int(key_array.max()) >= _HASH_MODULUS:
         return None
     return key_array, value_array
-
-
-def _all_lists_or_tuples(chunk):
-    return set(map(type, chunk)) <= {tuple, list}
 
 
 def _pairs(key_arrays, value_arrays):

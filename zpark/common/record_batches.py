@@ -7,6 +7,7 @@ shuffle blocks, cached partitions) hand out lists and let
 been killed: every ``CHECK_EVERY`` records, never per record.
 """
 import itertools
+import operator
 import pickle
 
 CHECK_EVERY = 256
@@ -61,3 +62,21 @@ def pickled_batches(f):
             yield pickle.load(f)
         except EOFError:
             return
+
+
+_SEQUENCES = {tuple, list}
+
+
+def split_pairs(chunk):
+    """(keys, values) lists of a non-empty chunk whose records are all tuples or lists of two, else None.
+
+    For such records ``itemgetter`` reads what ``key, value = record``
+    reads, at C speed; anything else (a namedtuple, a two-key dict, a
+    non-pair) needs unpacking record by record.
+    """
+    n = len(chunk)
+    if operator.countOf(map(type, chunk), tuple) != n and not set(map(type, chunk)) <= _SEQUENCES:
+        return None
+    if operator.countOf(map(len, chunk), 2) != n:
+        return None
+    return list(map(operator.itemgetter(0), chunk)), list(map(operator.itemgetter(1), chunk))

@@ -61,7 +61,7 @@ class _Counting:
 
 
 def _decode_while_running(handle):
-    """Unpickle each result partition as it comes in, until the job ends: {partition: (pickled, value)}.
+    """Unpickle each result partition as it counts, until the job ends: {partition: value}.
 
     Decoding a large result (a collect of millions of records) takes the
     driver tens of milliseconds a partition; done as the partitions finish,
@@ -80,7 +80,7 @@ def _decode_while_running(handle):
             return decoded
         partition, data = arrived
         try:
-            decoded[partition] = (data, serialization.loads(data))
+            decoded[partition] = serialization.loads(data)
         except Exception:  # noqa: BLE001 - raised where every result is decoded, after the job
             pass
 
@@ -297,11 +297,7 @@ class Context:
             self._running_jobs.discard(job_id)
         if handle.error is not None:
             raise handle.error
-        results = []
-        for partition, data in zip(partitions, handle.results):
-            decoded = early.get(partition)
-            results.append(decoded[1] if decoded is not None and decoded[0] is data else serialization.loads(data))
-        return results
+        return [early[p] if p in early else serialization.loads(data) for p, data in zip(partitions, handle.results)]
 
     def cancelAllJobs(self):
         for job_id in list(self._running_jobs):

@@ -18,9 +18,9 @@ import io
 import itertools
 import os
 import pickle
-from operator import itemgetter
 
 from ..common import columnar, spill
+from ..common.record_batches import split_pairs
 
 CHUNK_RECORDS = 65536
 
@@ -99,17 +99,7 @@ def _pair_columns(records):
         chunk = list(itertools.islice(records, CHUNK_RECORDS))
         if not chunk:
             return
-        if not _all_two_item_sequences(chunk):
-            chunk = _unpacked(chunk)
-        yield list(map(itemgetter(0), chunk)), list(map(itemgetter(1), chunk))
-
-
-_SEQUENCES = {tuple, list}
-
-
-def _all_two_item_sequences(chunk):
-    """True when every record is a tuple or list of two, whose items ``itemgetter`` picks at C speed."""
-    return set(map(type, chunk)) <= _SEQUENCES and set(map(len, chunk)) == {2}
+        yield split_pairs(chunk) or split_pairs(_unpacked(chunk))
 
 
 def _unpacked(chunk):
