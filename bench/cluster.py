@@ -54,7 +54,7 @@ def compose_cluster(data_dir, executors=2):
 
 
 def _wait_for_executors(master, secret_file, count, timeout=120):
-    from zpark.master.client import fetch_status
+    from zpark.driver.master_client import fetch_status
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

@@ -6,11 +6,11 @@ from .common.hashing import portable_hash
 from .common.storage import StorageLevel
 from .common.task_context import TaskContext
 from .common.config import Conf
-from .driver.accumulators import Accumulator, AccumulatorParam
-from .driver.broadcast import Broadcast
+from .rdd.accumulators import Accumulator, AccumulatorParam
+from .rdd.broadcast import Broadcast
 from .driver.context import Context
-from .driver.rdd import RDD
-from .driver.stat_counter import StatCounter
+from .rdd.base import RDD
+from .rdd.stat_counter import StatCounter
 
 __version__ = "0.1.0"
 

@@ -1,10 +1,18 @@
 """The ``zpark`` command: submit a job, run a bundled example, start an executor."""
+import importlib
 import json
+import logging
 import os
 import runpy
 import sys
 
 import click
+
+from .common.errors import ZparkError
+from .common.secret import find_secret, wait_for_secret
+from .driver.master_client import fetch_status
+from .executor.worker import Worker, healthy
+from .master.server import main as master_main
 
 
 @click.group()
@@ -52,7 +60,6 @@ def submit(master, executors, conf, script, args):
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def run_example(master, conf, name, args):
     """Run a bundled example (wordcount) with ARGS."""
-    import importlib
     try:
         module = importlib.import_module("zpark.examples.%s" % name)
     except ModuleNotFoundError:
@@ -80,7 +87,6 @@ def _master_url(master):
 @click.option("--app-timeout", default=6.0, show_default=True, help="seconds of driver silence before its application ends")
 def master(host, port, state_dir, worker_timeout, app_timeout):
     """Start the cluster master: executors register here, drivers get executors from it."""
-    from .master.server import main as master_main
     master_main(host, port, state_dir, worker_timeout, app_timeout)
 
 
@@ -96,9 +102,6 @@ def master(host, port, state_dir, worker_timeout, app_timeout):
               help="read the secret the master writes there (waits for it)")
 def executor(master_url, cores, work_dir, advertise_host, block_port, state_dir):
     """Start an executor daemon that joins a cluster and serves the applications the master assigns."""
-    import logging
-    from .common.secret import find_secret, wait_for_secret
-    from .executor.worker import Worker
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     secret = os.environ.get("ZPARK_SECRET") or (wait_for_secret(state_dir) if state_dir else find_secret())
     Worker(master_url, secret, cores, work_dir, advertise_host, block_port=block_port).run()
@@ -110,9 +113,6 @@ def executor(master_url, cores, work_dir, advertise_host, block_port, state_dir)
 @click.option("--timeout", default=5.0, show_default=True)
 def status(master_url, as_json, timeout):
     """Show the cluster: master, executors (host, cores, memory, state, application), applications."""
-    from .common.errors import ZparkError
-    from .common.secret import find_secret
-    from .master.client import fetch_status
     url = _master_url(master_url)
     try:
         view = fetch_status(url, find_secret(), timeout)
@@ -137,7 +137,6 @@ def status(master_url, as_json, timeout):
 @click.option("--max-age", default=15.0)
 def health(max_age):
     """Container healthcheck of an executor daemon: has the master answered it lately?"""
-    from .executor.worker import healthy
     sys.exit(0 if healthy(max_age=max_age) else 1)
 
 

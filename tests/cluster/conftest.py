@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from zpark.master.client import fetch_status
+from zpark.driver.master_client import fetch_status
 
 from waiting import wait_for
 

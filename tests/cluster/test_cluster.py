@@ -22,7 +22,7 @@ import zmq
 import zpark
 from zpark import TaskContext
 from zpark.driver.event_log import read_events
-from zpark.master.client import MasterUnreachable, fetch_status
+from zpark.driver.master_client import MasterUnreachable, fetch_status
 
 from waiting import wait_for
 

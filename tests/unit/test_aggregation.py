@@ -1,22 +1,20 @@
 """The combine and merge loops shared by the map-side combine and the reduce side."""
-from collections import namedtuple
 from operator import add
 
-from zpark.common import aggregation
-
-Aggregator = namedtuple("Aggregator", "createCombiner mergeValue mergeCombiners")
+from zpark.data import aggregation
+from zpark.data.aggregation import Aggregator
 
 
 def test_reduce_by_add_sums_in_first_seen_key_order():
     records = [("b", 1), ("a", 2), ("b", 3), ("c", 4), ("a", 5)]
-    merged = aggregation.combine_values(records, Aggregator(aggregation.identity, add, add))
+    merged = aggregation.combine_values(records, Aggregator.reducing(add))
     assert list(merged.items()) == [("b", 4), ("a", 7), ("c", 4)]
 
 
 def test_add_on_lists_builds_new_lists_and_leaves_the_inputs_alone():
     first, second = [1], [2]
     merged = aggregation.merge_combiners([("k", first), ("k", second)],
-                                         Aggregator(aggregation.identity, add, add))
+                                         Aggregator.reducing(add))
     assert merged == {"k": [1, 2]}
     assert first == [1] and second == [2]
 
@@ -26,7 +24,7 @@ def test_none_is_a_value_like_any_other():
         return new if new is not None else old
 
     records = [("k", None), ("k", 1), ("j", None), ("k", None)]
-    merged = aggregation.merge_combiners(records, Aggregator(aggregation.identity, keep_latest, keep_latest))
+    merged = aggregation.merge_combiners(records, Aggregator.reducing(keep_latest))
     assert merged == {"k": 1, "j": None}
 
 
@@ -52,20 +50,19 @@ def test_custom_merge_is_called_with_the_running_value_first():
         calls.append((running, value))
         return running * 10 + value
 
-    merged = aggregation.merge_combiners([("k", 1), ("k", 2), ("k", 3)], Aggregator(aggregation.identity, merge, merge))
+    merged = aggregation.merge_combiners([("k", 1), ("k", 2), ("k", 3)], Aggregator.reducing(merge))
     assert merged == {"k": 123}
     assert calls == [(1, 2), (12, 3)]
 
 
 def test_group_lists_are_extended_in_order():
     merged = aggregation.merge_combiners([("k", [1]), ("j", [9]), ("k", [2, 3])],
-                                         Aggregator(aggregation.single_list, aggregation.append,
-                                                    aggregation.extend))
+                                         Aggregator.grouping())
     assert merged == {"k": [1, 2, 3], "j": [9]}
 
 
 def test_a_combined_map_output_becomes_a_dict_even_when_it_repeats_keys():
-    reduce_by_add = Aggregator(aggregation.identity, add, add)
+    reduce_by_add = Aggregator.reducing(add)
     distinct = [(["a", "b"], [1, 2]), (["c"], [3])]
     assert list(aggregation.dict_of_combined_block(distinct, reduce_by_add).items()) == [
         ("a", 1), ("b", 2), ("c", 3)]

@@ -1,21 +1,22 @@
 """reduceByKey(add) in numpy columns: the same answers, types and partitions as the dict path."""
 import math
 import random
-from collections import namedtuple
 from operator import add
 
 import pytest
 
-from zpark.common import aggregation, columnar
+from zpark.data import aggregation, columnar
 from zpark.common.partitioner import Partitioner
 
-Aggregator = namedtuple("Aggregator", "createCombiner mergeValue mergeCombiners")
-SUM = Aggregator(aggregation.identity, add, add)
+from zpark.data.aggregation import Aggregator
+from zpark.rdd.dependencies import ShuffleDependency
+
+SUM = Aggregator.reducing(add)
 
 
 @pytest.fixture(autouse=True)
 def small_chunks(monkeypatch):
-    monkeypatch.setattr(columnar, "CHUNK_RECORDS", 64)  # several chunks per map task in these tests
+    monkeypatch.setattr(columnar, "COLUMN_CHUNK_RECORDS", 64)  # several chunks per map task in these tests
 
 
 def dict_path(map_outputs):
@@ -160,9 +161,15 @@ def test_results_are_python_numbers():
 
 
 def test_applies_only_to_add_into_a_hash_partitioner():
+    """Decided once, when the shuffle dependency is built."""
     from zpark.common.partitioner import RangePartitioner
-    assert columnar.applies(SUM, Partitioner(4))
-    assert not columnar.applies(SUM, Partitioner(4, partitionFunc=lambda k: 0))
-    assert not columnar.applies(SUM, RangePartitioner([1, 2]))
-    assert not columnar.applies(Aggregator(aggregation.identity, max, max), Partitioner(4))
-    assert not columnar.applies(Aggregator(lambda v: v, add, add), Partitioner(4))
+
+    def in_columns(aggregator, partitioner, map_side_combine=True):
+        return ShuffleDependency(None, partitioner, aggregator, map_side_combine).sums_in_columns
+
+    assert in_columns(SUM, Partitioner(4))
+    assert not in_columns(SUM, Partitioner(4), map_side_combine=False)
+    assert not in_columns(SUM, Partitioner(4, partitionFunc=lambda k: 0))
+    assert not in_columns(SUM, RangePartitioner([1, 2]))
+    assert not in_columns(Aggregator.reducing(max), Partitioner(4))
+    assert not in_columns(Aggregator(lambda v: v, add, add), Partitioner(4))

@@ -4,9 +4,10 @@ from operator import add
 import pytest
 
 from zpark.common.config import Conf
-from zpark.driver import scheduler_messages as m
-from zpark.driver.dag_scheduler import DAGScheduler
-from zpark.driver.rdd_kinds import ParallelCollectionRDD
+from zpark.scheduler import events as m
+from zpark.scheduler.dag_scheduler import DAGScheduler
+from zpark.rdd.base import RDD
+from zpark.rdd.sources import ParallelCollection
 
 
 class FakeContext:
@@ -69,7 +70,7 @@ class Harness:
 
 
 def words(ctx, n=4):
-    return ParallelCollectionRDD(ctx, ["a b", "b c", "c d", "d a"], n)
+    return RDD(ctx, ParallelCollection(["a b", "b c", "c d", "d a"], n))
 
 
 def test_wordcount_is_two_stages_and_completes():
@@ -219,12 +220,12 @@ def test_speculation_launches_a_copy_of_a_straggler_and_kills_the_loser():
 def test_an_empty_job_succeeds_at_once(n):
     ctx = FakeContext()
     h = Harness()
-    h.feed(m.JobSubmitted(0, ParallelCollectionRDD(ctx, [], 1), list, []))
+    h.feed(m.JobSubmitted(0, RDD(ctx, ParallelCollection([], 1)), list, []))
     assert h.of(m.JobSucceeded)[0].results == []
 
 
 def test_short_tasks_queue_about_twenty_milliseconds_of_work_on_busy_executors():
-    from zpark.driver.task_set import TaskSetManager
+    from zpark.scheduler.task_set import TaskSetManager
 
     def depth_after(seconds_each):
         ts = TaskSetManager(0, 0, range(10), max_failures=4)

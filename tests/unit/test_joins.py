@@ -1,7 +1,7 @@
 """Joins straight from grouped values: the pairs, their order, and chunk boundaries."""
 import pytest
 
-from zpark.common import joins
+from zpark.data import joins
 
 LEFT = {"a": [1, 2], "b": [3], "c": [4]}
 RIGHT = {"b": ["x", "y"], "a": ["z"], "d": ["w"]}
@@ -35,13 +35,14 @@ def test_joins_of_single_values_give_what_joins_of_one_value_groups_give():
     left = {"a": 1, "b": None, "c": 3}
     right = {"b": "x", "a": "z", "d": "w"}
     as_groups = ({k: [v] for k, v in left.items()}, {k: [v] for k, v in right.items()})
-    for emit in (joins.inner, joins.left_outer, joins.right_outer, joins.full_outer):
-        assert list(joins.of_single_values(emit)(left, right)) == list(emit(*as_groups)), emit.__name__
-    assert joins.of_single_values(print) is None
+    for kind in (joins.INNER, joins.LEFT_OUTER, joins.RIGHT_OUTER, joins.FULL_OUTER):
+        assert list(kind.emit_single_values(left, right)) == list(kind.emit(*as_groups)), kind
+    from zpark.rdd.shuffled import COGROUP
+    assert COGROUP.emit_single_values is None
 
 
 def test_cogroup_reads_sides_without_repeated_keys_into_plain_dicts():
-    from zpark.common import spill
+    from zpark.data import spill
     seen = []
 
     def single_values_join(left, right):
@@ -55,7 +56,7 @@ def test_cogroup_reads_sides_without_repeated_keys_into_plain_dicts():
 
 
 def test_a_repeated_key_sends_every_side_down_the_grouping_path_with_nothing_lost():
-    from zpark.common import spill
+    from zpark.data import spill
     n = spill.SINGLES_PIECE + 10
 
     def never(*sides):
@@ -73,7 +74,7 @@ def test_a_repeated_key_sends_every_side_down_the_grouping_path_with_nothing_los
 
 
 def test_records_that_are_not_pairs_fail_as_they_do_when_grouped():
-    from zpark.common import spill
+    from zpark.data import spill
     for bad in ([(1, 2, 3)], [1]):
         with pytest.raises((TypeError, ValueError)):
             list(spill.external_cogroup([iter(bad), iter([(1, 1)])], joins.inner, None,

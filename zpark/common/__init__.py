@@ -1,1 +1,2 @@
-"""What every zpark process shares: protocol, serialization, hashing, config, errors."""
+"""What every zpark process shares: errors, configuration, hashing, partitioners, serialization,
+the signed wire protocol and its message kinds, secrets, the task context."""

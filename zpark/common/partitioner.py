@@ -2,7 +2,6 @@
 import bisect
 import itertools
 
-from .aggregation import identity
 from .hashing import portable_hash, portable_hashes
 
 
@@ -45,23 +44,26 @@ HashPartitioner = Partitioner
 
 
 class RangePartitioner(Partitioner):
-    """Sends keys to partitions by sorted upper bounds taken from a sample (sortByKey)."""
+    """Sends keys to partitions by sorted upper bounds taken from a sample (sortByKey).
 
-    def __init__(self, bounds, ascending=True, keyfunc=identity):
+    ``keyfunc`` maps a key to what the bounds compare (None: the key itself).
+    """
+
+    def __init__(self, bounds, ascending=True, keyfunc=None):
         self.bounds = list(bounds)
         self.ascending = ascending
         self.keyfunc = keyfunc
         super().__init__(len(self.bounds) + 1, self._partition)
 
     def _partition(self, key):
-        p = bisect.bisect_left(self.bounds, self.keyfunc(key))
+        p = bisect.bisect_left(self.bounds, key if self.keyfunc is None else self.keyfunc(key))
         return p if self.ascending else len(self.bounds) - p
 
     def __call__(self, key):
         return self._partition(key)
 
     def partitions_of(self, keys):
-        if self.keyfunc is not identity:
+        if self.keyfunc is not None:
             keys = map(self.keyfunc, keys)
         found = map(bisect.bisect_left, itertools.repeat(self.bounds), keys)
         if self.ascending:

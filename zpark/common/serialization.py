@@ -38,6 +38,24 @@ def loads(data):
         gc.enable()
 
 
+# Modules whose classes moved since files were written with them (saveAsPickleFile output).
+RENAMED_MODULES = {
+    "zpark.driver.rdd_kinds": "zpark.rdd.result_iterable",     # ResultIterable
+    "zpark.driver.stat_counter": "zpark.rdd.stat_counter",
+    "zpark.driver.rdd": "zpark.rdd.base",
+}
+
+
+class _RenamingUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        return super().find_class(RENAMED_MODULES.get(module, module), name)
+
+
+def load_renamed(f):
+    """``pickle.load(f)`` that also finds classes under the module paths of earlier zpark versions."""
+    return _RenamingUnpickler(f).load()
+
+
 def dumps_code(obj, what="task"):
     """Code: cloudpickle, raising SerializationError that names what could not be pickled."""
     try:
@@ -59,7 +77,7 @@ def _try_pickle(obj):
         return exc
 
 
-def _function_captures(func):
+def function_captures(func):
     """(name, value) pairs a function closes over: cells, defaults and referenced globals."""
     code = func.__code__
     for name, cell in zip(code.co_freevars, func.__closure__ or ()):
@@ -91,7 +109,7 @@ def find_unpicklable(obj, path="", depth=0, seen=None):
     children = []
     if isinstance(obj, types.FunctionType):
         label = getattr(obj, "__qualname__", "function")
-        children = [("%s (captured by %s)" % (n, label), v) for n, v in _function_captures(obj)]
+        children = [("%s (captured by %s)" % (n, label), v) for n, v in function_captures(obj)]
     elif isinstance(obj, (list, tuple, set, frozenset)):
         children = [("%s[%d]" % (path, i), v) for i, v in enumerate(obj)]
     elif isinstance(obj, dict):

@@ -9,16 +9,13 @@ import logging
 import queue
 import threading
 import time
-import types
 
 import zmq
 
 from ..common import protocol, serialization
-from ..common.errors import SerializationError
-from . import scheduler_messages as m
-from .broadcast import collect_broadcast_ids
-from .dag_scheduler import DAGScheduler
-from .dependencies import ShuffleDependency
+from ..scheduler import events as m
+from ..scheduler.dag_scheduler import DAGScheduler
+from .stage_serialization import serialize_stage
 
 log = logging.getLogger("zpark.driver")
 
@@ -60,7 +57,7 @@ class Backend:
         self.exit_poller = exit_poller        # () -> [(executor id, reason)] of processes that died
         self.heartbeat_timeout = float(conf.get("zpark.executor.heartbeatTimeout"))
         self.router, self.port = protocol.bind_router(zmq_context, bind_host, int(conf.get("zpark.driver.port")))
-        self.scheduler = DAGScheduler(conf, self._serialize_stage)
+        self.scheduler = DAGScheduler(conf, serialize_stage)
         self.executors = {}
         self.removed = set()
         self.jobs = {}
@@ -314,51 +311,3 @@ class Backend:
 
     def _shutdown_executors(self):
         self.broadcast_to_executors({"t": "shutdown", "reason": "application finished"})
-
-    # ------------------------------------------------------------ serialization
-
-    def _serialize_stage(self, stage):
-        work = stage.shuffle_dep if stage.is_map else stage.func
-        for rdd in _stage_rdds(stage.rdd):
-            for func in rdd.user_functions():
-                _check_captures(func, "a function given to %r" % rdd)
-        if stage.func is not None:
-            _check_captures(stage.func, "the action's function")
-        with collect_broadcast_ids() as collected:
-            data = serialization.dumps_code((stage.rdd, work), "task closure of stage %d (%s)"
-                                            % (stage.id, stage.name))
-        return data, sorted(collected.ids)
-
-
-def _stage_rdds(rdd):
-    seen, stack = set(), [rdd]
-    while stack:
-        r = stack.pop()
-        if id(r) in seen:
-            continue
-        seen.add(id(r))
-        yield r
-        stack.extend(d.rdd for d in r.deps if not isinstance(d, ShuffleDependency))
-
-
-def _check_captures(func, where, depth=0, seen=None):
-    """Refuse closures that capture an RDD or the Context: they only exist on the driver."""
-    from .context import Context
-    from .rdd import RDD
-    seen = set() if seen is None else seen
-    if depth > 4 or id(func) in seen or not isinstance(func, types.FunctionType):
-        return
-    seen.add(id(func))
-    for name, value in serialization._function_captures(func):
-        if isinstance(value, Context):
-            raise SerializationError(
-                "%s (%s) captures the Context as %r. The Context only exists on the driver and "
-                "cannot be used inside transformations or actions." % (where, func.__qualname__, name))
-        if isinstance(value, RDD):
-            raise SerializationError(
-                "%s (%s) captures the RDD %r as %r. RDD transformations and actions can only be "
-                "invoked by the driver, not inside other transformations; collect or broadcast "
-                "the data instead." % (where, func.__qualname__, value, name))
-        if isinstance(value, types.FunctionType):
-            _check_captures(value, where, depth + 1, seen)
-

@@ -16,10 +16,14 @@ from ..common.config import Conf
 from ..common.secret import find_secret
 from ..common.errors import JobCancelledError, ZparkError
 from ..common.task_context import TaskContext
-from . import scheduler_messages as m
-from .accumulators import Accumulator, default_param
+from ..scheduler import events as m
+from ..rdd.accumulators import Accumulator, default_param
+from ..rdd.base import RDD
+from ..rdd.broadcast import Broadcast
+from ..rdd.narrow import Union
+from ..rdd.sources import ParallelCollection, PickleFile, TextFile, WholeTextFiles
 from .backend import Backend
-from .broadcast import Broadcast
+from .stage_serialization import DriverOnly
 from .event_log import EventLog, NullEventLog
 from .local_cluster import LocalCluster
 from .progress import ConsoleProgress
@@ -85,7 +89,7 @@ def _decode_while_running(handle):
             pass
 
 
-class Context:
+class Context(DriverOnly):
     """Entry point of a zpark application: creates RDDs, broadcasts and accumulators, runs jobs.
 
     ``Context()`` starts local mode with one executor subprocess per core
@@ -232,8 +236,7 @@ class Context:
         return next(self._rdd_ids)
 
     def parallelize(self, c, numSlices=None):
-        from .rdd_kinds import ParallelCollectionRDD
-        return ParallelCollectionRDD(self, c, numSlices or self.defaultParallelism)
+        return RDD(self, ParallelCollection(c, numSlices or self.defaultParallelism))
 
     def range(self, start, end=None, step=1, numSlices=None):
         if end is None:
@@ -241,24 +244,19 @@ class Context:
         return self.parallelize(range(start, end, step), numSlices)
 
     def textFile(self, name, minPartitions=None, use_unicode=True):
-        from .rdd_kinds import TextFileRDD
-        return TextFileRDD(self, name, minPartitions or self.defaultMinPartitions, use_unicode)
+        return RDD(self, TextFile(name, minPartitions or self.defaultMinPartitions, use_unicode))
 
     def wholeTextFiles(self, path, minPartitions=None, use_unicode=True):
-        from .rdd_kinds import WholeTextFilesRDD
-        return WholeTextFilesRDD(self, path, minPartitions or self.defaultMinPartitions)
+        return RDD(self, WholeTextFiles(path, minPartitions or self.defaultMinPartitions))
 
     def pickleFile(self, name, minPartitions=None):
-        from .rdd_kinds import PickleFileRDD
-        return PickleFileRDD(self, name, minPartitions or self.defaultMinPartitions)
+        return RDD(self, PickleFile(name, minPartitions or self.defaultMinPartitions))
 
     def union(self, rdds):
-        from .rdd_kinds import UnionRDD
-        return UnionRDD(self, list(rdds))
+        return RDD(self, Union(list(rdds)))
 
     def emptyRDD(self):
-        from .rdd_kinds import ParallelCollectionRDD
-        return ParallelCollectionRDD(self, [], 0)
+        return RDD(self, ParallelCollection([], 0))
 
     def broadcast(self, value):
         bid = next(self._broadcast_ids)

@@ -10,7 +10,7 @@ override it for unusual networks.
 import logging
 import threading
 
-from ..master.client import MasterClient, MasterUnreachable
+from .master_client import MasterClient, MasterUnreachable
 
 log = logging.getLogger("zpark.driver")
 

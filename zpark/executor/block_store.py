@@ -1,4 +1,4 @@
-"""An executor's blocks: shuffle files on local disk and persisted RDD partitions."""
+"""An executor's blocks: shuffle files on local disk, persisted RDD partitions, broadcast values."""
 import os
 import pickle
 import shutil
@@ -6,6 +6,7 @@ import struct
 import threading
 import zlib
 
+from ..common import serialization
 
 
 class BlockStore:
@@ -16,6 +17,9 @@ class BlockStore:
         self._memory = {}                      # (rdd id, partition) -> list of records
         self._on_disk = set()                  # (rdd id, partition) stored as files
         self._lock = threading.Lock()
+        self._broadcast_data = {}              # broadcast id -> pickled value, as the driver sent it
+        self._broadcast_values = {}            # broadcast id -> the value, once a task read it
+        self._broadcast_lock = threading.Lock()
 
     # ------------------------------------------------------------ shuffle files
 
@@ -111,6 +115,27 @@ class BlockStore:
             for key in [k for k in self._on_disk if k[0] == rdd_id]:
                 self._on_disk.discard(key)
                 _unlink(self._cache_path(key))
+
+    # ------------------------------------------------------------ broadcasts
+
+    def put_broadcast(self, bid, data):
+        with self._broadcast_lock:
+            self._broadcast_data[bid] = data
+
+    def broadcast_value(self, bid):
+        """The value of broadcast ``bid``, unpickled the first time a task asks for it."""
+        with self._broadcast_lock:
+            if bid not in self._broadcast_values:
+                if bid not in self._broadcast_data:
+                    raise RuntimeError("Broadcast %d is not available on this executor "
+                                       "(destroyed or unpersisted?)" % bid)
+                self._broadcast_values[bid] = serialization.loads(self._broadcast_data[bid])
+            return self._broadcast_values[bid]
+
+    def remove_broadcast(self, bid):
+        with self._broadcast_lock:
+            self._broadcast_data.pop(bid, None)
+            self._broadcast_values.pop(bid, None)
 
     def close(self):
         shutil.rmtree(self.root, ignore_errors=True)

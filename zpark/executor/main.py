@@ -20,8 +20,8 @@ import time
 import psutil
 import zmq
 
-from ..common import columnar, config, protocol, serialization
-from ..driver import broadcast
+from ..data import columnar
+from ..common import config, protocol, serialization
 from .block_server import BlockServer
 from .block_store import BlockStore
 from .shuffle_reader import Fetcher, ShuffleReader
@@ -138,7 +138,7 @@ class Executor:
             with self.binary_lock:
                 self.binaries[header["stage"]] = payload[0]
         elif kind == "broadcast":
-            broadcast.store_on_executor(header["bid"], payload[0])
+            self.store.put_broadcast(header["bid"], payload[0])
         elif kind == "kill":
             task = self.running.get(header["tid"])
             if task is not None:
@@ -146,7 +146,7 @@ class Executor:
                 if "context" in task:
                     task["context"].killed = True
         elif kind == "remove_broadcast":
-            broadcast.drop_on_executor(header["bid"])
+            self.store.remove_broadcast(header["bid"])
         elif kind == "remove_rdd":
             self.store.remove_rdd(header["rdd"])
         elif kind == "remove_shuffle":

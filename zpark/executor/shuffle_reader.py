@@ -17,7 +17,7 @@ import zmq
 
 from ..common import protocol
 from ..common.errors import FetchFailedError
-from ..common.record_batches import pairs_of
+from ..data.record_batches import pairs_of
 
 _request_ids = itertools.count()
 

@@ -19,10 +19,9 @@ import itertools
 import os
 import pickle
 
-from ..common import columnar, spill
-from ..common.record_batches import split_pairs
-
-CHUNK_RECORDS = 65536
+from ..data import columnar, spill
+from ..data.chunks import chunks
+from ..data.record_batches import split_pairs
 
 
 def write_map_output(records, dep, store, map_index, tag, spill_bytes, tc):
@@ -73,8 +72,8 @@ def _combined_columns(records, dep, spill_bytes, tc):
     from where the columnar path leaves off.
     """
     aggregator = dep.aggregator
-    if columnar.applies(aggregator, dep.partitioner):
-        records = yield from columnar.summed_rounds(records, max(spill_bytes // 64, columnar.CHUNK_RECORDS))
+    if dep.sums_in_columns:
+        records = yield from columnar.summed_rounds(records, max(spill_bytes // 64, columnar.COLUMN_CHUNK_RECORDS))
         if records is None:
             return
     for combiners in spill.combined_rounds(records, aggregator, tc):
@@ -84,21 +83,14 @@ def _combined_columns(records, dep, spill_bytes, tc):
 
 def _dict_columns(combiners):
     """(keys, values) chunks of a dict, in its order."""
-    keys, values = iter(combiners), iter(combiners.values())
-    while True:
-        chunk_keys = list(itertools.islice(keys, CHUNK_RECORDS))
-        if not chunk_keys:
-            return
-        yield chunk_keys, list(itertools.islice(values, CHUNK_RECORDS))
+    values = iter(combiners.values())
+    for chunk_keys in chunks(combiners):
+        yield chunk_keys, list(itertools.islice(values, len(chunk_keys)))
 
 
 def _pair_columns(records):
     """(keys, values) chunks of (key, value) records; a record that is not a pair is an error, as in PySpark."""
-    records = iter(records)
-    while True:
-        chunk = list(itertools.islice(records, CHUNK_RECORDS))
-        if not chunk:
-            return
+    for chunk in chunks(records):
         yield split_pairs(chunk) or split_pairs(_unpacked(chunk))
 
 

@@ -4,7 +4,7 @@ import traceback
 
 from ..common import serialization
 from ..common.errors import FetchFailedError, TaskKilledError
-from ..common.record_batches import records_of
+from ..data.record_batches import records_of
 from ..common.task_context import TaskContext
 from .shuffle_writer import write_map_output
 
@@ -25,6 +25,9 @@ class TaskRuntime:
 
     def read_shuffle_blocks(self, tc, shuffle_id, reduce_id):
         return self.shuffle_reader.read_blocks(shuffle_id, reduce_id, tc.shuffle_locations[shuffle_id], tc)
+
+    def broadcast_value(self, bid):
+        return self.store.broadcast_value(bid)
 
     def get_or_compute(self, tc, rdd, split):
         key = (rdd.id(), split.index)

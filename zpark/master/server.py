@@ -11,6 +11,7 @@ import time
 import zmq
 
 from ..common import protocol
+from ..common.secret import load_or_create
 from .membership import KillApp, LaunchExecutor, Membership
 
 log = logging.getLogger("zpark.master")
@@ -150,7 +151,6 @@ class MasterServer:
 
 
 def main(host, port, state_dir, worker_timeout, app_timeout):
-    from ..common.secret import load_or_create
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     secret = load_or_create(state_dir)
     MasterServer(secret, host, port, worker_timeout, app_timeout).serve_forever()

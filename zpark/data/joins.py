@@ -9,6 +9,8 @@ order.
 """
 import itertools
 
+from .chunks import chunks
+
 CHUNK_KEYS = 4096
 _NONE = (None,)
 
@@ -67,25 +69,31 @@ def full_outer_of_single_values(left, right):
                            right_outer_of_single_values({}, right_only))
 
 
-def of_single_values(emit):
-    """The form of join ``emit`` for sides that hold one value per key, or None (a cogroup has none).
+class JoinKind:
+    """How a cogrouped partition becomes records, chosen when the RDD is built.
 
-    Joining a reduced or grouped RDD with another is the common case, and
-    there each side is a plain dict built at C speed (see
+    ``emit(*groups)`` takes one {key: [values]} per side; a join also has
+    ``emit_single_values(left, right)`` for sides that hold one value per
+    key ({key: value}): joining a reduced or grouped RDD with another is the
+    common case, and there each side is a plain dict built at C speed (see
     spill.external_cogroup) instead of a dict of one-value lists.
     """
-    return _OF_SINGLE_VALUES.get(emit)
+
+    def __init__(self, name, emit, emit_single_values=None):
+        self.name = name
+        self.emit = emit
+        self.emit_single_values = emit_single_values
+
+    def __repr__(self):
+        return "JoinKind(%s)" % self.name
+
+
+INNER = JoinKind("inner", inner, inner_of_single_values)
+LEFT_OUTER = JoinKind("left outer", left_outer, left_outer_of_single_values)
+RIGHT_OUTER = JoinKind("right outer", right_outer, right_outer_of_single_values)
+FULL_OUTER = JoinKind("full outer", full_outer, full_outer_of_single_values)
 
 
 def _chunks(groups):
     """The (key, values) items of a dict, CHUNK_KEYS at a time."""
-    items = iter(groups.items())
-    while True:
-        chunk = list(itertools.islice(items, CHUNK_KEYS))
-        if not chunk:
-            return
-        yield chunk
-
-
-_OF_SINGLE_VALUES = {inner: inner_of_single_values, left_outer: left_outer_of_single_values,
-                     right_outer: right_outer_of_single_values, full_outer: full_outer_of_single_values}
+    return chunks(groups.items(), CHUNK_KEYS)

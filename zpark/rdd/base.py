@@ -1,25 +1,34 @@
 """The RDD: a lazy, partitioned, recomputable collection, with PySpark's API.
 
 Transformations only build new RDD objects; actions call ``ctx._run_job``.
-Key/value operations live in ``pair_rdd.PairRDDMixin``; the concrete kinds of
-RDD (how partitions are listed and computed) live in ``rdd_kinds``.
+Key/value operations live in ``pair_functions.PairFunctions``. What an RDD
+computes - its dependencies, partitions and per-partition function - is its
+``kind`` (rdd/kind.py, and the kinds in sources, narrow and shuffled), so this
+module imports the kinds and no kind imports it.
 """
 import heapq
 import itertools
 import operator
 import os
+import pickle
 import random
 import sys
 from collections import defaultdict
 from functools import reduce as _reduce
 
 from ..common.hashing import portable_hash
+from ..common.partitioner import Partitioner
 from ..common.storage import StorageLevel
-from .pair_rdd import PairRDDMixin
+from ..data.chunks import chunks
+from .dependencies import ShuffleDependency
+from .narrow import Cartesian, Coalesced, MapPartitions, Union, Zipped
+from .pair_functions import PairFunctions
 from .sampling import Sampler, SplitSampler, fraction_for_sample_size
 from .stat_counter import StatCounter
 
-_ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))  # driver internals are not call sites
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The engine's own frames are not call sites; the bundled examples are user code.
+_ENGINE_DIRS = tuple(os.path.join(_PACKAGE_DIR, d) + os.sep for d in ("rdd", "driver", "common", "data", "compat"))
 
 
 class DebugString(str):
@@ -33,7 +42,7 @@ def _call_site():
     """'op at file:line' of the user code that created an RDD (for lineage and progress)."""
     frame = sys._getframe(2)
     op = frame.f_code.co_name
-    while frame is not None and frame.f_code.co_filename.startswith(_ENGINE_DIR):
+    while frame is not None and frame.f_code.co_filename.startswith(_ENGINE_DIRS):
         op = frame.f_code.co_name
         frame = frame.f_back
     if frame is None:
@@ -41,14 +50,14 @@ def _call_site():
     return "%s at %s:%d" % (op, os.path.basename(frame.f_code.co_filename), frame.f_lineno)
 
 
-class RDD(PairRDDMixin):
+class RDD(PairFunctions):
     """A resilient distributed dataset (PySpark's ``pyspark.RDD``)."""
 
-    def __init__(self, ctx, deps):
+    def __init__(self, ctx, kind):
         self.ctx = ctx
-        self.deps = deps
+        self.kind = kind
         self._id = ctx._new_rdd_id() if ctx is not None else -1
-        self.partitioner = None
+        self.partitioner = kind.partitioner
         self._storage_level = StorageLevel.NONE
         self._name = None
         self._partitions = None
@@ -62,17 +71,18 @@ class RDD(PairRDDMixin):
         state["_partitions"] = None
         return state
 
-    def _get_partitions(self):
-        raise NotImplementedError
+    @property
+    def deps(self):
+        return self.kind.deps
 
     def partitions(self):
         if self._partitions is None:
-            self._partitions = self._get_partitions()
+            self._partitions = self.kind.partitions()
         return self._partitions
 
     def compute(self, split, tc):
         """Iterator over one partition's records; runs inside a task on an executor."""
-        raise NotImplementedError
+        return self.kind.compute(split, tc)
 
     def iterator(self, split, tc):
         if self._storage_level.useMemory or self._storage_level.useDisk:
@@ -81,7 +91,10 @@ class RDD(PairRDDMixin):
 
     def user_functions(self):
         """Functions the user gave this RDD (checked for captured RDDs/Contexts before shipping)."""
-        return []
+        return self.kind.user_functions()
+
+    def _derived(self, kind):
+        return RDD(self.ctx, kind)
 
     # ------------------------------------------------------------ introspection
 
@@ -111,11 +124,10 @@ class RDD(PairRDDMixin):
         return self.ctx
 
     def __repr__(self):
-        return "%s[%d] at %s" % (self._name or type(self).__name__, self._id, self.creation_site)
+        return "%s[%d] at %s" % (self._name or self.kind.name, self._id, self.creation_site)
 
     def toDebugString(self):
         """The lineage, one RDD a line, indented one level per shuffle (Spark's format)."""
-        from .dependencies import ShuffleDependency
         lines = []
 
         def describe(rdd):
@@ -154,8 +166,7 @@ class RDD(PairRDDMixin):
     # ------------------------------------------------------------ transformations
 
     def mapPartitionsWithIndex(self, f, preservesPartitioning=False):
-        from .rdd_kinds import MapPartitionsRDD
-        return MapPartitionsRDD(self, f, preservesPartitioning)
+        return self._derived(MapPartitions(self, f, preservesPartitioning))
 
     def mapPartitions(self, f, preservesPartitioning=False):
         return self.mapPartitionsWithIndex(lambda _, it: f(it), preservesPartitioning)
@@ -181,8 +192,7 @@ class RDD(PairRDDMixin):
                 .reduceByKey(lambda x, _: x, numPartitions).map(lambda kv: kv[0]))
 
     def union(self, other):
-        from .rdd_kinds import UnionRDD
-        return UnionRDD(self.ctx, [self, other])
+        return self._derived(Union([self, other]))
 
     def __add__(self, other):
         return self.union(other)
@@ -196,12 +206,10 @@ class RDD(PairRDDMixin):
             other.map(lambda x: (x, True)), numPartitions).keys()
 
     def cartesian(self, other):
-        from .rdd_kinds import CartesianRDD
-        return CartesianRDD(self, other)
+        return self._derived(Cartesian(self, other))
 
     def zip(self, other):
-        from .rdd_kinds import ZippedRDD
-        return ZippedRDD(self, other)
+        return self._derived(Zipped(self, other))
 
     def zipWithIndex(self):
         starts = [0]
@@ -220,8 +228,7 @@ class RDD(PairRDDMixin):
     def coalesce(self, numPartitions, shuffle=False):
         if shuffle:
             return self.repartition(numPartitions)
-        from .rdd_kinds import CoalescedRDD
-        return CoalescedRDD(self, numPartitions)
+        return self._derived(Coalesced(self, numPartitions))
 
     def repartition(self, numPartitions):
         def spread(split, iterator):
@@ -229,7 +236,6 @@ class RDD(PairRDDMixin):
             for x in iterator:
                 position += 1
                 yield position % numPartitions, x
-        from ..common.partitioner import Partitioner
         return (self.mapPartitionsWithIndex(spread)
                 .partitionBy(Partitioner(numPartitions, _identity)).values())
 
@@ -452,14 +458,8 @@ class RDD(PairRDDMixin):
             (line(x) + "\n").encode("utf-8") for x in it))
 
     def saveAsPickleFile(self, path, batchSize=10):
-        import pickle
-
         def write(stream, iterator):
-            iterator = iter(iterator)
-            while True:
-                batch = list(itertools.islice(iterator, max(1, batchSize)))
-                if not batch:
-                    break
+            for batch in chunks(iterator, max(1, batchSize)):
                 pickle.dump(batch, stream, 5)
         self.ctx._save(self, path, write)
 
@@ -474,5 +474,3 @@ def _count_iterator(iterator):
 def _identity(x):
     return x
 
-
-from . import rdd_kinds  # noqa: E402,F401  (the kinds subclass RDD, so they load after it)

@@ -1,13 +1,18 @@
-"""Key/value operations of an RDD of pairs (PySpark puts them on RDD itself; so do we, via a mixin)."""
+"""Key/value operations of an RDD of pairs (PySpark puts them on RDD itself; so do we, via a mixin).
+
+``_derived(kind)`` (defined by the RDD) wraps a kind in a new RDD of the same Context.
+"""
 import copy
 import itertools
 import operator
 
-from ..common import aggregation, joins, spill
+from ..data import aggregation, joins, spill
 from ..common.task_context import TaskContext
 from ..common.hashing import portable_hash
 from ..common.partitioner import Partitioner, RangePartitioner
 from .dependencies import Aggregator
+from .result_iterable import ResultIterable
+from .shuffled import CoGrouped, Shuffled
 
 
 def _as_partitioner(num_partitions, partition_func):
@@ -16,7 +21,7 @@ def _as_partitioner(num_partitions, partition_func):
     return Partitioner(num_partitions, partition_func)
 
 
-class PairRDDMixin:
+class PairFunctions:
     def _default_partitioner(self, others=(), numPartitions=None, partitionFunc=portable_hash):
         """An explicit count wins; else reuse a parent's partitioner (no shuffle); else the widest parent."""
         rdds = [self, *others]
@@ -46,22 +51,23 @@ class PairRDDMixin:
         partitioner = _as_partitioner(numPartitions, partitionFunc)
         if self.partitioner == partitioner:
             return self
-        from .rdd_kinds import ShuffledRDD
-        return ShuffledRDD(self, partitioner)
+        return self._derived(Shuffled(self, partitioner))
 
     def combineByKey(self, createCombiner, mergeValue, mergeCombiners,
                      numPartitions=None, partitionFunc=portable_hash, mapSideCombine=True):
-        aggregator = Aggregator(createCombiner, mergeValue, mergeCombiners)
+        return self._combined(Aggregator(createCombiner, mergeValue, mergeCombiners),
+                              numPartitions, partitionFunc, mapSideCombine)
+
+    def _combined(self, aggregator, numPartitions, partitionFunc, mapSideCombine=True):
         partitioner = self._default_partitioner((), numPartitions, partitionFunc)
         if self.partitioner == partitioner:
             # Already partitioned this way: every key is in one partition, combine in place.
             return self.mapPartitions(
                 lambda it: iter(aggregation.combine_values(it, aggregator).items()), True)
-        from .rdd_kinds import ShuffledRDD
-        return ShuffledRDD(self, partitioner, aggregator, mapSideCombine)
+        return self._derived(Shuffled(self, partitioner, aggregator, mapSideCombine))
 
     def reduceByKey(self, func, numPartitions=None, partitionFunc=portable_hash):
-        return self.combineByKey(aggregation.identity, func, func, numPartitions, partitionFunc)
+        return self._combined(Aggregator.reducing(func), numPartitions, partitionFunc)
 
     def reduceByKeyLocally(self, func):
         def merge(a, b):
@@ -69,7 +75,7 @@ class PairRDDMixin:
                 a[k] = func(a[k], v) if k in a else v
             return a
         return self.mapPartitions(
-            lambda it: [aggregation.combine_values(it, Aggregator(aggregation.identity, func, func))]
+            lambda it: [aggregation.combine_values(it, Aggregator.reducing(func))]
         ).reduce(merge)
 
     def foldByKey(self, zeroValue, func, numPartitions=None, partitionFunc=portable_hash):
@@ -82,17 +88,14 @@ class PairRDDMixin:
                                  numPartitions, partitionFunc)
 
     def groupByKey(self, numPartitions=None, partitionFunc=portable_hash):
-        from .rdd_kinds import ResultIterable
-        grouped = self.combineByKey(aggregation.single_list, aggregation.append, aggregation.extend,
-                                    numPartitions, partitionFunc,
-                                    mapSideCombine=False)
+        grouped = self._combined(Aggregator.grouping(), numPartitions, partitionFunc, mapSideCombine=False)
         return grouped.mapValues(ResultIterable)
 
-    def sortByKey(self, ascending=True, numPartitions=None, keyfunc=aggregation.identity):
+    def sortByKey(self, ascending=True, numPartitions=None, keyfunc=None):
         if numPartitions is None:
             numPartitions = self._default_partitioner().numPartitions
 
-        sort_key = operator.itemgetter(0) if keyfunc is aggregation.identity else (lambda kv: keyfunc(kv[0]))
+        sort_key = operator.itemgetter(0) if keyfunc is None else (lambda kv: keyfunc(kv[0]))
 
         def sort_partition(iterator):
             return spill.external_sorted(iterator, sort_key, not ascending, TaskContext.get())
@@ -105,7 +108,8 @@ class PairRDDMixin:
             return self
         fraction = min(numPartitions * 20.0 / size, 1.0)
         samples = sorted(self.sample(False, fraction, 1).map(lambda kv: kv[0]).collect(), key=keyfunc)
-        bounds = [keyfunc(samples[int(len(samples) * (i + 1) / numPartitions)])
+        bound_of = keyfunc or (lambda key: key)
+        bounds = [bound_of(samples[int(len(samples) * (i + 1) / numPartitions)])
                   for i in range(numPartitions - 1)] if samples else []
         partitioner = RangePartitioner(bounds, ascending, keyfunc)
         return self.partitionBy(partitioner).mapPartitions(sort_partition, True)
@@ -114,25 +118,23 @@ class PairRDDMixin:
         return self.groupWith(other, numPartitions=numPartitions)
 
     def groupWith(self, other, *others, numPartitions=None):
-        from .rdd_kinds import CoGroupedRDD
         rdds = [self, other, *others]
-        return CoGroupedRDD(rdds, self._default_partitioner(rdds[1:], numPartitions))
+        return self._derived(CoGrouped(rdds, self._default_partitioner(rdds[1:], numPartitions)))
 
     def join(self, other, numPartitions=None):
-        return self._join(other, numPartitions, joins.inner)
+        return self._join(other, numPartitions, joins.INNER)
 
     def leftOuterJoin(self, other, numPartitions=None):
-        return self._join(other, numPartitions, joins.left_outer)
+        return self._join(other, numPartitions, joins.LEFT_OUTER)
 
     def rightOuterJoin(self, other, numPartitions=None):
-        return self._join(other, numPartitions, joins.right_outer)
+        return self._join(other, numPartitions, joins.RIGHT_OUTER)
 
     def fullOuterJoin(self, other, numPartitions=None):
-        return self._join(other, numPartitions, joins.full_outer)
+        return self._join(other, numPartitions, joins.FULL_OUTER)
 
-    def _join(self, other, numPartitions, emit):
-        from .rdd_kinds import CoGroupedRDD
-        return CoGroupedRDD([self, other], self._default_partitioner([other], numPartitions), emit)
+    def _join(self, other, numPartitions, join):
+        return self._derived(CoGrouped([self, other], self._default_partitioner([other], numPartitions), join))
 
     def subtractByKey(self, other, numPartitions=None):
         return self.cogroup(other, numPartitions).filter(

@@ -14,7 +14,6 @@ combined_rounds).
 import ctypes
 import heapq
 import itertools
-import operator
 import os
 import pickle
 import tempfile
@@ -22,12 +21,13 @@ from operator import itemgetter
 
 import psutil
 
+from ..common.hashing import portable_hash
 from . import columnar
-from .aggregation import combine_values, dict_of_combined_block, extend, group_into, merge_combiners, merged
-from .hashing import portable_hash
+from .aggregation import Aggregator, combine_values, dict_of_combined_block, group_into, merge_combiners
+from .chunks import CHUNK_RECORDS, chunks
 from .record_batches import pickled_batches
 
-CHUNK_RECORDS = 65536
+_GROUPING = Aggregator.grouping()
 RUN_BATCH = 4096
 HARD_LIMIT = 1.25
 MIN_RUN_RECORDS = 1024
@@ -138,12 +138,8 @@ def external_sorted(records, key, reverse, tc):
     """``sorted(records, key=key, reverse=reverse)`` within the task's memory budget (a stable sort)."""
     budget = MemoryBudget.of_task(tc)
     budget.settle()
-    records = iter(records)
     held, runs = [], []
-    while True:
-        chunk = list(itertools.islice(records, CHUNK_RECORDS))
-        if not chunk:
-            break
+    for chunk in chunks(records):
         held.extend(chunk)
         del chunk
         if budget.should_spill(len(held)):
@@ -160,24 +156,25 @@ def external_sorted(records, key, reverse, tc):
 
 def external_group(records, tc):
     """(key, [values]) for (key, value) records, within the task's memory budget."""
-    return _combined_within_budget(_pieces(records), group_into, extend, tc)
+    return _combined_within_budget(_pieces(records), group_into, _GROUPING, tc)
 
 
 def external_combine(records, aggregator, tc):
     """``combine_values(records, aggregator).items()`` within the task's memory budget."""
     def fold(combined, chunk):
         combine_values(chunk, aggregator, combined)
-    return _combined_within_budget(_pieces(records), fold, aggregator.mergeCombiners, tc)
+    return _combined_within_budget(_pieces(records), fold, aggregator, tc)
 
 
-def merged_combiners(blocks, aggregator, tc):
+def merged_combiners(blocks, aggregator, tc, in_columns=False):
     """The reduce side of a combined shuffle, within the task's memory budget: (key, combiner) items.
 
     ``blocks`` holds, per map output, its ``(keys, values)`` batches for this
     partition; the first becomes the dict at C speed (see
     aggregation.dict_of_combined_block), the rest are merged a batch at a time.
+    ``in_columns``: the shuffle's map side summed in numpy columns where it could.
     """
-    if aggregator.mergeCombiners is operator.add:
+    if in_columns:
         summed, blocks = columnar.summed_blocks(blocks, MemoryBudget.of_task(tc).column_records())
         if summed is not None:
             return summed
@@ -187,7 +184,7 @@ def merged_combiners(blocks, aggregator, tc):
 
     def fold(combined, records):
         merge_combiners(records, aggregator, combined)
-    return _combined_within_budget(batches, fold, aggregator.mergeCombiners, tc, first)
+    return _combined_within_budget(batches, fold, aggregator, tc, first)
 
 
 def combined_rounds(records, aggregator, tc):
@@ -256,10 +253,7 @@ def _single_values(sides, tc):
     count = checked = 0
     for side, records in enumerate(sides):
         held = singles[side]
-        while True:
-            piece = list(itertools.islice(records, SINGLES_PIECE))
-            if not piece:
-                break
+        for piece in chunks(records, SINGLES_PIECE):
             count += len(piece)
             try:
                 fresh = dict(piece)
@@ -329,18 +323,18 @@ def _pieces(records):
         yield 1, (record,)
 
 
-def _combined_within_budget(pieces, fold, merge, tc, combined=None):
+def _combined_within_budget(pieces, fold, aggregator, tc, combined=None):
     """Folds each (size, records) piece into a dict within the budget; returns the (key, combiner) items.
 
     The dict's items alone when nothing was spilled, else the runs and the
-    dict merged by hash, equal keys' combiners joined with ``merge``.
+    dict merged by hash, equal keys' combiners merged as ``aggregator`` merges them.
     """
     held = len(combined) if combined else 0
     combined, runs = _folded_within_budget(pieces, fold, dict, _by_hash, tc, combined, held)
     if not runs:
         return iter(combined.items())
     streams = [read_run(path) for path in runs] + [iter(_by_hash(combined))]
-    return _merge_by_hash(heapq.merge(*streams, key=itemgetter(0)), merge)
+    return _merge_by_hash(heapq.merge(*streams, key=itemgetter(0)), aggregator)
 
 
 def _folded_within_budget(pieces, fold, fresh, by_hash, tc, held=None, count=0):
@@ -372,8 +366,8 @@ def _by_hash(groups):
     return entries
 
 
-def _merge_by_hash(entries, merge):
+def _merge_by_hash(entries, aggregator):
     """Runs merged by hash -> one (key, combiner) per key; equal hashes are told apart by key."""
     key_and_combiner = itemgetter(1, 2)
     for _, same_hash in itertools.groupby(entries, key=itemgetter(0)):
-        yield from merged(map(key_and_combiner, same_hash), merge).items()
+        yield from merge_combiners(map(key_and_combiner, same_hash), aggregator).items()

@@ -1,6 +1,10 @@
 """How an RDD depends on its parents: narrow (pipelined in one task) or shuffle (a stage boundary)."""
 import itertools
 
+from ..common.hashing import portable_hash
+from ..common.partitioner import Partitioner
+from ..data.aggregation import Aggregator
+
 _shuffle_ids = itertools.count()
 
 
@@ -45,15 +49,6 @@ class ExplicitDependency(NarrowDependency):
         return list(self.parents_of(partition_index))
 
 
-class Aggregator:
-    """combineByKey's three functions."""
-
-    def __init__(self, createCombiner, mergeValue, mergeCombiners):
-        self.createCombiner = createCombiner
-        self.mergeValue = mergeValue
-        self.mergeCombiners = mergeCombiners
-
-
 class ShuffleDependency(Dependency):
     """The parent's records are repartitioned by key: the parent ends a ShuffleMapStage."""
 
@@ -62,6 +57,9 @@ class ShuffleDependency(Dependency):
         self.partitioner = partitioner
         self.aggregator = aggregator
         self.map_side_combine = map_side_combine and aggregator is not None
+        # Sums by int key can travel as numpy columns when the partition of a key is its portable hash.
+        self.sums_in_columns = (self.map_side_combine and aggregator.kind == Aggregator.SUM
+                                and type(partitioner) is Partitioner and partitioner.partitionFunc is portable_hash)
         self.shuffle_id = next(_shuffle_ids)
 
     def __getstate__(self):

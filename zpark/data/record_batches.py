@@ -55,11 +55,11 @@ def deferred(function, *args):
     return itertools.chain.from_iterable(once())
 
 
-def pickled_batches(f):
+def pickled_batches(f, load=pickle.load):
     """The batches pickled one after another into file ``f`` (saveAsPickleFile output, spill runs)."""
     while True:
         try:
-            yield pickle.load(f)
+            yield load(f)
         except EOFError:
             return
 

@@ -8,9 +8,9 @@ import itertools
 from collections import defaultdict
 
 from ..common.errors import JobCancelledError, JobFailedError, SerializationError
-from .dependencies import ShuffleDependency
+from ..rdd.dependencies import ShuffleDependency
 from .map_output_tracker import MapOutputTracker, MapStatus
-from . import scheduler_messages as m
+from . import events as m
 from .task_set import TaskSetManager
 
 

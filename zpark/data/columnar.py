@@ -34,12 +34,10 @@ zpark``: a driver does not need it, and no task should pay its import time.
 import itertools
 import operator
 
-from .aggregation import identity
-from .hashing import portable_hash
-from .partitioner import Partitioner
+from .chunks import chunks
 from .record_batches import split_pairs
 
-CHUNK_RECORDS = 32768
+COLUMN_CHUNK_RECORDS = 32768     # records read into arrays at a time: half a dict chunk, as arrays copy it
 _HASH_MODULUS = (1 << 61) - 1     # CPython's int hash is the int modulo this
 _EXACT_IN_FLOAT = 1 << 53
 _np = None
@@ -64,13 +62,6 @@ def is_column(batch_keys):
     return type(batch_keys) is not list
 
 
-def applies(aggregator, partitioner):
-    """True when a shuffle sums with ``operator.add`` into a hash partitioner this path can reproduce."""
-    return (aggregator is not None and aggregator.createCombiner is identity
-            and aggregator.mergeValue is operator.add and aggregator.mergeCombiners is operator.add
-            and type(partitioner) is Partitioner and partitioner.partitionFunc is portable_hash)
-
-
 def summed_rounds(records, round_records):
     """The map-side combine: yields ``(keys, sums)`` arrays, one pair per round of ``round_records`` records.
 
@@ -87,23 +78,25 @@ def summed_rounds(records, round_records):
     if not _eligible(first):
         return records
     keys, values, held = [], [], 0
-    while True:
-        chunk = list(itertools.islice(records, CHUNK_RECORDS))
-        if chunk:
-            columns = _columns_of(chunk)
-            if columns is None or (values and columns[1].dtype != values[0].dtype):
-                return itertools.chain(_pairs(keys, values), chunk, records)
-            keys.append(columns[0])
-            values.append(columns[1])
-            held += len(chunk)
-        if held and (not chunk or held >= round_records):
+    for chunk in chunks(records, COLUMN_CHUNK_RECORDS):
+        columns = _columns_of(chunk)
+        if columns is None or (values and columns[1].dtype != values[0].dtype):
+            return itertools.chain(_pairs(keys, values), chunk, records)
+        keys.append(columns[0])
+        values.append(columns[1])
+        held += len(chunk)
+        if held >= round_records:
             summed = sum_by_key(keys, values)
             if summed is None:
                 return itertools.chain(_pairs(keys, values), records)
             yield summed
             keys, values, held = [], [], 0
-        if not chunk:
-            return None
+    if held:
+        summed = sum_by_key(keys, values)
+        if summed is None:
+            return _pairs(keys, values)
+        yield summed
+    return None
 
 
 def partitioned(keys, values, partitions):

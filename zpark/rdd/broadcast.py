@@ -2,17 +2,15 @@
 
 Pickling a Broadcast (inside a task closure) records its id in the stage being
 serialized, so the driver knows to ship the value before that stage's first
-task on an executor; the task side then reads it from its executor's store.
+task on an executor; the task side then reads it from its executor's block
+store, through the running task's context.
 """
 import threading
 
 from ..common import serialization
+from ..common.task_context import TaskContext
 
 _collecting = threading.local()
-# Executor side: broadcast id -> pickled bytes, and the values already unpickled.
-_executor_blobs = {}
-_executor_values = {}
-_executor_lock = threading.Lock()
 
 
 class collect_broadcast_ids:
@@ -65,20 +63,17 @@ class Broadcast:
 
 
 class ExecutorBroadcast:
-    """The task-side handle: ``.value`` unpickles this executor's copy once."""
+    """The task-side handle: ``.value`` is this executor's copy, unpickled once by its block store."""
 
     def __init__(self, bid):
         self.bid = bid
 
     @property
     def value(self):
-        with _executor_lock:
-            if self.bid not in _executor_values:
-                if self.bid not in _executor_blobs:
-                    raise RuntimeError("Broadcast %d is not available on this executor "
-                                       "(destroyed or unpersisted?)" % self.bid)
-                _executor_values[self.bid] = serialization.loads(_executor_blobs[self.bid])
-            return _executor_values[self.bid]
+        tc = TaskContext.get()
+        if tc is None or tc.runtime is None:
+            raise RuntimeError("Broadcast %d can only be read on the driver or inside a task" % self.bid)
+        return tc.runtime.broadcast_value(self.bid)
 
     def __reduce__(self):
         return (_executor_broadcast, (self.bid,))
@@ -86,14 +81,3 @@ class ExecutorBroadcast:
 
 def _executor_broadcast(bid):
     return ExecutorBroadcast(bid)
-
-
-def store_on_executor(bid, data):
-    with _executor_lock:
-        _executor_blobs[bid] = data
-
-
-def drop_on_executor(bid):
-    with _executor_lock:
-        _executor_blobs.pop(bid, None)
-        _executor_values.pop(bid, None)

@@ -1,0 +1,1 @@
+"""The record path executors run: batches, chunks, aggregation, joins, spilling, numpy columns, lines."""

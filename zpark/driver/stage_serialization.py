@@ -1,0 +1,62 @@
+"""A stage's task binary: its RDD chain and function, pickled once, with the broadcasts it refers to.
+
+Before anything is pickled, the user's functions are checked for what cannot
+work on an executor: a captured Context or RDD exists only on the driver, and
+cloudpickle would otherwise ship a useless copy or fail deep inside.
+"""
+import types
+
+from ..common import serialization
+from ..common.errors import SerializationError
+from ..rdd.base import RDD
+from ..rdd.broadcast import collect_broadcast_ids
+from ..rdd.dependencies import ShuffleDependency
+
+
+class DriverOnly:
+    """Marks objects (the Context) that only exist on the driver and may not be captured by tasks."""
+
+
+def serialize_stage(stage):
+    """``(bytes, broadcast ids)`` of a stage: its RDD and the shuffle dependency it writes or the action."""
+    work = stage.shuffle_dep if stage.is_map else stage.func
+    for rdd in _stage_rdds(stage.rdd):
+        for func in rdd.user_functions():
+            _check_captures(func, "a function given to %r" % rdd)
+    if stage.func is not None:
+        _check_captures(stage.func, "the action's function")
+    with collect_broadcast_ids() as collected:
+        data = serialization.dumps_code((stage.rdd, work), "task closure of stage %d (%s)"
+                                        % (stage.id, stage.name))
+    return data, sorted(collected.ids)
+
+
+def _stage_rdds(rdd):
+    seen, stack = set(), [rdd]
+    while stack:
+        r = stack.pop()
+        if id(r) in seen:
+            continue
+        seen.add(id(r))
+        yield r
+        stack.extend(d.rdd for d in r.deps if not isinstance(d, ShuffleDependency))
+
+
+def _check_captures(func, where, depth=0, seen=None):
+    """Refuse closures that capture an RDD or the Context: they only exist on the driver."""
+    seen = set() if seen is None else seen
+    if depth > 4 or id(func) in seen or not isinstance(func, types.FunctionType):
+        return
+    seen.add(id(func))
+    for name, value in serialization.function_captures(func):
+        if isinstance(value, DriverOnly):
+            raise SerializationError(
+                "%s (%s) captures the Context as %r. The Context only exists on the driver and "
+                "cannot be used inside transformations or actions." % (where, func.__qualname__, name))
+        if isinstance(value, RDD):
+            raise SerializationError(
+                "%s (%s) captures the RDD %r as %r. RDD transformations and actions can only be "
+                "invoked by the driver, not inside other transformations; collect or broadcast "
+                "the data instead." % (where, func.__qualname__, value, name))
+        if isinstance(value, types.FunctionType):
+            _check_captures(value, where, depth + 1, seen)

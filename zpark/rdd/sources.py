@@ -1,0 +1,152 @@
+"""Kinds of RDD that read data: a driver-side collection, text files, whole files, pickle files."""
+import glob
+import os
+
+from ..common.serialization import load_renamed
+from ..data.line_reader import line_batches
+from ..data.record_batches import pickled_batches, records_of
+from .kind import Kind
+from .partitions import FileGroup, FileSplit, ParallelPartition
+
+
+class ParallelCollection(Kind):
+    """A driver-side collection cut into slices; each task carries its own slice."""
+
+    def __init__(self, data, num_slices):
+        self.deps = []
+        self._slices = _slice(data, num_slices)
+
+    def partitions(self):
+        return [ParallelPartition(i, s) for i, s in enumerate(self._slices)]
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_slices", None)   # each task carries its own slice in its partition
+        return state
+
+    def compute(self, split, tc):
+        if tc is not None:
+            tc.add_metric("input_records_read", len(split.values))
+        return records_of([split.values], tc)
+
+
+def _slice(data, n):
+    if not isinstance(data, range):
+        data = list(data)
+    size = len(data)
+    return [data[size * i // n: size * (i + 1) // n] for i in range(n)]
+
+
+def _count_input(tc, records, nbytes):
+    """Input metrics of the running task (absent when computed outside a task)."""
+    if tc is not None:
+        tc.add_metric("input_records_read", records)
+        tc.add_metric("input_bytes_read", nbytes)
+
+
+def expand_paths(path):
+    """A file, a directory (its visible files), a glob, or a comma-separated list of those."""
+    found = []
+    for part in str(path).split(","):
+        part = part.strip()
+        if part.startswith("file:"):
+            part = part[5:]
+        matches = sorted(glob.glob(part)) if glob.has_magic(part) else [part]
+        for match in matches:
+            if os.path.isdir(match):
+                found.extend(sorted(os.path.join(match, f) for f in os.listdir(match)
+                                    if not f.startswith((".", "_"))
+                                    and os.path.isfile(os.path.join(match, f))))
+            elif os.path.exists(match):
+                found.append(match)
+    if not found:
+        raise FileNotFoundError("Input path does not exist: %s" % path)
+    return [os.path.abspath(f) for f in found]
+
+
+class _FileSource(Kind):
+    """A source whose partitions are computed on the driver once and then travel with the tasks."""
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_layout", None)
+        return state
+
+
+class TextFile(_FileSource):
+    """Lines of text files, split into byte ranges; a line belongs to the split its first byte is in."""
+
+    def __init__(self, path, min_partitions, use_unicode=True):
+        self.deps = []
+        self.path = path
+        self.use_unicode = use_unicode
+        files = expand_paths(path)
+        sizes = [os.path.getsize(f) for f in files]
+        goal = max(1, sum(sizes) // max(1, min_partitions))
+        self._layout = []
+        for f, size in zip(files, sizes):
+            start = 0
+            while size - start > goal * 1.1:
+                self._layout.append((f, start, start + goal))
+                start += goal
+            self._layout.append((f, start, size))
+
+    def partitions(self):
+        return [FileSplit(i, *s) for i, s in enumerate(self._layout)]
+
+    def compute(self, split, tc):
+        return records_of(self._batches(split, tc), tc)
+
+    def _batches(self, split, tc):
+        counts = {}
+        try:
+            yield from line_batches(split.path, split.start, split.end, self.use_unicode, counts)
+        finally:
+            _count_input(tc, counts["lines"], counts["bytes"])
+
+
+class WholeTextFiles(_FileSource):
+    """(path, content) per file, files grouped into partitions."""
+
+    def __init__(self, path, min_partitions):
+        self.deps = []
+        files = expand_paths(path)
+        n = max(1, min(min_partitions, len(files)))
+        self._layout = [files[len(files) * i // n: len(files) * (i + 1) // n] for i in range(n)]
+
+    def partitions(self):
+        return [FileGroup(i, g) for i, g in enumerate(self._layout)]
+
+    def compute(self, split, tc):
+        for path in split.paths:
+            with open(path, encoding="utf-8") as f:
+                content = f.read()
+            _count_input(tc, 1, os.path.getsize(path))
+            yield "file:" + path, content
+
+
+class PickleFile(_FileSource):
+    """Objects written by saveAsPickleFile: each part file is a sequence of pickled batches.
+
+    Files written by earlier zpark versions may name classes by module paths
+    that have moved since; ``load_renamed`` resolves those.
+    """
+
+    def __init__(self, path, min_partitions):
+        self.deps = []
+        files = [f for f in expand_paths(path) if os.path.basename(f).startswith("part-")]
+        self._layout = [[f] for f in files]
+
+    def partitions(self):
+        return [FileGroup(i, g) for i, g in enumerate(self._layout)]
+
+    def compute(self, split, tc):
+        return records_of(self._batches(split, tc), tc)
+
+    def _batches(self, split, tc):
+        for path in split.paths:
+            with open(path, "rb") as f:
+                for batch in pickled_batches(f, load_renamed):
+                    _count_input(tc, len(batch), 0)
+                    yield batch
+                _count_input(tc, 0, f.tell())
