@@ -271,3 +271,25 @@ def test_a_result_the_driver_cannot_decode_fails_the_action_and_the_context_goes
     with pytest.raises(ValueError, match="refuses to be unpickled"):
         sc.parallelize(range(4), 4).map(lambda x: Refusing() if x == 2 else x).collect()
     assert sc.parallelize(range(4), 4).map(lambda x: x * 2).collect() == [0, 2, 4, 6]
+
+
+def test_a_bug_inside_the_scheduler_fails_the_job_at_once_and_the_context_goes_on(sc):
+    import time
+    scheduler = sc._backend.scheduler
+
+    def broken(event):
+        raise ZeroDivisionError("injected scheduler bug")
+
+    installed = threading.Event()
+    sc._backend.submit(lambda: (setattr(scheduler, "_on_TaskSucceeded", broken), installed.set()))
+    assert installed.wait(5)
+    started = time.monotonic()
+    try:
+        with pytest.raises(zpark.JobFailedError, match="injected scheduler bug"):
+            sc.parallelize(range(10), 2).map(lambda x: x * 2).collect()
+        assert time.monotonic() - started < 5
+    finally:
+        restored = threading.Event()
+        sc._backend.submit(lambda: (scheduler.__dict__.pop("_on_TaskSucceeded", None), restored.set()))
+        assert restored.wait(5)
+    assert sc.parallelize(range(10), 2).map(lambda x: x * 2).collect() == [x * 2 for x in range(10)]

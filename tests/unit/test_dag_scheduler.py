@@ -21,9 +21,22 @@ class FakeContext:
         return self._next
 
 
+HARNESSES = []
+
+
+@pytest.fixture(autouse=True)
+def scheduler_invariants_hold_at_teardown():
+    """Whatever a scenario did, the scheduler is left consistent (no stale attempts, slots add up)."""
+    HARNESSES.clear()
+    yield
+    for h in HARNESSES:
+        assert h.scheduler.invariant_violations() == []
+
+
 class Harness:
     def __init__(self, executors=("e1", "e2"), cores=1, **conf):
-        values = {"zpark.task.maxFailures": 4}
+        HARNESSES.append(self)
+        values = {"zpark.task.maxFailures": 4, "zpark.executor.heartbeatTimeout": 1e9}
         values.update({"zpark." + k: v for k, v in conf.items()})
         self.scheduler = DAGScheduler(Conf(values, load_environment=False), lambda stage: (b"bin", []))
         self.now = 0.0
@@ -46,12 +59,14 @@ class Harness:
 
     def succeed(self, launch, value=b"v", accumulators=None):
         self.answered = set(self.answered) | {launch.task_id}
-        result = [10] * 4 if launch.is_map else value
-        return self.feed(m.TaskSucceeded(launch.task_id, result, accumulators), 0.01)
+        output = m.MapOutput([10] * 4) if launch.is_map else m.ResultValue(value)
+        return self.feed(m.TaskSucceeded(launch.task_id, launch.executor_id, output, accumulators), 0.01)
 
     def fail(self, launch, kind="exception", **kw):
         self.answered = set(self.answered) | {launch.task_id}
-        return self.feed(m.TaskFailed(launch.task_id, kind, kw.pop("message", "boom"), **kw), 0.01)
+        message = kw.pop("message", "boom")
+        reason = {"exception": m.ExceptionFailure, "fetch_failed": m.FetchFailure, "killed": m.Killed}[kind]
+        return self.feed(m.TaskFailed(launch.task_id, launch.executor_id, reason(message, **kw)), 0.01)
 
     def run_to_end(self, on_launch=None):
         for _ in range(1000):
@@ -193,7 +208,7 @@ def test_accumulators_apply_once_per_partition_even_with_duplicate_successes():
     h.feed(m.JobSubmitted(0, rdd, list, [0]))
     (launch,) = h.launched()
     h.succeed(launch, accumulators=b"acc")
-    h.feed(m.TaskSucceeded(launch.task_id, b"v", b"acc"))  # a duplicate report
+    h.feed(m.TaskSucceeded(launch.task_id, launch.executor_id, m.ResultValue(b"v"), b"acc"))  # a duplicate report
     assert len(h.of(m.ApplyAccumulators)) == 1
 
 
@@ -258,3 +273,82 @@ def test_each_result_partition_is_handed_out_once_as_it_counts():
     accepted = {a.partition: a.result for a in h.of(m.ResultAccepted)}
     assert len(h.of(m.ResultAccepted)) == 4 and accepted[0] == b"copy"
     assert h.of(m.JobSucceeded)[0].results == [b"copy", b"one", b"p2", b"p3"]
+
+
+def test_an_executor_that_stops_heartbeating_is_lost_on_tick_and_its_task_requeued():
+    ctx = FakeContext()
+    h = Harness(**{"executor.heartbeatTimeout": 5.0})
+    h.feed(m.JobSubmitted(0, words(ctx, 2), list, [0, 1]))
+    launches = {l.executor_id: l for l in h.launched()}
+    h.feed(m.ExecutorHeartbeat("e1"), advance=4.0)
+    h.feed(m.Tick(), advance=1.5)                       # e2 silent for 5.5 s, e1 for 1.5 s
+    assert [a.executor_id for a in h.of(m.RemoveExecutor)] == ["e2"]
+    assert h.logs("TaskEnd")[0]["reason"].startswith("executor lost: no heartbeat")
+    h.answered = set(h.answered) | {launches["e2"].task_id}
+    h.feed(m.ExecutorHeartbeat("e1"))
+    h.run_to_end()
+    assert len(h.of(m.JobSucceeded)) == 1
+
+
+def test_an_answer_counts_only_from_the_executor_the_attempt_was_launched_on():
+    ctx = FakeContext()
+    h = Harness()
+    h.feed(m.JobSubmitted(0, words(ctx, 1), list, [0]))
+    (launch,) = h.launched()
+    other = "e2" if launch.executor_id == "e1" else "e1"
+    h.feed(m.TaskSucceeded(launch.task_id, other, m.ResultValue(b"forged")))
+    h.feed(m.TaskFailed(launch.task_id, other, m.ExceptionFailure("forged")))
+    assert not h.of(m.ResultAccepted) and not h.logs("TaskEnd")
+    h.succeed(launch, value=b"real")
+    assert h.of(m.JobSucceeded)[0].results == [b"real"]
+
+
+def test_a_late_answer_from_a_lost_executor_is_ignored():
+    ctx = FakeContext()
+    h = Harness()
+    h.feed(m.JobSubmitted(0, words(ctx, 1), list, [0]))
+    (launch,) = h.launched()
+    h.feed(m.ExecutorLost(launch.executor_id, "frozen"))
+    h.feed(m.TaskSucceeded(launch.task_id, launch.executor_id, m.ResultValue(b"late")))
+    assert not h.of(m.ResultAccepted)
+    h.answered = set(h.answered) | {launch.task_id}
+    h.run_to_end()
+    assert h.of(m.JobSucceeded)[0].results == [b"v"]
+
+
+def test_a_bug_inside_the_scheduler_fails_the_running_jobs_and_leaves_nothing_in_flight():
+    ctx = FakeContext()
+    h = Harness()
+    h.feed(m.JobSubmitted(0, words(ctx, 2), list, [0, 1]))
+    assert len(h.launched()) == 2
+
+    def broken(*args):
+        raise KeyError("a bug")
+    h.scheduler._check_stage_done = broken
+    h.succeed(h.launched()[0])
+    (failed,) = h.of(m.JobFailed)
+    assert "internal scheduler error while handling TaskSucceeded" in str(failed.error)
+    assert "KeyError" in str(failed.error)
+    assert h.scheduler.jobs == {} and not h.scheduler.running
+    killed = {a.task_id for a in h.of(m.KillTask)}
+    assert {l.task_id for l in h.launched()} <= killed       # what still ran was told to stop
+    del h.scheduler._check_stage_done                          # the next job works
+    for launch in h.launched():
+        h.fail(launch, "killed")
+    h.feed(m.JobSubmitted(1, words(ctx, 2), list, [0, 1]))
+    h.run_to_end()
+    assert [a.job_id for a in h.of(m.JobSucceeded)] == [1]
+
+
+def test_finished_jobs_release_their_stage_binaries_and_task_sets():
+    ctx = FakeContext()
+    counts = words(ctx).map(lambda w: (w, 1)).reduceByKey(add, 2)
+    h = Harness()
+    h.feed(m.JobSubmitted(0, counts, list, [0, 1]))
+    stage = next(iter(h.scheduler.shuffle_stages.values()))
+    assert stage.binary is not None
+    h.run_to_end()
+    assert stage.binary is None and stage.task_set is None
+    h.feed(m.JobSubmitted(1, counts.map(lambda kv: kv), list, [0, 1]))   # reuses the map outputs
+    h.run_to_end()
+    assert [a.job_id for a in h.of(m.JobSucceeded)] == [0, 1]

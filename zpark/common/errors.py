@@ -9,6 +9,10 @@ class JobFailedError(ZparkError):
     """A job was aborted; the message names the stage, the partition and the remote traceback."""
 
 
+class SchedulerError(JobFailedError):
+    """A bug inside the scheduler failed the jobs that were running; the message has its traceback."""
+
+
 class JobCancelledError(ZparkError):
     """The job was cancelled (Ctrl-C, cancelAllJobs or Context.stop)."""
 

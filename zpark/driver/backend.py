@@ -4,7 +4,15 @@ Socket messages become scheduler events; scheduler actions become messages.
 User threads talk to this thread only through ``submit()`` (a queue plus an
 inproc wake-up). Stage binaries and broadcasts are sent at most once per
 executor.
+
+The loop is never re-entrant: events wait in one queue and are handled one
+after another, each one's actions carried out before the next event; an
+action that learns something (an executor is unreachable) queues an event.
+So the event log sees a task's start before its end, and an error while
+carrying out an action fails the running jobs visibly instead of
+dropping the actions after it.
 """
+import collections
 import logging
 import queue
 import threading
@@ -13,6 +21,7 @@ import time
 import zmq
 
 from ..common import protocol, serialization
+from ..common.errors import SchedulerError
 from ..scheduler import events as m
 from ..scheduler.dag_scheduler import DAGScheduler
 from .stage_serialization import serialize_stage
@@ -32,13 +41,12 @@ class JobHandle:
 
 
 class ExecutorConnection:
-    def __init__(self, executor_id, address, cores, pid, host, now):
+    def __init__(self, executor_id, address, cores, pid, host):
         self.executor_id = executor_id
         self.address = address
         self.cores = cores
         self.pid = pid
         self.host = host
-        self.last_seen = now
         self.stages_sent = set()
         self.broadcasts_sent = set()
 
@@ -55,7 +63,6 @@ class Backend:
         self.progress = progress
         self.on_executor_removed = on_executor_removed
         self.exit_poller = exit_poller        # () -> [(executor id, reason)] of processes that died
-        self.heartbeat_timeout = float(conf.get("zpark.executor.heartbeatTimeout"))
         self.router, self.port = protocol.bind_router(zmq_context, bind_host, int(conf.get("zpark.driver.port")))
         self.scheduler = DAGScheduler(conf, serialize_stage)
         self.executors = {}
@@ -63,6 +70,7 @@ class Backend:
         self.jobs = {}
         self._commands = queue.Queue()
         self._launches = {}                   # executor id -> task messages to send as one bundle
+        self._events = collections.deque()    # scheduler events waiting for their turn
         self._wake_address = "inproc://driver-wake-%d" % id(self)
         self._wake_in = self.zmq.socket(zmq.PULL)
         self._wake_in.bind(self._wake_address)
@@ -125,8 +133,9 @@ class Backend:
                     next_tick = now + TICK_SECONDS
                     self._tick(now)
                 self._flush_launches()
-            except Exception:  # noqa: BLE001 - the loop must survive a bug in one event
+            except Exception as exc:  # noqa: BLE001 - a bug at the edge fails the jobs, visibly
                 log.exception("scheduler loop error")
+                self._fail_all_handles(SchedulerError("driver loop error: %s: %s" % (type(exc).__name__, exc)))
         self._drain_commands()  # stop() may set the flag before the loop ran its shutdown command
         self._flush_launches()
         self.event_log.flush()
@@ -161,15 +170,44 @@ class Backend:
         if self.exit_poller is not None:
             for eid, reason in self.exit_poller():
                 self.executor_lost(eid, reason)
-        for eid, conn in list(self.executors.items()):
-            if now - conn.last_seen > self.heartbeat_timeout:
-                self._feed(m.ExecutorLost(eid, "no heartbeat for %.1fs" % (now - conn.last_seen)))
         self._feed(m.Tick())
         self.event_log.flush()
 
     def _feed(self, event):
-        for action in self.scheduler.handle(event, time.monotonic()):
-            getattr(self, "_do_" + type(action).__name__)(action)
+        """Queue an event; handle the queue unless this call came from inside it."""
+        self._events.append(event)
+        if self._handling:
+            return
+        self._handling = True
+        try:
+            while self._events:
+                self._handle(self._events.popleft())
+        finally:
+            self._handling = False
+
+    _handling = False
+
+    def _handle(self, event):
+        try:
+            actions = self.scheduler.handle(event, time.monotonic())
+        except Exception as exc:  # noqa: BLE001 - the scheduler catches its own; this is the last line
+            log.exception("the scheduler failed on %s", type(event).__name__)
+            self._fail_all_handles(SchedulerError("the scheduler failed on %s: %s: %s"
+                                                  % (type(event).__name__, type(exc).__name__, exc)))
+            return
+        for action in actions:
+            try:
+                getattr(self, "_do_" + type(action).__name__)(action)
+            except Exception as exc:  # noqa: BLE001 - fail what depends on it, go on with the rest
+                log.exception("could not carry out %s", type(action).__name__)
+                self._fail_all_handles(SchedulerError("the driver could not carry out %s: %s: %s"
+                                                      % (type(action).__name__, type(exc).__name__, exc)))
+
+    def _fail_all_handles(self, error):
+        """Every running job fails with ``error`` (the scheduler forgets them too)."""
+        for job_id in list(self.jobs):
+            self._do_JobFailed(m.JobFailed(job_id, error))
+            self._feed(m.JobCancelled(job_id, str(error)))
 
     # ------------------------------------------------------------ messages in
 
@@ -182,7 +220,7 @@ class Backend:
         if kind == "register":
             if conn is None:
                 conn = ExecutorConnection(identity, header["block_addr"], header["cores"],
-                                          header.get("pid"), header.get("host", ""), time.monotonic())
+                                          header.get("pid"), header.get("host", ""))
                 self.executors[identity] = conn
                 self._feed(m.ExecutorAdded(identity, conn.address, conn.cores, conn.host))
                 with self.executors_changed:
@@ -190,17 +228,17 @@ class Backend:
             return
         if conn is None:
             return
-        conn.last_seen = time.monotonic()
-        if kind == "done":
+        if kind == "hb":
+            self._feed(m.ExecutorHeartbeat(identity))
+        elif kind == "done":
             sizes = header.get("sizes")
-            self._feed(m.TaskSucceeded(header["tid"], sizes if sizes is not None else payload[0],
+            output = m.MapOutput(sizes) if sizes is not None else m.ResultValue(payload[0])
+            self._feed(m.TaskSucceeded(header["tid"], identity, output,
                                        payload[1] if len(payload) > 1 and payload[1] else None,
                                        [tuple(k) for k in header.get("cached", ())],
                                        header.get("metrics", {})))
         elif kind == "failed":
-            self._feed(m.TaskFailed(header["tid"], header["kind"], header.get("message", ""),
-                                    header.get("shuffle"), header.get("map"), header.get("exec"),
-                                    header.get("metrics", {})))
+            self._feed(m.TaskFailed(header["tid"], identity, _failure_of(header), header.get("metrics", {})))
 
     # ------------------------------------------------------------ actions out
 
@@ -311,3 +349,13 @@ class Backend:
 
     def _shutdown_executors(self):
         self.broadcast_to_executors({"t": "shutdown", "reason": "application finished"})
+
+
+def _failure_of(header):
+    """The typed failure reason of a ``failed`` message."""
+    kind, message = header["kind"], header.get("message", "")
+    if kind == "fetch_failed":
+        return m.FetchFailure(message, header.get("shuffle"), header.get("map"), header.get("exec"))
+    if kind == "killed":
+        return m.Killed(message)
+    return m.ExceptionFailure(message)

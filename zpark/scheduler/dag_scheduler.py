@@ -1,13 +1,18 @@
 """The DAG scheduler: jobs -> stages -> task attempts, and every recovery rule. Pure: events in, actions out.
 
 It never touches a socket, a clock or a thread. The backend feeds it events
-(stamped with the time) and carries out the actions it returns. See
-DESIGN.md ("The scheduler is a state machine") and the failure rules there.
+(stamped with the time) and carries out the actions it returns. Every rule
+lives here: retries, fetch failures, speculation, executor loss (including
+heartbeat expiry, decided on Tick), and which answers count (only the one
+from the executor an attempt was launched on, while it is alive). A bug
+inside ``handle`` fails every running job with that error instead of
+leaving them waiting.
 """
 import itertools
+import traceback
 from collections import defaultdict
 
-from ..common.errors import JobCancelledError, JobFailedError, SerializationError
+from ..common.errors import JobCancelledError, JobFailedError, SchedulerError, SerializationError
 from ..rdd.dependencies import ShuffleDependency
 from .map_output_tracker import MapOutputTracker, MapStatus
 from . import events as m
@@ -50,10 +55,11 @@ class Job:
 
 
 class ExecutorSlots:
-    def __init__(self, address, cores):
+    def __init__(self, address, cores, now):
         self.address = address
         self.cores = cores
         self.free = cores
+        self.last_seen = now
 
 
 class DAGScheduler:
@@ -69,6 +75,7 @@ class DAGScheduler:
                                 float(conf.get("zpark.speculation.minTaskRuntime")))
         self.serialize_stage = serialize_stage
         self.short_task_seconds = float(conf.get("zpark.scheduler.shortTaskSeconds"))
+        self.heartbeat_timeout = float(conf.get("zpark.executor.heartbeatTimeout"))
         self.tracker = MapOutputTracker()
         self.executors = {}
         self.jobs = {}
@@ -88,11 +95,55 @@ class DAGScheduler:
     def handle(self, event, now):
         self.now = now
         self._actions = []
-        handler = getattr(self, "_on_" + type(event).__name__)
-        handler(event)
-        self._schedule()
+        try:
+            getattr(self, "_on_" + type(event).__name__)(event)
+            self._schedule()
+        except Exception as exc:  # noqa: BLE001 - a bug here must fail the jobs, not strand them
+            self._fail_all_jobs(event, exc)
         actions, self._actions = self._actions, []
         return actions
+
+    def _fail_all_jobs(self, event, exc):
+        """An error inside the scheduler: every running job fails with it, and nothing stays in flight."""
+        error = SchedulerError("internal scheduler error while handling %s: %s: %s\n%s"
+                               % (type(event).__name__, type(exc).__name__, exc,
+                                  "".join(traceback.format_exception(exc))))
+        jobs, self.jobs = list(self.jobs.values()), {}
+        for job in jobs:
+            self._emit(m.JobFailed(job.id, error))
+        for stage, task_set, attempt in self.tasks.values():
+            task_set.zombie = True
+            self._emit(m.KillTask(attempt.executor_id, attempt.task_id))
+        stages = set(self.running | self.waiting | self.failed)
+        for job in jobs:
+            stages |= job.stages
+        for stage in stages:
+            stage.job_ids.clear()
+            stage.binary, stage.broadcast_ids, stage.task_set = None, [], None
+        self.running, self.waiting, self.failed = set(), set(), set()
+        self.resubmit_at = None
+        self._log("SchedulerError", event=type(event).__name__, error="%s: %s" % (type(exc).__name__, exc))
+
+    def invariant_violations(self):
+        """What should never be true between events (checked by the tests after every scenario)."""
+        problems = []
+        active = set(self.jobs)
+        for stage in self.running | self.waiting | self.failed:
+            if not stage.job_ids & active:
+                problems.append("stage %d is scheduled for no active job" % stage.id)
+        for task_id, (stage, task_set, attempt) in self.tasks.items():
+            if attempt.executor_id not in self.executors:
+                problems.append("task %d is registered on lost executor %s" % (task_id, attempt.executor_id))
+            elif not stage.job_ids & active and not task_set.zombie:
+                problems.append("task %d runs for no active job and was not killed" % task_id)
+        for eid, slots in self.executors.items():
+            used = sum(1 for _, _, a in self.tasks.values() if a.executor_id == eid)
+            if slots.free != slots.cores - used:
+                problems.append("executor %s has %d free slots, expected %d" % (eid, slots.free, slots.cores - used))
+        for stage in self.shuffle_stages.values():
+            if not stage.job_ids & active and (stage.binary is not None or stage.task_set is not None):
+                problems.append("finished stage %d still holds its binary or task set" % stage.id)
+        return problems
 
     def _emit(self, action):
         self._actions.append(action)
@@ -295,25 +346,40 @@ class DAGScheduler:
             self._end_job(job, JobCancelledError("Job %d cancelled: %s" % (job.id, event.reason)))
 
     def _on_ExecutorAdded(self, event):
-        self.executors[event.executor_id] = ExecutorSlots(event.address, event.cores)
+        if event.executor_id in self.executors:
+            return
+        self.executors[event.executor_id] = ExecutorSlots(event.address, event.cores, self.now)
         self._log("ExecutorAdded", executor_id=event.executor_id, address=event.address,
                   cores=event.cores, host=event.host)
 
+    def _on_ExecutorHeartbeat(self, event):
+        self._seen(event.executor_id)
+
+    def _seen(self, executor_id):
+        slots = self.executors.get(executor_id)
+        if slots is not None:
+            slots.last_seen = self.now
+
     def _on_ExecutorLost(self, event):
-        eid = event.executor_id
+        self._lose_executor(event.executor_id, event.reason)
+
+    def _lose_executor(self, eid, reason):
         if self.executors.pop(eid, None) is None:
             return
-        self._emit(m.RemoveExecutor(eid, event.reason))
-        self._log("ExecutorRemoved", executor_id=eid, reason=event.reason)
+        self._emit(m.RemoveExecutor(eid, reason))
+        self._log("ExecutorRemoved", executor_id=eid, reason=reason)
+        failure = m.ExecutorLostFailure(reason)
+        lost_task_sets = set()
         for task_id, (stage, task_set, attempt) in list(self.tasks.items()):
             if attempt.executor_id == eid:
                 del self.tasks[task_id]
-                task_set.on_failure(task_id, counts=False)
-                self._log_task_end(stage, attempt, "executor lost: %s" % event.reason)
+                lost_task_sets.add((stage, task_set))
+                self._log_task_end(stage, attempt, failure.describe())
+        for stage, task_set in lost_task_sets:
+            task_set.executor_lost(eid)
         for stage in self.running:
             if stage.task_set is not None:
-                for prefs in stage.task_set.preferred.values():
-                    prefs.discard(eid)
+                stage.task_set.forget_executor(eid)
         for shuffle_id, maps in self.tracker.unregister_executor(eid).items():
             stage = self.shuffle_stages[shuffle_id]
             if stage in self.running:
@@ -327,13 +393,25 @@ class DAGScheduler:
         for key in [k for k in self.cache_locs if k[0] == event.rdd_id]:
             del self.cache_locs[key]
 
+    def _answer_of(self, event):
+        """The attempt an answer is about, taken off the running list, if this answer counts at all.
+
+        It counts only from the executor the attempt was launched on, and
+        only while that executor is alive: an attempt of a lost executor was
+        already requeued (its late answer finds no entry), and another
+        executor cannot answer for it.
+        """
+        self._seen(event.executor_id)
+        entry = self.tasks.get(event.task_id)
+        if entry is None or entry[2].executor_id != event.executor_id:
+            return None
+        return self._finish_attempt(event.task_id)
+
     def _on_TaskSucceeded(self, event):
-        entry = self._finish_attempt(event.task_id)
+        entry = self._answer_of(event)
         if entry is None:
             return
         stage, task_set, attempt = entry
-        if attempt.executor_id not in self.executors:
-            return  # a late answer from an executor already declared lost
         _, first, others = task_set.on_success(event.task_id, self.now)
         for other in others:
             self._emit(m.KillTask(other.executor_id, other.task_id))
@@ -346,14 +424,14 @@ class DAGScheduler:
             if self.tracker.get(shuffle_id, p) is None:
                 address = self.executors[attempt.executor_id].address
                 self.tracker.register(shuffle_id, p, MapStatus(attempt.executor_id, address,
-                                                               event.task_id, event.result))
+                                                               event.task_id, event.output.sizes))
                 counted = True
                 if (shuffle_id, p) not in self.merged_map_accumulators:
                     self.merged_map_accumulators.add((shuffle_id, p))
                     self._apply_accumulators(event)
         elif stage.job is not None and stage.job.id in self.jobs and p not in stage.job.results:
-            stage.job.results[p] = event.result
-            self._emit(m.ResultAccepted(stage.job.id, p, event.result))
+            stage.job.results[p] = event.output.data
+            self._emit(m.ResultAccepted(stage.job.id, p, event.output.data))
             counted = True
             self._apply_accumulators(event)
         self._log_task_end(stage, attempt, "success", event.metrics, counted)
@@ -393,6 +471,7 @@ class DAGScheduler:
         self._forget_job(job)
 
     def _forget_job(self, job):
+        """Drop what only this job needed: a stage no other job uses keeps no binary or task set."""
         self.jobs.pop(job.id, None)
         for stage in job.stages:
             stage.job_ids.discard(job.id)
@@ -402,27 +481,23 @@ class DAGScheduler:
                 self.running.discard(stage)
                 self.waiting.discard(stage)
                 self.failed.discard(stage)
+                stage.binary, stage.broadcast_ids, stage.task_set = None, [], None
+        job.stages, job.final_stage = set(), None
 
     def _on_TaskFailed(self, event):
-        entry = self._finish_attempt(event.task_id)
+        entry = self._answer_of(event)
         if entry is None:
             return
         stage, task_set, attempt = entry
-        if event.kind == "killed":
-            task_set.on_failure(event.task_id, counts=False)
-            self._log_task_end(stage, attempt, "killed")
-            return
-        if event.kind == "fetch_failed":
-            task_set.on_failure(event.task_id, counts=False)
-            self._log_task_end(stage, attempt, "fetch failed: %s" % event.message)
-            self._on_fetch_failed(stage, task_set, event)
-            return
-        _, abort = task_set.on_failure(event.task_id, counts=True)
-        self._log_task_end(stage, attempt, "exception: %s" % event.message.strip().splitlines()[-1:])
-        if abort and stage.task_set is task_set and stage in self.running:
+        reason = event.reason
+        _, abort = task_set.on_failure(event.task_id, counts=reason.counts)
+        self._log_task_end(stage, attempt, reason.describe(), event.metrics)
+        if isinstance(reason, m.FetchFailure):
+            self._on_fetch_failed(stage, task_set, reason)
+        elif abort and stage.task_set is task_set and stage in self.running:
             self._abort_stage(stage, "%s; most recent failure (partition %d, attempt %d, "
                                      "executor %s):\n%s" % (abort, attempt.partition, attempt.attempt,
-                                                             attempt.executor_id, event.message))
+                                                             attempt.executor_id, reason.message))
 
     def _on_fetch_failed(self, stage, task_set, event):
         map_stage = self.shuffle_stages.get(event.shuffle_id)
@@ -462,6 +537,9 @@ class DAGScheduler:
                                                   % (job_id, message, stage.id, stage.name)))
 
     def _on_Tick(self, event):
+        for eid, slots in list(self.executors.items()):
+            if self.now - slots.last_seen > self.heartbeat_timeout:
+                self._lose_executor(eid, "no heartbeat for %.1fs" % (self.now - slots.last_seen))
         if self.resubmit_at is not None and self.now >= self.resubmit_at:
             self.resubmit_at = None
             for stage in sorted(self.failed, key=lambda s: s.id):

@@ -35,22 +35,93 @@ class ExecutorLost:
 
 
 @dataclass
+class ExecutorHeartbeat:
+    """The executor said it is alive (any message from it counts the same)."""
+    executor_id: str
+
+
+# ------------------------------------------------------------- what an attempt produced
+
+@dataclass
+class MapOutput:
+    """A map task's output: the size of its block for each reduce partition."""
+    sizes: list
+
+
+@dataclass
+class ResultValue:
+    """A result task's output: the action function's value, pickled."""
+    data: bytes
+
+
+@dataclass
 class TaskSucceeded:
     task_id: int
-    result: Any = None          # result stage: pickled value; map stage: list of sizes
+    executor_id: str            # who reports it: it counts only from the executor the attempt ran on
+    output: Any                 # MapOutput | ResultValue
     accumulators: Optional[bytes] = None
     cached_blocks: list = field(default_factory=list)   # [(rdd id, partition)]
     metrics: dict = field(default_factory=dict)
 
 
+# ------------------------------------------------------------- why an attempt failed
+
+class TaskFailure:
+    """Why an attempt ended without output; ``counts`` says whether it counts toward maxFailures."""
+    counts = True
+
+    def describe(self):
+        raise NotImplementedError
+
+
 @dataclass
-class TaskFailed:
-    task_id: int
-    kind: str                   # "exception" | "fetch_failed" | "killed"
-    message: str = ""
+class ExceptionFailure(TaskFailure):
+    """The task raised: the user's code (or a record it could not handle). Counts."""
+    message: str
+    counts = True
+
+    def describe(self):
+        return "exception: %s" % self.message.strip().splitlines()[-1:]
+
+
+@dataclass
+class FetchFailure(TaskFailure):
+    """A shuffle block could not be fetched: the map output is lost, not the task's fault."""
+    message: str
     shuffle_id: Optional[int] = None
     map_index: Optional[int] = None
     map_executor: Optional[str] = None
+    counts = False
+
+    def describe(self):
+        return "fetch failed: %s" % self.message
+
+
+@dataclass
+class Killed(TaskFailure):
+    """The driver killed the attempt (a losing copy, a cancelled job)."""
+    message: str = "killed"
+    counts = False
+
+    def describe(self):
+        return "killed"
+
+
+@dataclass
+class ExecutorLostFailure(TaskFailure):
+    """The attempt's executor went away while it ran."""
+    reason: str
+    counts = False
+
+    def describe(self):
+        return "executor lost: %s" % self.reason
+
+
+@dataclass
+class TaskFailed:
+    task_id: int
+    executor_id: str
+    reason: TaskFailure
     metrics: dict = field(default_factory=dict)
 
 

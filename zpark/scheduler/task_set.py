@@ -147,9 +147,13 @@ class TaskSetManager:
         lost = self.running_on(executor_id)
         for attempt in lost:
             self.on_failure(attempt.task_id, counts=False)
+        self.forget_executor(executor_id)
+        return lost
+
+    def forget_executor(self, executor_id):
+        """No more locality preference for an executor that is gone."""
         for prefs in self.preferred.values():
             prefs.discard(executor_id)
-        return lost
 
     def reset_partitions(self, partitions):
         """Outputs of these finished partitions were lost: run them again."""
