@@ -25,7 +25,8 @@ from ..common import config, protocol, serialization
 from .block_server import BlockServer
 from .block_store import BlockStore
 from .shuffle_reader import Fetcher, ShuffleReader
-from .task_runner import TaskRuntime, run_task
+from .task_runner import TaskRuntime, context_for, killed_report, run_task
+from .task_table import TaskTable
 
 log = logging.getLogger("zpark.executor")
 
@@ -48,7 +49,8 @@ class Executor:
         self.memory_bytes = memory_bytes
         self.binaries = {}          # stage id -> pickled bytes, then the unpickled (rdd, work)
         self.binary_lock = threading.Lock()
-        self.running = {}           # task id -> task dict (while queued or running)
+        self.table = TaskTable()    # every task attempt from arrival until its thread is done with it
+        self.table_lock = threading.Lock()
         self.tasks = queue.SimpleQueue()
         self.outbox = queue.SimpleQueue()  # (header, payload) results for the driver
         self.dead_addresses = set()
@@ -132,19 +134,20 @@ class Executor:
         kind = header["t"]
         if kind == "task":
             header["inputs_bytes"] = payload[0]
-            self.running[header["tid"]] = header
-            self.tasks.put(header)
+            with self.table_lock:
+                fresh = self.table.launched(header["tid"])
+            if fresh:
+                self.tasks.put(header)
         elif kind == "binary":
             with self.binary_lock:
                 self.binaries[header["stage"]] = payload[0]
         elif kind == "broadcast":
             self.store.put_broadcast(header["bid"], payload[0])
         elif kind == "kill":
-            task = self.running.get(header["tid"])
-            if task is not None:
-                task["killed"] = True
-                if "context" in task:
-                    task["context"].killed = True
+            with self.table_lock:
+                running = self.table.kill(header["tid"])
+            if running is not None:
+                running.killed = True
         elif kind == "remove_broadcast":
             self.store.remove_broadcast(header["bid"])
         elif kind == "remove_rdd":
@@ -172,31 +175,41 @@ class Executor:
         while True:
             task = self.tasks.get()
             try:
-                if task.get("killed"):
-                    header, payload = {"t": "failed", "tid": task["tid"], "kind": "killed",
-                                       "message": "killed before it started"}, []
-                else:
-                    try:
-                        task["inputs"] = serialization.loads(task.pop("inputs_bytes"))
-                        binary = self._binary(task["stage"])
-                    except Exception as exc:  # noqa: BLE001 - e.g. a module missing on this executor
-                        header, payload = {"t": "failed", "tid": task["tid"], "kind": "exception",
-                                           "message": "could not load the task on executor %s: %s: %s"
-                                           % (self.executor_id, type(exc).__name__, exc)}, []
-                    else:
-                        header, payload = self._run(task, binary)
+                header, payload = self._attempt(task)
             finally:
-                self.running.pop(task["tid"], None)
+                with self.table_lock:
+                    self.table.finished(task["tid"])
             self.outbox.put((header, payload))
             push.send(b"")
 
-    def _run(self, task, binary):
+    def _attempt(self, task):
+        """Load a task and run it, unless the table says it was killed first: (header, payload) to report."""
+        tid = task["tid"]
+        with self.table_lock:
+            go = self.table.start_loading(tid)
+        if not go:
+            return killed_report(tid, "killed before it started")
+        try:
+            task["inputs"] = serialization.loads(task.pop("inputs_bytes"))
+            binary = self._binary(task["stage"])
+            tc = context_for(task, self.runtime)
+        except Exception as exc:  # noqa: BLE001 - e.g. a module missing on this executor
+            return {"t": "failed", "tid": tid, "kind": "exception",
+                    "message": "could not load the task on executor %s: %s: %s"
+                    % (self.executor_id, type(exc).__name__, exc)}, []
+        with self.table_lock:
+            go = self.table.start_running(tid, tc)
+        if not go:
+            return killed_report(tid, "killed while it was loading")
+        return self._run(task, binary, tc)
+
+    def _run(self, task, binary, tc):
         """Runs a task, under cProfile when ZPARK_PROFILE_DIR names a folder for the stats files."""
         if not self.profile_dir:
-            return run_task(task, binary, self.runtime)
+            return run_task(task, binary, self.runtime, tc)
         profiler = cProfile.Profile()
         try:
-            return profiler.runcall(run_task, task, binary, self.runtime)
+            return profiler.runcall(run_task, task, binary, self.runtime, tc)
         finally:
             profiler.dump_stats(os.path.join(self.profile_dir, "%s-task-%d.prof" % (self.executor_id, task["tid"])))
 

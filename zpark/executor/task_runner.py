@@ -44,13 +44,21 @@ class TaskRuntime:
         return records_of([records], tc)
 
 
-def run_task(task, binary, runtime):
-    """Returns (header fields, payload frames) for the driver."""
+def context_for(task, runtime):
+    """The TaskContext of a task whose inputs are loaded (what user code sees as TaskContext.get())."""
     tc = TaskContext(task["stage"], task["sattempt"], task["part"], task["attempt"], task["tid"],
                      runtime.executor_id, runtime)
     tc.shuffle_locations = task["inputs"]["shuffle_locations"]
     tc.cache_locations = task["inputs"]["cache_locations"]
-    task["context"] = tc
+    return tc
+
+
+def killed_report(task_id, message):
+    return {"t": "failed", "tid": task_id, "kind": "killed", "message": message}, []
+
+
+def run_task(task, binary, runtime, tc):
+    """Returns (header fields, payload frames) for the driver."""
     started = time.monotonic()
     TaskContext._set(tc)
     try:
@@ -78,8 +86,8 @@ def run_task(task, binary, runtime):
         return {"t": "failed", "tid": task["tid"], "kind": "fetch_failed", "message": str(exc),
                 "shuffle": exc.shuffle_id, "map": exc.map_index, "exec": exc.executor_id}, []
     except TaskKilledError as exc:
-        return {"t": "failed", "tid": task["tid"], "kind": "killed", "message": str(exc)}, []
-    except Exception as exc:  # noqa: BLE001 - user code may raise anything; report it
+        return killed_report(task["tid"], str(exc))
+    except BaseException as exc:  # noqa: BLE001 - user code may raise anything (sys.exit too); report it
         return {"t": "failed", "tid": task["tid"], "kind": "exception",
                 "message": "Traceback (most recent call last, on executor %s):\n%s"
                            % (runtime.executor_id, "".join(traceback.format_exception(exc)[1:]))}, []
