@@ -352,3 +352,22 @@ def test_finished_jobs_release_their_stage_binaries_and_task_sets():
     h.feed(m.JobSubmitted(1, counts.map(lambda kv: kv), list, [0, 1]))   # reuses the map outputs
     h.run_to_end()
     assert [a.job_id for a in h.of(m.JobSucceeded)] == [0, 1]
+
+
+def test_configuration_keys_are_declared_once_and_an_unknown_key_names_the_closest(caplog):
+    from zpark.common import config
+    assert set(config.DEFAULTS) == set(config.KEYS)
+    assert all(config.KEYS[k].executor_flag for k in config.EXECUTOR_KEYS)
+    with caplog.at_level("WARNING", logger="zpark"):
+        Conf({"zpark.task.maxFailure": 2}, load_environment=False)
+    assert "zpark.task.maxFailure" in caplog.text and "did you mean 'zpark.task.maxFailures'" in caplog.text
+
+
+def test_the_executor_command_line_carries_every_executor_setting():
+    from zpark.common import config
+    from zpark.executor.launch import executor_command
+    conf = Conf({"zpark.executor.memory": "1g"}, load_environment=False)
+    command = executor_command("tcp://d:1", "exec-1", 2, "/w", config.executor_settings(conf), 42)
+    assert command[command.index("--memory") + 1] == "1g"
+    for name in config.EXECUTOR_KEYS:
+        assert config.KEYS[name].executor_flag in command

@@ -1,39 +1,75 @@
-"""Configuration keys, their defaults, and how they reach a Context.
+"""Configuration keys - each declared once, with its type, default and meaning - and how they reach a Context.
 
 Precedence (as spark-submit): arguments given to ``Context(...)`` in code, then
 ``zpark submit --conf`` / ``ZPARK_CONF`` (JSON), then the defaults below.
 """
+import difflib
 import json
+import logging
 import os
+from dataclasses import dataclass
+from typing import Any, Optional
 
-DEFAULTS = {
-    "zpark.master": "local[*]",
-    "zpark.app.name": "zpark",
-    "zpark.task.maxFailures": 4,
-    "zpark.stage.maxConsecutiveAttempts": 4,
-    "zpark.speculation": False,
-    "zpark.speculation.interval": 0.1,
-    "zpark.speculation.quantile": 0.75,
-    "zpark.speculation.multiplier": 1.5,
-    "zpark.speculation.minTaskRuntime": 0.1,
-    "zpark.scheduler.shortTaskSeconds": 0.05,
-    "zpark.executor.heartbeatInterval": 0.5,
-    "zpark.executor.heartbeatTimeout": 5.0,
-    "zpark.executor.memory": "512m",
-    "zpark.executor.startTimeout": 60.0,
-    "zpark.local.maxExecutorRestarts": 20,
-    "zpark.local.dir": "",
-    "zpark.shuffle.fetchRetryWait": 0.2,
-    "zpark.shuffle.fetchTimeout": 60.0,
-    "zpark.eventLog.enabled": True,
-    "zpark.eventLog.dir": "",
-    "zpark.ui.showConsoleProgress": True,
-    "zpark.driver.host": "",
-    "zpark.driver.bindAddress": "",
-    "zpark.driver.port": 0,
-    "zpark.executor.instances": 0,
-    "zpark.default.parallelism": 0,
+log = logging.getLogger("zpark")
+
+@dataclass(frozen=True)
+class Key:
+    """One configuration key: its default (whose type is the key's type), what it does, and, for the
+    keys executors need, the command-line flag that hands it to them."""
+    default: Any
+    doc: str
+    executor_flag: Optional[str] = None
+
+
+KEYS = {
+    "zpark.master": Key("local[*]", "local, local[N], local[*] or tcp://HOST:PORT (a zpark master)"),
+    "zpark.app.name": Key("zpark", "the application's name"),
+    "zpark.task.maxFailures": Key(4, "attempts of a task before its job fails"),
+    "zpark.stage.maxConsecutiveAttempts": Key(4, "attempts of a stage failing on fetches before its job fails"),
+    "zpark.speculation": Key(False, "launch copies of stragglers"),
+    "zpark.speculation.interval": Key(0.1, "seconds between checks for stragglers"),
+    "zpark.speculation.quantile": Key(0.75, "share of a stage done before stragglers are looked for"),
+    "zpark.speculation.multiplier": Key(1.5, "how many times the median duration makes a straggler"),
+    "zpark.speculation.minTaskRuntime": Key(0.1, "seconds a task runs at least before it can be copied"),
+    "zpark.scheduler.shortTaskSeconds": Key(0.05, "median task time under which tasks queue on busy executors"),
+    "zpark.executor.heartbeatInterval": Key(0.5, "seconds between an executor's heartbeats",
+                                            "--heartbeat-interval"),
+    "zpark.executor.heartbeatTimeout": Key(5.0, "seconds of silence after which an executor is lost"),
+    "zpark.executor.memory": Key("512m", "an executor's memory budget (sorts, groupings, combines spill past it)",
+                                 "--memory"),
+    "zpark.executor.startTimeout": Key(60.0, "seconds to wait for the executors at start"),
+    "zpark.local.maxExecutorRestarts": Key(20, "local mode: lost executors replaced at most this often"),
+    "zpark.local.dir": Key("", "local mode: folder for executors' work directories (default: the temp dir)"),
+    "zpark.shuffle.fetchRetryWait": Key(0.2, "seconds between a fetch failure and the resubmission"),
+    "zpark.shuffle.fetchTimeout": Key(60.0, "seconds a shuffle fetch may take", "--fetch-timeout"),
+    "zpark.eventLog.enabled": Key(True, "write the JSON-lines event log"),
+    "zpark.eventLog.dir": Key("", "event log folder (default: <temp dir>/zpark-events)"),
+    "zpark.ui.showConsoleProgress": Key(True, "draw the console progress bar"),
+    "zpark.driver.host": Key("", "address executors dial the driver at (cluster mode)"),
+    "zpark.driver.bindAddress": Key("", "interface the driver binds (cluster mode)"),
+    "zpark.driver.port": Key(0, "the driver's port (0: any free one)"),
+    "zpark.executor.instances": Key(0, "cluster mode: executors to ask the master for (0: all free)"),
+    "zpark.default.parallelism": Key(0, "partitions of shuffles and parallelize by default (0: the cores)"),
 }
+DEFAULTS = {name: key.default for name, key in KEYS.items()}
+EXECUTOR_KEYS = [name for name, key in KEYS.items() if key.executor_flag]
+
+_warned = set()
+
+
+def warn_if_unknown(name):
+    """An unknown zpark.* key is accepted (it may be a typo): say so once, naming the closest known key."""
+    if not name.startswith("zpark.") or name in KEYS or name in _warned:
+        return
+    _warned.add(name)
+    close = difflib.get_close_matches(name, KEYS, n=1, cutoff=0.6)
+    log.warning("unknown configuration key %r is ignored%s", name,
+                " (did you mean %r?)" % close[0] if close else "")
+
+
+def executor_settings(conf):
+    """{key: value} of the settings every executor is started with (see executor.launch)."""
+    return {name: conf.get(name) for name in EXECUTOR_KEYS}
 
 
 def _coerce(key, value):
@@ -74,6 +110,7 @@ class Conf:
             self.update(values)
 
     def set(self, key, value):
+        warn_if_unknown(key)
         self._values[key] = _coerce(key, value)
         return self
 

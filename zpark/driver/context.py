@@ -12,7 +12,7 @@ from collections import namedtuple
 import zmq
 
 from ..common import protocol, serialization
-from ..common.config import Conf
+from ..common.config import Conf, executor_settings
 from ..common.secret import find_secret
 from ..common.errors import JobCancelledError, ZparkError
 from ..common.task_context import TaskContext
@@ -163,10 +163,8 @@ class Context(DriverOnly):
         start_timeout = float(self._conf.get("zpark.executor.startTimeout"))
         if cluster:
             self._backend.start()
-            assigned = self._standalone.register(driver_url, int(self._conf.get("zpark.executor.instances")), {
-                "heartbeat_interval": self._conf.get("zpark.executor.heartbeatInterval"),
-                "fetch_timeout": self._conf.get("zpark.shuffle.fetchTimeout"),
-                "memory": self._conf.get("zpark.executor.memory")})
+            assigned = self._standalone.register(driver_url, int(self._conf.get("zpark.executor.instances")),
+                                                 executor_settings(self._conf))
             self._standalone.start_heartbeats()
             self._wait_for_executors(max(1, assigned), start_timeout)
             return

@@ -11,6 +11,9 @@ import sys
 import threading
 import time
 
+from ..common.config import executor_settings
+from ..executor.launch import executor_command
+
 log = logging.getLogger("zpark.driver")
 
 
@@ -49,12 +52,8 @@ class LocalCluster:
         env["ZPARK_SECRET"] = self.secret
         # Functions pickled by reference (from the user's modules) must import on the executor.
         env["PYTHONPATH"] = os.pathsep.join(p for p in [os.getcwd()] + sys.path if p)
-        command = [sys.executable, "-m", "zpark.executor", "--driver", self.driver_address,
-                   "--id", executor_id, "--cores", "1", "--work-dir", work_dir,
-                   "--parent-pid", str(os.getpid()),
-                   "--heartbeat-interval", str(self.conf.get("zpark.executor.heartbeatInterval")),
-                   "--fetch-timeout", str(self.conf.get("zpark.shuffle.fetchTimeout")),
-                   "--memory", str(self.conf.get("zpark.executor.memory"))]
+        command = executor_command(self.driver_address, executor_id, 1, work_dir,
+                                   executor_settings(self.conf), os.getpid())
         process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
         self.executors[executor_id] = LocalExecutor(executor_id, process, work_dir)
         return executor_id

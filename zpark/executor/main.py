@@ -32,9 +32,8 @@ log = logging.getLogger("zpark.executor")
 
 
 class Executor:
-    def __init__(self, driver_address, executor_id, cores, secret, work_dir,
-                 bind_host="127.0.0.1", advertise_host="127.0.0.1", parent_pid=None,
-                 heartbeat_interval=0.5, fetch_timeout=60.0, block_port=0, memory_bytes=512 << 20):
+    def __init__(self, driver_address, executor_id, cores, secret, work_dir, bind_host, advertise_host,
+                 parent_pid, heartbeat_interval, fetch_timeout, block_port, memory_bytes):
         self.driver_address = driver_address
         self.executor_id = executor_id
         self.cores = cores
@@ -269,12 +268,13 @@ def main(argv=None):
     parser.add_argument("--cores", type=int, default=1)
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--parent-pid", type=int)
-    parser.add_argument("--heartbeat-interval", type=float, default=0.5)
-    parser.add_argument("--fetch-timeout", type=float, default=60.0)
     parser.add_argument("--bind-host", default="127.0.0.1", help="interface of the block server")
     parser.add_argument("--advertise-host", default="127.0.0.1", help="address peers dial the block server at")
     parser.add_argument("--block-port", type=int, default=0, help="block server port (0: any free one)")
-    parser.add_argument("--memory", default="512m", help="memory budget (sorts and groupings spill past it)")
+    for name in config.EXECUTOR_KEYS:   # each setting's flag, type, default and help come from its key
+        key = config.KEYS[name]
+        parser.add_argument(key.executor_flag, type=type(key.default), default=key.default,
+                            help="%s (%s)" % (key.doc, name))
     args = parser.parse_args(argv)
     tune_garbage_collector()
     share_the_interpreter_quickly()

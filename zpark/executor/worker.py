@@ -13,7 +13,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections import namedtuple
 
@@ -21,6 +20,8 @@ import psutil
 import zmq
 
 from ..common import protocol
+from ..common.config import EXECUTOR_KEYS, Conf, executor_settings
+from .launch import executor_command
 
 log = logging.getLogger("zpark.worker")
 
@@ -116,17 +117,14 @@ class Worker:
         app_id, executor_id = header["app_id"], header["executor_id"]
         if app_id in self.apps:
             self._stop_app(app_id, report=False)
-        conf = header.get("conf") or {}
+        given = {k: v for k, v in (header.get("conf") or {}).items() if k in EXECUTOR_KEYS}
         work_dir = os.path.join(self.work_root, app_id, executor_id)
         env = dict(os.environ, ZPARK_SECRET=self.secret)
-        command = [sys.executable, "-m", "zpark.executor", "--driver", header["driver_url"],
-                   "--id", executor_id, "--cores", str(self.cores), "--work-dir", work_dir,
-                   "--bind-host", "0.0.0.0",
-                   "--advertise-host", self.advertise_host or local_ip_towards(header["driver_url"]),
-                   "--block-port", str(self.block_port), "--parent-pid", str(os.getpid()),
-                   "--heartbeat-interval", str(conf.get("heartbeat_interval", 0.5)),
-                   "--fetch-timeout", str(conf.get("fetch_timeout", 60.0)),
-                   "--memory", str(conf.get("memory", "512m"))]
+        command = executor_command(header["driver_url"], executor_id, self.cores, work_dir,
+                                   executor_settings(Conf(given, load_environment=False)), os.getpid(),
+                                   bind_host="0.0.0.0",
+                                   advertise_host=self.advertise_host or local_ip_towards(header["driver_url"]),
+                                   block_port=self.block_port)
         log.info("starting executor %s for %s (driver %s)", executor_id, app_id, header["driver_url"])
         process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
         self.apps[app_id] = AppExecutor(executor_id, process)

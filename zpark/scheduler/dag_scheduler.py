@@ -69,6 +69,8 @@ class DAGScheduler:
         self.max_stage_attempts = int(conf.get("zpark.stage.maxConsecutiveAttempts"))
         self.fetch_retry_wait = float(conf.get("zpark.shuffle.fetchRetryWait"))
         self.speculation = None
+        self.speculation_interval = float(conf.get("zpark.speculation.interval"))
+        self._next_speculation_check = 0.0
         if conf.get("zpark.speculation"):
             self.speculation = (float(conf.get("zpark.speculation.quantile")),
                                 float(conf.get("zpark.speculation.multiplier")),
@@ -545,6 +547,9 @@ class DAGScheduler:
             for stage in sorted(self.failed, key=lambda s: s.id):
                 self.failed.discard(stage)
                 self._submit_stage(stage)
+        if self.speculation is None or self.now < self._next_speculation_check:
+            return
+        self._next_speculation_check = self.now + self.speculation_interval
         for stage in self.running:
             if stage.task_set is not None:
                 for p in stage.task_set.check_speculation(self.now):
