@@ -15,9 +15,12 @@ import secrets as _secrets
 import msgpack
 import zmq
 
+from . import messages
+
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 1 << 31  # bounds what an unauthenticated peer can make us allocate
+REFUSED = b"zpark-refused"   # the master's unsigned answer to a message it could not verify
 
 
 class AuthenticationError(Exception):
@@ -51,6 +54,9 @@ class Codec:
         frames.extend(payload)
         return [_mac(self._keyed, frames)] + frames
 
+    def encode_message(self, message, payload=()):
+        return self.encode(messages.encode(message), payload)
+
     def decode(self, frames):
         """Verify and split a message into (header dict, payload frames)."""
         if len(frames) < 2:
@@ -61,29 +67,36 @@ class Codec:
         return msgpack.unpackb(rest[0], raw=False, strict_map_key=False), rest[1:]
 
 
-def bundle(messages):
-    """Several (header, payload) messages as one: a "bundle" header listing them, payloads concatenated.
+def bundle(items):
+    """Several (message, payload) pairs as one: a "bundle" header listing them, payloads concatenated.
 
     Tiny tasks are launched and reported in bundles so that one signature,
     one msgpack and one socket send are paid per batch, not per task.
     """
     headers, counts, frames = [], [], []
-    for header, payload in messages:
-        headers.append(header)
+    for message, payload in items:
+        headers.append(messages.encode(message))
         counts.append(len(payload))
         frames.extend(payload)
     return {"t": "bundle", "items": headers, "frames": counts}, frames
 
 
-def unbundle(header, payload):
-    """The (header, payload) messages inside a message: itself unless it is a bundle."""
-    if header.get("t") != "bundle":
-        return [(header, payload)]
-    messages, start = [], 0
-    for item, count in zip(header["items"], header["frames"]):
-        messages.append((item, payload[start:start + count]))
+def unbundle(header, payload, expected=None):
+    """The (message, payload) pairs inside a header: itself unless it is a bundle.
+
+    Raises messages.BadMessage for a malformed header or item (nothing of it is used then).
+    """
+    if type(header) is not dict or header.get("t") != "bundle":
+        return [(messages.decode(header, expected), payload)]
+    items, counts = header.get("items"), header.get("frames")
+    if type(items) is not list or type(counts) is not list or len(items) != len(counts) \
+            or any(type(c) is not int or c < 0 for c in counts) or sum(counts) != len(payload):
+        raise messages.BadMessage("malformed bundle")
+    decoded, start = [], 0
+    for item, count in zip(items, counts):
+        decoded.append((messages.decode(item, expected), payload[start:start + count]))
         start += count
-    return messages
+    return decoded
 
 
 _SNDMORE = int(zmq.SNDMORE)
@@ -126,7 +139,8 @@ def signed_messages(sock, codec, source):
 
 
 def configure(sock, max_message_bytes=MAX_MESSAGE_BYTES):
-    """Options every zpark socket gets (see FIELD-NOTES: linger, size cap, pipe heartbeats)."""
+    """Options every zpark socket gets (linger 0 so a Context can always terminate, a size cap
+    checked before any byte is decoded, ZMTP heartbeats so dead pipes are cleaned up)."""
     sock.setsockopt(zmq.LINGER, 0)
     sock.setsockopt(zmq.MAXMSGSIZE, max_message_bytes)
     sock.setsockopt(zmq.HEARTBEAT_IVL, 500)

@@ -20,6 +20,7 @@ import time
 
 import zmq
 
+from ..common import messages as wire
 from ..common import protocol, serialization
 from ..common.errors import SchedulerError
 from ..scheduler import events as m
@@ -29,6 +30,7 @@ from .stage_serialization import serialize_stage
 log = logging.getLogger("zpark.driver")
 
 TICK_SECONDS = 0.05
+FROM_EXECUTORS = (wire.Register, wire.Heartbeat, wire.TaskDone, wire.TaskFailedReport)
 
 
 class JobHandle:
@@ -159,12 +161,12 @@ class Backend:
                 return
             identity, frames = frames[0].decode(errors="replace"), frames[1:]
             try:
-                message = self.codec.decode(frames)
-            except protocol.AuthenticationError as exc:
+                items = protocol.unbundle(*self.codec.decode(frames), FROM_EXECUTORS)
+            except (protocol.AuthenticationError, wire.BadMessage) as exc:
                 log.warning("dropped a message from %r: %s", identity, exc)
                 continue
-            for header, payload in protocol.unbundle(*message):
-                self._on_message(identity, header, payload)
+            for message, payload in items:
+                self._on_message(identity, message, payload)
 
     def _tick(self, now):
         if self.exit_poller is not None:
@@ -211,16 +213,16 @@ class Backend:
 
     # ------------------------------------------------------------ messages in
 
-    def _on_message(self, identity, header, payload):
-        kind = header["t"]
+    def _on_message(self, identity, message, payload):
+        """A message from an executor becomes an event; whether an answer counts is the scheduler's call."""
         if identity in self.removed:
-            self._send(identity, {"t": "lost", "reason": "declared lost by the driver"})
+            self._send(identity, wire.DeclaredLost("declared lost by the driver"))
             return
         conn = self.executors.get(identity)
-        if kind == "register":
+        if isinstance(message, wire.Register):
             if conn is None:
-                conn = ExecutorConnection(identity, header["block_addr"], header["cores"],
-                                          header.get("pid"), header.get("host", ""))
+                conn = ExecutorConnection(identity, message.block_address, message.cores, message.pid,
+                                          message.host)
                 self.executors[identity] = conn
                 self._feed(m.ExecutorAdded(identity, conn.address, conn.cores, conn.host))
                 with self.executors_changed:
@@ -228,26 +230,25 @@ class Backend:
             return
         if conn is None:
             return
-        if kind == "hb":
+        if isinstance(message, wire.Heartbeat):
             self._feed(m.ExecutorHeartbeat(identity))
-        elif kind == "done":
-            sizes = header.get("sizes")
-            output = m.MapOutput(sizes) if sizes is not None else m.ResultValue(payload[0])
-            self._feed(m.TaskSucceeded(header["tid"], identity, output,
+        elif isinstance(message, wire.TaskDone):
+            result = payload[0] if payload else b""
+            output = m.MapOutput(message.sizes) if message.sizes is not None else m.ResultValue(result)
+            self._feed(m.TaskSucceeded(message.task_id, identity, output,
                                        payload[1] if len(payload) > 1 and payload[1] else None,
-                                       [tuple(k) for k in header.get("cached", ())],
-                                       header.get("metrics", {})))
-        elif kind == "failed":
-            self._feed(m.TaskFailed(header["tid"], identity, _failure_of(header), header.get("metrics", {})))
+                                       [tuple(k) for k in message.cached], message.metrics))
+        elif isinstance(message, wire.TaskFailedReport):
+            self._feed(m.TaskFailed(message.task_id, identity, _failure_of(message), message.metrics))
 
     # ------------------------------------------------------------ actions out
 
-    def _send(self, executor_id, header, payload=()):
+    def _send(self, executor_id, message, payload=()):
         if executor_id in self._launches:
             self._flush_launches(executor_id)  # keep messages to one executor in order
-        return self._send_now(executor_id, header, payload)
+        return self._send_header(executor_id, wire.encode(message), payload)
 
-    def _send_now(self, executor_id, header, payload=()):
+    def _send_header(self, executor_id, header, payload=()):
         try:
             protocol.send_frames(self.router, [executor_id.encode()] + self.codec.encode(header, payload))
             return True
@@ -258,18 +259,18 @@ class Backend:
         conn = self.executors.get(a.executor_id)
         ok = conn is not None
         if ok and a.stage_id not in conn.stages_sent:
-            ok = self._send(a.executor_id, {"t": "binary", "stage": a.stage_id}, [a.binary])
+            ok = self._send(a.executor_id, wire.StageBinary(a.stage_id), [a.binary])
             conn.stages_sent.add(a.stage_id)
         for bid in a.broadcast_ids:
             if ok and bid not in conn.broadcasts_sent and bid in self.broadcasts:
-                ok = self._send(a.executor_id, {"t": "broadcast", "bid": bid}, [self.broadcasts[bid].data])
+                ok = self._send(a.executor_id, wire.BroadcastValue(bid), [self.broadcasts[bid].data])
                 conn.broadcasts_sent.add(bid)
         if ok:
             inputs = serialization.dumps({"split": a.split, "shuffle_locations": a.shuffle_locations,
                                           "cache_locations": a.cache_locations})
             self._launches.setdefault(a.executor_id, []).append((
-                {"t": "task", "tid": a.task_id, "stage": a.stage_id, "sattempt": a.stage_attempt,
-                 "part": a.partition, "attempt": a.attempt, "is_map": a.is_map}, [inputs]))
+                wire.LaunchTask(a.task_id, a.stage_id, a.stage_attempt, a.partition, a.attempt, a.is_map),
+                [inputs]))
         else:
             self._feed(m.ExecutorLost(a.executor_id, "unreachable"))
 
@@ -279,12 +280,15 @@ class Backend:
             tasks = self._launches.pop(eid, None)
             if not tasks:
                 continue
-            sent = self._send_now(eid, *(tasks[0] if len(tasks) == 1 else protocol.bundle(tasks)))
+            if len(tasks) == 1:
+                sent = self._send_header(eid, wire.encode(tasks[0][0]), tasks[0][1])
+            else:
+                sent = self._send_header(eid, *protocol.bundle(tasks))
             if not sent:
                 self._feed(m.ExecutorLost(eid, "unreachable"))
 
     def _do_KillTask(self, a):
-        self._send(a.executor_id, {"t": "kill", "tid": a.task_id})
+        self._send(a.executor_id, wire.KillTask(a.task_id))
 
     def _do_ApplyAccumulators(self, a):
         for aid, delta in serialization.loads(a.data).items():
@@ -316,11 +320,11 @@ class Backend:
     def _do_RemoveExecutor(self, a):
         conn = self.executors.pop(a.executor_id, None)
         self.removed.add(a.executor_id)
-        self._send(a.executor_id, {"t": "lost", "reason": a.reason})
+        self._send(a.executor_id, wire.DeclaredLost(a.reason))
         log.warning("executor %s lost: %s", a.executor_id, a.reason)
         if conn is not None:
             for other in self.executors:
-                self._send(other, {"t": "peer_lost", "address": conn.address})
+                self._send(other, wire.PeerLost(conn.address))
         if self.on_executor_removed is not None:
             self.on_executor_removed(a.executor_id, a.reason)
         with self.executors_changed:
@@ -332,15 +336,15 @@ class Backend:
 
     # ------------------------------------------------------------ loop-thread commands
 
-    def broadcast_to_executors(self, header):
+    def broadcast_to_executors(self, message):
         """Send one control message to every executor (unpersist, remove broadcast...)."""
         for eid in list(self.executors):
-            self._send(eid, header)
+            self._send(eid, message)
 
     def forget_broadcast(self, bid):
         for conn in self.executors.values():
             conn.broadcasts_sent.discard(bid)
-        self.broadcast_to_executors({"t": "remove_broadcast", "bid": bid})
+        self.broadcast_to_executors(wire.RemoveBroadcast(bid))
 
     def executor_lost(self, executor_id, reason):
         """From the local supervisor: a process exited."""
@@ -348,14 +352,13 @@ class Backend:
             self._feed(m.ExecutorLost(executor_id, reason))
 
     def _shutdown_executors(self):
-        self.broadcast_to_executors({"t": "shutdown", "reason": "application finished"})
+        self.broadcast_to_executors(wire.Shutdown("application finished"))
 
 
-def _failure_of(header):
+def _failure_of(report):
     """The typed failure reason of a ``failed`` message."""
-    kind, message = header["kind"], header.get("message", "")
-    if kind == "fetch_failed":
-        return m.FetchFailure(message, header.get("shuffle"), header.get("map"), header.get("exec"))
-    if kind == "killed":
-        return m.Killed(message)
-    return m.ExceptionFailure(message)
+    if report.reason == "fetch_failed":
+        return m.FetchFailure(report.message, report.shuffle_id, report.map_index, report.map_executor)
+    if report.reason == "killed":
+        return m.Killed(report.message)
+    return m.ExceptionFailure(report.message)

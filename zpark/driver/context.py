@@ -11,6 +11,7 @@ from collections import namedtuple
 
 import zmq
 
+from ..common import messages as wire
 from ..common import protocol, serialization
 from ..common.config import Conf, executor_settings
 from ..common.secret import find_secret
@@ -334,7 +335,7 @@ class Context(DriverOnly):
     def _unpersist(self, rdd_id):
         self._persisted.pop(rdd_id, None)
         self._backend.submit(m.RDDUnpersisted(rdd_id))
-        self._backend.submit(lambda: self._backend.broadcast_to_executors({"t": "remove_rdd", "rdd": rdd_id}))
+        self._backend.submit(lambda: self._backend.broadcast_to_executors(wire.RemoveRDD(rdd_id)))
 
     def _unpersist_broadcast(self, bid, destroy=False):
         if destroy:

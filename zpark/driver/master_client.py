@@ -4,10 +4,10 @@ import time
 
 import zmq
 
-from ..common import protocol
+from ..common import messages, protocol
 from ..common.errors import ZparkError
 
-REFUSED = b"zpark-refused"
+REFUSED = protocol.REFUSED
 _request_ids = itertools.count(1)
 
 
@@ -23,10 +23,11 @@ class MasterClient:
         self.codec = codec
         self.socket = protocol.connect_dealer(zmq_context, master_url, protocol.incarnation_id(identity_prefix))
 
-    def request(self, header, timeout=10.0):
-        """Send ``header`` and return the master's reply header."""
+    def request(self, message, replies, timeout=10.0):
+        """Send ``message`` and return the master's reply, one of the message kinds ``replies``."""
         rid = next(_request_ids)
-        self.socket.send_multipart(self.codec.encode(dict(header, rid=rid)))
+        message.request_id = rid
+        self.socket.send_multipart(self.codec.encode_message(message))
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
@@ -43,12 +44,13 @@ class MasterClient:
                     "master's (ZPARK_SECRET, ZPARK_SECRET_FILE or ./.zpark/secret)"
                     % (self.master_url, frames[1].decode(errors="replace") if len(frames) > 1 else ""))
             try:
-                reply, _ = self.codec.decode(frames)
-            except protocol.AuthenticationError:
+                header, _ = self.codec.decode(frames)
+                reply = messages.decode(header, tuple(replies) + (messages.Error,))
+            except (protocol.AuthenticationError, messages.BadMessage):
                 continue
-            if reply.get("rid") == rid:
-                if reply.get("t") == "error":
-                    raise ZparkError("the master answered: %s" % reply.get("error"))
+            if reply.request_id == rid:
+                if isinstance(reply, messages.Error):
+                    raise ZparkError("the master answered: %s" % reply.error)
                 return reply
 
     def close(self):
@@ -61,7 +63,7 @@ def fetch_status(master_url, secret, timeout=5.0):
     context.linger = 0
     client = MasterClient(context, master_url, protocol.Codec(secret), "status")
     try:
-        return client.request({"t": "status"}, timeout)["status"]
+        return client.request(messages.StatusRequest(), [messages.StatusReport], timeout).status
     finally:
         client.close()
         context.term()

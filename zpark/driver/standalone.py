@@ -10,6 +10,7 @@ override it for unusual networks.
 import logging
 import threading
 
+from ..common import messages
 from .master_client import MasterClient, MasterUnreachable
 
 log = logging.getLogger("zpark.driver")
@@ -23,19 +24,19 @@ class StandaloneApp:
         self.master_url = master_url
         self.codec = codec
         self.client = MasterClient(zmq_context, master_url, codec, "driver")
-        welcome = self.client.request({"t": "hello", "name": name})
-        self.app_id = welcome["app_id"]
-        self.peer_host = welcome["peer_host"]
+        welcome = self.client.request(messages.Hello(name), [messages.Welcome])
+        self.app_id = welcome.app_id
+        self.peer_host = welcome.peer_host
         self._stop = threading.Event()
         self._thread = None
         self.waiting = None
 
     def register(self, driver_url, max_executors, executor_conf):
         """Tell the master where the driver listens; returns how many executors it assigned now."""
-        reply = self.client.request({"t": "app_register", "app_id": self.app_id, "driver_url": driver_url,
-                                     "max_executors": max_executors, "executor_conf": executor_conf})
-        self._report_waiting(reply.get("waiting"))
-        return reply["executors"]
+        reply = self.client.request(messages.AppRegister(self.app_id, driver_url, max_executors, executor_conf),
+                                    [messages.AppRegistered])
+        self._report_waiting(reply.waiting)
+        return reply.executors
 
     def _report_waiting(self, reason):
         if reason and reason != self.waiting:
@@ -52,16 +53,17 @@ class StandaloneApp:
         try:
             while not self._stop.wait(HEARTBEAT_SECONDS):
                 try:
-                    reply = client.request({"t": "app_hb", "app_id": self.app_id}, timeout=5.0)
+                    reply = client.request(messages.AppHeartbeat(self.app_id),
+                                           [messages.AppHeartbeatOk, messages.UnknownApp], timeout=5.0)
                 except MasterUnreachable as exc:
                     if not complained:
                         log.warning("lost contact with the master: %s", exc)
                     complained = True
                     continue
                 complained = False
-                if reply["t"] == "unknown_app":
+                if isinstance(reply, messages.UnknownApp):
                     log.warning("the master no longer knows application %s", self.app_id)
-                self._report_waiting(reply.get("waiting"))
+                self._report_waiting(reply.waiting)
         finally:
             client.close()
 
@@ -70,7 +72,7 @@ class StandaloneApp:
         if self._thread is not None:
             self._thread.join(5)
         try:
-            self.client.request({"t": "app_end", "app_id": self.app_id}, timeout=2.0)
+            self.client.request(messages.AppEnd(self.app_id), [messages.AppEnded], timeout=2.0)
         except MasterUnreachable as exc:
             log.warning("could not tell the master that %s ended: %s", self.app_id, exc)
         finally:

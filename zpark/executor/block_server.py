@@ -1,10 +1,11 @@
 """Serves this executor's shuffle blocks and cached partitions to peers (its own thread and socket)."""
 import logging
+import struct
 import threading
 
 import zmq
 
-from ..common import protocol
+from ..common import messages, protocol
 
 log = logging.getLogger(__name__)
 
@@ -36,32 +37,37 @@ class BlockServer:
             peer, frames = frames[0], frames[1:]
             try:
                 header, _ = self.codec.decode(frames)
-            except protocol.AuthenticationError as exc:
+                request = messages.decode(header, (messages.FetchBlocks, messages.FetchCached))
+            except (protocol.AuthenticationError, messages.BadMessage) as exc:
                 log.warning("block server dropped a message: %s", exc)
                 continue
             try:
-                reply_header, payload = self._answer(header)
+                reply, payload = self._answer(request)
             except Exception as exc:  # noqa: BLE001 - a bad request must not stop the server
-                reply_header, payload = {"t": "error", "rid": header.get("rid"), "error": str(exc)}, []
+                reply, payload = messages.Error("%s: %s" % (type(exc).__name__, exc), request.request_id), []
             try:
-                self.socket.send_multipart([peer] + self.codec.encode(reply_header, payload), copy=False)
+                self.socket.send_multipart([peer] + self.codec.encode_message(reply, payload), copy=False)
             except zmq.ZMQError:
                 pass  # the peer went away
 
-    def _answer(self, header):
-        kind = header["t"]
-        if kind == "fetch":
+    def _answer(self, request):
+        if isinstance(request, messages.FetchBlocks):
             statuses, payload = [], []
-            for shuffle_id, map_index, tag, reduce_id in header["blocks"]:
+            for shuffle_id, map_index, tag, reduce_id in request.blocks:
                 try:
                     data, crc = self.store.read_shuffle_segment(shuffle_id, map_index, tag, reduce_id)
                     statuses.append([True, crc])
                     payload.append(data)
-                except (OSError, ValueError) as exc:
-                    statuses.append([False, str(exc)])
+                except (OSError, ValueError, struct.error) as exc:
+                    statuses.append([False, _without_paths(exc)])
                     payload.append(b"")
-            return {"t": "blocks", "rid": header["rid"], "status": statuses}, payload
-        if kind == "fetch_cached":
-            data = self.store.partition_bytes((header["rdd"], header["split"]))
-            return {"t": "cached", "rid": header["rid"], "found": data is not None}, [data or b""]
-        raise ValueError("unknown block request %r" % kind)
+            return messages.Blocks(request.request_id, statuses), payload
+        data = self.store.partition_bytes((request.rdd_id, request.partition))
+        return messages.Cached(request.request_id, data is not None), [data or b""]
+
+
+def _without_paths(exc):
+    """An error's reason for a peer, without the absolute file paths of this machine."""
+    if isinstance(exc, OSError) and exc.filename:
+        return "%s: %s" % (type(exc).__name__, exc.strerror or "unreadable")
+    return "%s: %s" % (type(exc).__name__, exc)

@@ -21,14 +21,18 @@ import psutil
 import zmq
 
 from ..data import columnar
-from ..common import config, protocol, serialization
+from ..common import config, messages, protocol, serialization
 from .block_server import BlockServer
 from .block_store import BlockStore
 from .shuffle_reader import Fetcher, ShuffleReader
-from .task_runner import TaskRuntime, context_for, killed_report, run_task
+from .task_runner import QueuedTask, TaskRuntime, context_for, killed_report, run_task
 from .task_table import TaskTable
 
 log = logging.getLogger("zpark.executor")
+
+FROM_DRIVER = (messages.LaunchTask, messages.StageBinary, messages.BroadcastValue, messages.KillTask,
+               messages.RemoveBroadcast, messages.RemoveRDD, messages.RemoveShuffle, messages.PeerLost,
+               messages.Shutdown, messages.DeclaredLost)
 
 
 class Executor:
@@ -77,9 +81,8 @@ class Executor:
         columnar.preload()
         for i in range(self.cores):
             threading.Thread(target=self._work, name="task-%d" % i, daemon=True).start()
-        self._send({"t": "register", "eid": self.executor_id, "cores": self.cores,
-                    "block_addr": self.block_server.address, "pid": os.getpid(),
-                    "host": socket.gethostname()})
+        self._send(messages.Register(self.executor_id, self.cores, self.block_server.address,
+                                     os.getpid(), socket.gethostname()))
         try:
             self._loop()
         finally:
@@ -87,8 +90,8 @@ class Executor:
             self.block_server.stop()
             self.store.close()
 
-    def _send(self, header, payload=()):
-        protocol.send_frames(self.driver, self.codec.encode(header, payload))
+    def _send(self, message, payload=()):
+        protocol.send_frames(self.driver, self.codec.encode_message(message, payload))
 
     # ------------------------------------------------------------ the loop
 
@@ -100,7 +103,7 @@ class Executor:
         while not self.stopping:
             now = time.monotonic()
             if now >= next_heartbeat:
-                self._send({"t": "hb", "eid": self.executor_id})
+                self._send(messages.Heartbeat(self.executor_id))
                 next_heartbeat = now + self.heartbeat_interval
                 if self.parent_pid and not _alive(self.parent_pid):
                     log.warning("driver process %d is gone; exiting", self.parent_pid)
@@ -109,9 +112,14 @@ class Executor:
             if self.results in ready:
                 self._send_results()
             if self.driver in ready:
-                for message in protocol.signed_messages(self.driver, self.codec, "the driver"):
-                    for header, payload in protocol.unbundle(*message):
-                        self._dispatch(header, payload)
+                for header, payload in protocol.signed_messages(self.driver, self.codec, "the driver"):
+                    try:
+                        items = protocol.unbundle(header, payload, FROM_DRIVER)
+                    except messages.BadMessage as exc:
+                        log.warning("refused a message from the driver: %s", exc)
+                        continue
+                    for message, frames in items:
+                        self._dispatch(message, frames)
                     if self.stopping:
                         break
 
@@ -127,36 +135,34 @@ class Executor:
         if len(done) == 1:
             self._send(*done[0])
         elif done:
-            self._send(*protocol.bundle(done))
+            protocol.send_frames(self.driver, self.codec.encode(*protocol.bundle(done)))
 
-    def _dispatch(self, header, payload):
-        kind = header["t"]
-        if kind == "task":
-            header["inputs_bytes"] = payload[0]
+    def _dispatch(self, message, payload):
+        if isinstance(message, messages.LaunchTask):
             with self.table_lock:
-                fresh = self.table.launched(header["tid"])
+                fresh = self.table.launched(message.task_id)
             if fresh:
-                self.tasks.put(header)
-        elif kind == "binary":
+                self.tasks.put(QueuedTask(message, payload[0] if payload else b""))
+        elif isinstance(message, messages.StageBinary):
             with self.binary_lock:
-                self.binaries[header["stage"]] = payload[0]
-        elif kind == "broadcast":
-            self.store.put_broadcast(header["bid"], payload[0])
-        elif kind == "kill":
+                self.binaries[message.stage_id] = payload[0] if payload else b""
+        elif isinstance(message, messages.BroadcastValue):
+            self.store.put_broadcast(message.broadcast_id, payload[0] if payload else b"")
+        elif isinstance(message, messages.KillTask):
             with self.table_lock:
-                running = self.table.kill(header["tid"])
+                running = self.table.kill(message.task_id)
             if running is not None:
                 running.killed = True
-        elif kind == "remove_broadcast":
-            self.store.remove_broadcast(header["bid"])
-        elif kind == "remove_rdd":
-            self.store.remove_rdd(header["rdd"])
-        elif kind == "remove_shuffle":
-            self.store.remove_shuffle(header["shuffle"])
-        elif kind == "peer_lost":
-            self.dead_addresses.add(header["address"])
-        elif kind in ("shutdown", "lost"):
-            log.info("executor %s stopping: %s", self.executor_id, header.get("reason", kind))
+        elif isinstance(message, messages.RemoveBroadcast):
+            self.store.remove_broadcast(message.broadcast_id)
+        elif isinstance(message, messages.RemoveRDD):
+            self.store.remove_rdd(message.rdd_id)
+        elif isinstance(message, messages.RemoveShuffle):
+            self.store.remove_shuffle(message.shuffle_id)
+        elif isinstance(message, messages.PeerLost):
+            self.dead_addresses.add(message.address)
+        elif isinstance(message, (messages.Shutdown, messages.DeclaredLost)):
+            log.info("executor %s stopping: %s", self.executor_id, message.reason)
             self.stopping = True
 
     # ------------------------------------------------------------ task threads
@@ -174,28 +180,28 @@ class Executor:
         while True:
             task = self.tasks.get()
             try:
-                header, payload = self._attempt(task)
+                report = self._attempt(task)
             finally:
                 with self.table_lock:
-                    self.table.finished(task["tid"])
-            self.outbox.put((header, payload))
+                    self.table.finished(task.launch.task_id)
+            self.outbox.put(report)
             push.send(b"")
 
     def _attempt(self, task):
         """Load a task and run it, unless the table says it was killed first: (header, payload) to report."""
-        tid = task["tid"]
+        tid = task.launch.task_id
         with self.table_lock:
             go = self.table.start_loading(tid)
         if not go:
             return killed_report(tid, "killed before it started")
         try:
-            task["inputs"] = serialization.loads(task.pop("inputs_bytes"))
-            binary = self._binary(task["stage"])
+            task.inputs = serialization.loads(task.inputs_bytes)
+            task.inputs_bytes = None
+            binary = self._binary(task.launch.stage_id)
             tc = context_for(task, self.runtime)
         except Exception as exc:  # noqa: BLE001 - e.g. a module missing on this executor
-            return {"t": "failed", "tid": tid, "kind": "exception",
-                    "message": "could not load the task on executor %s: %s: %s"
-                    % (self.executor_id, type(exc).__name__, exc)}, []
+            return messages.TaskFailedReport(tid, "exception", "could not load the task on executor %s: %s: %s"
+                                             % (self.executor_id, type(exc).__name__, exc)), []
         with self.table_lock:
             go = self.table.start_running(tid, tc)
         if not go:
@@ -210,16 +216,17 @@ class Executor:
         try:
             return profiler.runcall(run_task, task, binary, self.runtime, tc)
         finally:
-            profiler.dump_stats(os.path.join(self.profile_dir, "%s-task-%d.prof" % (self.executor_id, task["tid"])))
+            profiler.dump_stats(os.path.join(self.profile_dir, "%s-task-%d.prof"
+                                             % (self.executor_id, task.launch.task_id)))
 
     def _fetch_cached(self, address, key):
         fetcher = self.reader.fetcher()
         try:
-            rid = fetcher.request(address, {"t": "fetch_cached", "rdd": key[0], "split": key[1]})
-            header, payload = fetcher.wait(address, rid, "fetching cached block rdd_%d_%d" % key)
+            rid = fetcher.request(address, lambda request_id: messages.FetchCached(request_id, *key))
+            reply, payload = fetcher.wait(address, rid, messages.Cached, "fetching cached block rdd_%d_%d" % key)
         except (OSError, zmq.ZMQError):
             return None
-        return serialization.loads(payload[0]) if header.get("found") else None
+        return serialization.loads(payload[0]) if reply.found and payload else None
 
 
 def _alive(pid):

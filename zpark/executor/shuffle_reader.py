@@ -15,7 +15,7 @@ import zlib
 
 import zmq
 
-from ..common import protocol
+from ..common import messages, protocol
 from ..common.errors import FetchFailedError
 from ..data.record_batches import pairs_of
 
@@ -45,13 +45,14 @@ class Fetcher:
         if sock is not None:
             sock.close(0)
 
-    def request(self, address, header, payload=()):
-        header = dict(header, rid=next(_request_ids))
-        self.socket(address).send_multipart(self.codec.encode(header, payload))
-        return header["rid"]
+    def request(self, address, make_message):
+        """Send ``make_message(request id)``; returns the request id."""
+        rid = next(_request_ids)
+        self.socket(address).send_multipart(self.codec.encode_message(make_message(rid)))
+        return rid
 
-    def wait(self, address, rid, describe):
-        """The reply to request ``rid``; raises OSError when the peer is dead or silent."""
+    def wait(self, address, rid, reply_kind, describe):
+        """The reply (a ``reply_kind`` message, payload) to request ``rid``; OSError when the peer is dead or silent."""
         sock = self.sockets[address]
         deadline = time.monotonic() + self.timeout
         while True:
@@ -59,13 +60,14 @@ class Fetcher:
                 frames = sock.recv_multipart()
                 try:
                     header, payload = self.codec.decode(frames)
-                except protocol.AuthenticationError:
+                    reply = messages.decode(header, (reply_kind, messages.Error))
+                except (protocol.AuthenticationError, messages.BadMessage):
                     continue
-                if header.get("rid") != rid:
+                if reply.request_id != rid:
                     continue  # a late reply to an abandoned request
-                if header.get("t") == "error":
-                    raise OSError("%s: peer error: %s" % (describe, header.get("error")))
-                return header, payload
+                if isinstance(reply, messages.Error):
+                    raise OSError("%s: peer error: %s" % (describe, reply.error))
+                return reply, payload
             if address in self.dead_addresses:
                 self.drop(address)
                 raise OSError("%s: executor at %s is lost" % (describe, address))
@@ -114,7 +116,7 @@ class ShuffleReader:
         requests = {}
         for address, maps in remote.items():
             blocks = [[shuffle_id, m, locations[m][2], reduce_id] for m in maps]
-            requests[address] = fetcher.request(address, {"t": "fetch", "blocks": blocks})
+            requests[address] = fetcher.request(address, lambda rid, blocks=blocks: messages.FetchBlocks(rid, blocks))
         replies = {}
         for map_index, (executor_id, address, tag) in enumerate(locations):
             if executor_id == self.executor_id:
@@ -126,11 +128,14 @@ class ShuffleReader:
             else:
                 if address not in replies:
                     try:
-                        header, payload = fetcher.wait(address, requests[address], "fetching shuffle %d "
-                                                       "reduce %d" % (shuffle_id, reduce_id))
+                        reply, payload = fetcher.wait(address, requests[address], messages.Blocks,
+                                                      "fetching shuffle %d reduce %d" % (shuffle_id, reduce_id))
                     except OSError as exc:
                         raise FetchFailedError(shuffle_id, map_index, executor_id, str(exc)) from None
-                    replies[address] = dict(zip(remote[address], zip(header["status"], payload)))
+                    if len(reply.status) != len(remote[address]) or len(payload) != len(reply.status):
+                        raise FetchFailedError(shuffle_id, map_index, executor_id,
+                                               "malformed reply from %s" % address)
+                    replies[address] = dict(zip(remote[address], zip(reply.status, payload)))
                 (ok, crc), data = replies[address].pop(map_index)
                 if not ok:
                     raise FetchFailedError(shuffle_id, map_index, executor_id, "block missing: %s" % crc)

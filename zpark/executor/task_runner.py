@@ -2,7 +2,7 @@
 import time
 import traceback
 
-from ..common import serialization
+from ..common import messages, serialization
 from ..common.errors import FetchFailedError, TaskKilledError
 from ..data.record_batches import records_of
 from ..common.task_context import TaskContext
@@ -44,28 +44,39 @@ class TaskRuntime:
         return records_of([records], tc)
 
 
+class QueuedTask:
+    """A task message waiting for (or held by) a task thread: the launch, its inputs pickled, then loaded."""
+
+    def __init__(self, launch, inputs_bytes):
+        self.launch = launch
+        self.inputs_bytes = inputs_bytes
+        self.inputs = None
+
+
 def context_for(task, runtime):
     """The TaskContext of a task whose inputs are loaded (what user code sees as TaskContext.get())."""
-    tc = TaskContext(task["stage"], task["sattempt"], task["part"], task["attempt"], task["tid"],
+    launch = task.launch
+    tc = TaskContext(launch.stage_id, launch.stage_attempt, launch.partition, launch.attempt, launch.task_id,
                      runtime.executor_id, runtime)
-    tc.shuffle_locations = task["inputs"]["shuffle_locations"]
-    tc.cache_locations = task["inputs"]["cache_locations"]
+    tc.shuffle_locations = task.inputs["shuffle_locations"]
+    tc.cache_locations = task.inputs["cache_locations"]
     return tc
 
 
 def killed_report(task_id, message):
-    return {"t": "failed", "tid": task_id, "kind": "killed", "message": message}, []
+    return messages.TaskFailedReport(task_id, "killed", message), []
 
 
 def run_task(task, binary, runtime, tc):
-    """Returns (header fields, payload frames) for the driver."""
+    """Returns (message, payload frames) for the driver."""
     started = time.monotonic()
+    launch = task.launch
     TaskContext._set(tc)
     try:
         rdd, work = binary
-        records = rdd.iterator(task["inputs"]["split"], tc)
-        if task["is_map"]:
-            sizes, written = write_map_output(records, work, runtime.store, task["part"], task["tid"],
+        records = rdd.iterator(task.inputs["split"], tc)
+        if launch.is_map:
+            sizes, written = write_map_output(records, work, runtime.store, launch.partition, launch.task_id,
                                               runtime.task_memory_bytes // 4, tc)
             tc.check_killed()
             tc.metrics["shuffle_bytes_written"] = sum(sizes)
@@ -79,17 +90,16 @@ def run_task(task, binary, runtime, tc):
             payload = [serialization.dumps(value)]
         accumulators = serialization.dumps(tc.accumulator_updates) if tc.accumulator_updates else b""
         tc.metrics["run_time"] = round(time.monotonic() - started, 6)
-        header = {"t": "done", "tid": task["tid"], "sizes": result,
-                  "cached": [list(k) for k in tc.cached_blocks], "metrics": tc.metrics}
-        return header, payload + [accumulators]
+        done = messages.TaskDone(launch.task_id, result, [list(k) for k in tc.cached_blocks], tc.metrics)
+        return done, payload + [accumulators]
     except FetchFailedError as exc:
-        return {"t": "failed", "tid": task["tid"], "kind": "fetch_failed", "message": str(exc),
-                "shuffle": exc.shuffle_id, "map": exc.map_index, "exec": exc.executor_id}, []
+        return messages.TaskFailedReport(launch.task_id, "fetch_failed", str(exc), exc.shuffle_id,
+                                         exc.map_index, exc.executor_id), []
     except TaskKilledError as exc:
-        return killed_report(task["tid"], str(exc))
+        return killed_report(launch.task_id, str(exc))
     except BaseException as exc:  # noqa: BLE001 - user code may raise anything (sys.exit too); report it
-        return {"t": "failed", "tid": task["tid"], "kind": "exception",
-                "message": "Traceback (most recent call last, on executor %s):\n%s"
-                           % (runtime.executor_id, "".join(traceback.format_exception(exc)[1:]))}, []
+        return messages.TaskFailedReport(
+            launch.task_id, "exception", "Traceback (most recent call last, on executor %s):\n%s"
+            % (runtime.executor_id, "".join(traceback.format_exception(exc)[1:]))), []
     finally:
         TaskContext._set(None)

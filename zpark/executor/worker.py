@@ -19,13 +19,15 @@ from collections import namedtuple
 import psutil
 import zmq
 
-from ..common import protocol
+from ..common import messages, protocol
 from ..common.config import EXECUTOR_KEYS, Conf, executor_settings
 from .launch import executor_command
 
 log = logging.getLogger("zpark.worker")
 
 HEARTBEAT_SECONDS = 1.0
+FROM_MASTER = (messages.WorkerRegistered, messages.WorkerHeartbeatOk, messages.WorkerReregister,
+               messages.LaunchExecutor, messages.KillApp)
 HEALTH_FILE = "/tmp/zpark-executor.alive"
 
 
@@ -74,11 +76,16 @@ class Worker:
             while not self._stopping:
                 if self.master.poll(200):
                     for header, _ in protocol.signed_messages(self.master, self.codec, "the master"):
-                        self._on_message(header)
+                        try:
+                            message = messages.decode(header, FROM_MASTER)
+                        except messages.BadMessage as exc:
+                            log.warning("refused a message from the master: %s", exc)
+                            continue
+                        self._on_message(message)
                 self._reap()
                 if time.monotonic() >= next_heartbeat:
                     next_heartbeat = time.monotonic() + HEARTBEAT_SECONDS
-                    self._send({"t": "w_hb", "wid": self.worker_id})
+                    self._send(messages.WorkerHeartbeat(self.worker_id))
         finally:
             for app_id in list(self.apps):
                 self._stop_app(app_id, report=False)
@@ -90,42 +97,41 @@ class Worker:
 
     def _register(self):
         ip = self.advertise_host or local_ip_towards(self.master_url)
-        self._send({"t": "w_register", "wid": self.worker_id, "host": socket.gethostname(), "ip": ip,
-                    "cores": self.cores, "memory": psutil.virtual_memory().total})
+        self._send(messages.WorkerRegister(self.worker_id, socket.gethostname(), ip, self.cores,
+                                           psutil.virtual_memory().total))
 
-    def _send(self, header):
-        self.master.send_multipart(self.codec.encode(header))
+    def _send(self, message):
+        self.master.send_multipart(self.codec.encode_message(message))
 
-    def _on_message(self, header):
-        kind = header["t"]
-        if kind in ("w_registered", "w_hb_ok"):
+    def _on_message(self, message):
+        if isinstance(message, (messages.WorkerRegistered, messages.WorkerHeartbeatOk)):
             _touch(self.health_file)
-        elif kind == "w_reregister":
+        elif isinstance(message, messages.WorkerReregister):
             # The master forgot us (it restarted, or we were frozen or cut off): start clean.
             log.warning("the master does not know this executor any more; registering again")
             for app_id in list(self.apps):
                 self._stop_app(app_id, report=False)
             self._register()
-        elif kind == "launch":
-            self._launch(header)
-        elif kind == "kill_app":
-            self._stop_app(header["app_id"], report=False)
+        elif isinstance(message, messages.LaunchExecutor):
+            self._launch(message)
+        elif isinstance(message, messages.KillApp):
+            self._stop_app(message.app_id, report=False)
 
     # ------------------------------------------------------------ executor processes
 
-    def _launch(self, header):
-        app_id, executor_id = header["app_id"], header["executor_id"]
+    def _launch(self, launch):
+        app_id, executor_id = launch.app_id, launch.executor_id
         if app_id in self.apps:
             self._stop_app(app_id, report=False)
-        given = {k: v for k, v in (header.get("conf") or {}).items() if k in EXECUTOR_KEYS}
+        given = {k: v for k, v in launch.conf.items() if k in EXECUTOR_KEYS}
         work_dir = os.path.join(self.work_root, app_id, executor_id)
         env = dict(os.environ, ZPARK_SECRET=self.secret)
-        command = executor_command(header["driver_url"], executor_id, self.cores, work_dir,
+        command = executor_command(launch.driver_url, executor_id, self.cores, work_dir,
                                    executor_settings(Conf(given, load_environment=False)), os.getpid(),
                                    bind_host="0.0.0.0",
-                                   advertise_host=self.advertise_host or local_ip_towards(header["driver_url"]),
+                                   advertise_host=self.advertise_host or local_ip_towards(launch.driver_url),
                                    block_port=self.block_port)
-        log.info("starting executor %s for %s (driver %s)", executor_id, app_id, header["driver_url"])
+        log.info("starting executor %s for %s (driver %s)", executor_id, app_id, launch.driver_url)
         process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
         self.apps[app_id] = AppExecutor(executor_id, process)
 
@@ -144,7 +150,7 @@ class Worker:
         log.info("executor %s for %s ended (exit code %s); its files are deleted",
                     running.executor_id, app_id, running.process.returncode)
         if report:
-            self._send({"t": "w_exited", "wid": self.worker_id, "app_id": app_id})
+            self._send(messages.WorkerExecutorExited(self.worker_id, app_id))
 
     def _reap(self):
         for app_id, running in list(self.apps.items()):

@@ -10,13 +10,15 @@ import time
 
 import zmq
 
-from ..common import protocol
+from ..common import messages, protocol
 from ..common.secret import load_or_create
 from .membership import KillApp, LaunchExecutor, Membership
 
 log = logging.getLogger("zpark.master")
 
-REFUSED = b"zpark-refused"
+REFUSED = protocol.REFUSED
+REQUESTS = (messages.WorkerRegister, messages.WorkerHeartbeat, messages.WorkerExecutorExited, messages.Hello,
+            messages.AppRegister, messages.AppHeartbeat, messages.AppEnd, messages.StatusRequest)
 TICK_SECONDS = 0.25
 
 
@@ -75,52 +77,54 @@ class MasterServer:
                                 % str(exc).encode()])
                 continue
             try:
-                self._on_message(identity, peer, header)
-            except Exception:  # noqa: BLE001 - a malformed (but signed) request must not stop the master
-                log.exception("bad request %r from %s", header.get("t"), peer)
-                self._reply(identity, header, {"t": "error", "error": "malformed request"})
+                request = messages.decode(header, REQUESTS)
+            except messages.BadMessage as exc:
+                log.warning("refused a request from %s: %s", peer, exc)
+                rid = header.get("request_id") if type(header) is dict else None
+                self._send(identity, messages.Error("malformed request: %s" % exc,
+                                                    rid if type(rid) is int and rid >= 0 else None))
+                continue
+            try:
+                self._on_message(identity, peer, request)
+            except Exception as exc:  # noqa: BLE001 - a request it cannot serve must not stop the master
+                log.exception("could not serve %s from %s", request.KIND, peer)
+                self._reply(identity, request, messages.Error("%s: %s" % (type(exc).__name__, exc)))
 
-    def _on_message(self, identity, peer, header):
-        kind = header.get("t")
+    def _on_message(self, identity, peer, request):
         now = time.monotonic()
         members = self.membership
-        if kind == "w_register":
-            self.worker_sockets[header["wid"]] = identity
-            actions = members.register_worker(header["wid"], header.get("host", ""), header.get("ip") or peer,
-                                              header.get("cores", 1), header.get("memory", 0), now)
-            log.info("executor %s registered (%s, %s cores)", header["wid"], header.get("ip") or peer,
-                        header.get("cores"))
-            self._reply(identity, header, {"t": "w_registered"})
+        if isinstance(request, messages.WorkerRegister):
+            self.worker_sockets[request.worker_id] = identity
+            actions = members.register_worker(request.worker_id, request.host, request.ip or peer,
+                                              request.cores, request.memory, now)
+            log.info("executor %s registered (%s, %s cores)", request.worker_id, request.ip or peer, request.cores)
+            self._reply(identity, request, messages.WorkerRegistered())
             self._act(actions)
-        elif kind == "w_hb":
-            known = members.worker_heartbeat(header["wid"], now)
-            self._reply(identity, header, {"t": "w_hb_ok" if known else "w_reregister"})
-        elif kind == "w_exited":
-            self._act(members.executor_exited(header["wid"], header["app_id"]))
-        elif kind == "hello":
-            app_id = members.new_app(header.get("name", ""), now, time.time())
-            self._reply(identity, header, {"t": "welcome", "app_id": app_id, "peer_host": peer})
-        elif kind == "app_register":
-            assigned, actions = members.register_app(header["app_id"], header["driver_url"],
-                                                     header.get("max_executors", 0),
-                                                     header.get("executor_conf", {}), now)
-            log.info("application %s (%s) registered from %s", header["app_id"],
-                        members.apps[header["app_id"]].name, header["driver_url"])
+        elif isinstance(request, messages.WorkerHeartbeat):
+            known = members.worker_heartbeat(request.worker_id, now)
+            self._reply(identity, request, messages.WorkerHeartbeatOk() if known else messages.WorkerReregister())
+        elif isinstance(request, messages.WorkerExecutorExited):
+            self._act(members.executor_exited(request.worker_id, request.app_id))
+        elif isinstance(request, messages.Hello):
+            app_id = members.new_app(request.name, now, time.time())
+            self._reply(identity, request, messages.Welcome(app_id, peer))
+        elif isinstance(request, messages.AppRegister):
+            assigned, actions = members.register_app(request.app_id, request.driver_url, request.max_executors,
+                                                     request.executor_conf, now)
+            log.info("application %s (%s) registered from %s", request.app_id,
+                     members.apps[request.app_id].name, request.driver_url)
             self._act(actions)
-            self._reply(identity, header, {"t": "app_registered", "executors": assigned,
-                                           "waiting": members.waiting_reason(header["app_id"])})
-        elif kind == "app_hb":
-            known = members.app_heartbeat(header["app_id"], now)
-            self._reply(identity, header, {"t": "app_hb_ok" if known else "unknown_app",
-                                           "waiting": members.waiting_reason(header["app_id"])})
-        elif kind == "app_end":
-            log.info("application %s finished", header["app_id"])
-            self._act(members.end_app(header["app_id"]))
-            self._reply(identity, header, {"t": "app_ended"})
-        elif kind == "status":
-            self._reply(identity, header, {"t": "status", "status": members.status(now)})
-        else:
-            self._reply(identity, header, {"t": "error", "error": "unknown request %r" % kind})
+            self._reply(identity, request, messages.AppRegistered(assigned, members.waiting_reason(request.app_id)))
+        elif isinstance(request, messages.AppHeartbeat):
+            known = members.app_heartbeat(request.app_id, now)
+            waiting = members.waiting_reason(request.app_id)
+            self._reply(identity, request, messages.AppHeartbeatOk(waiting) if known else messages.UnknownApp(waiting))
+        elif isinstance(request, messages.AppEnd):
+            log.info("application %s finished", request.app_id)
+            self._act(members.end_app(request.app_id))
+            self._reply(identity, request, messages.AppEnded())
+        elif isinstance(request, messages.StatusRequest):
+            self._reply(identity, request, messages.StatusReport(members.status(now)))
 
     # ------------------------------------------------------------ messages out
 
@@ -131,17 +135,17 @@ class MasterServer:
                 continue
             if isinstance(action, LaunchExecutor):
                 log.info("executor %s serves %s as %s", action.worker_id, action.app_id, action.executor_id)
-                self._send(identity, {"t": "launch", "app_id": action.app_id, "executor_id": action.executor_id,
-                                      "driver_url": action.driver_url, "conf": action.executor_conf})
+                self._send(identity, messages.LaunchExecutor(action.app_id, action.executor_id,
+                                                             action.driver_url, action.executor_conf))
             elif isinstance(action, KillApp):
-                self._send(identity, {"t": "kill_app", "app_id": action.app_id})
+                self._send(identity, messages.KillApp(action.app_id))
 
-    def _reply(self, identity, request, header):
-        header["rid"] = request.get("rid")
-        self._send(identity, header)
+    def _reply(self, identity, request, reply):
+        reply.request_id = request.request_id
+        self._send(identity, reply)
 
-    def _send(self, identity, header):
-        self._send_raw([identity] + self.codec.encode(header))
+    def _send(self, identity, message):
+        self._send_raw([identity] + self.codec.encode_message(message))
 
     def _send_raw(self, frames):
         try:

@@ -313,12 +313,7 @@ class RDD(PairFunctions):
         return result
 
     def fold(self, zeroValue, op):
-        def partial(iterator):
-            acc = zeroValue
-            for x in iterator:
-                acc = op(acc, x)
-            return acc
-        return _reduce(op, self.ctx._run_job(self, partial), zeroValue)
+        return self.aggregate(zeroValue, op, op)
 
     def aggregate(self, zeroValue, seqOp, combOp):
         def partial(iterator):

@@ -16,50 +16,8 @@ from ..common.errors import JobCancelledError, JobFailedError, SchedulerError, S
 from ..rdd.dependencies import ShuffleDependency
 from .map_output_tracker import MapOutputTracker, MapStatus
 from . import events as m
+from .stage import ExecutorSlots, Job, Stage
 from .task_set import TaskSetManager
-
-
-class Stage:
-    def __init__(self, stage_id, rdd, parents, shuffle_dep=None, func=None, job=None):
-        self.id = stage_id
-        self.rdd = rdd
-        self.parents = parents
-        self.shuffle_dep = shuffle_dep        # set for a ShuffleMapStage
-        self.func = func                      # set for a ResultStage
-        self.job = job
-        self.num_partitions = rdd.getNumPartitions()
-        self.attempt = -1
-        self.binary = None
-        self.broadcast_ids = []
-        self.task_set = None
-        self.failed_attempts = set()          # consecutive attempts that ended in fetch failures
-        self.job_ids = set()
-
-    @property
-    def is_map(self):
-        return self.shuffle_dep is not None
-
-    @property
-    def name(self):
-        return "%s at %s" % ("ShuffleMapStage" if self.is_map else "ResultStage", self.rdd.creation_site)
-
-
-class Job:
-    def __init__(self, job_id, partitions, description):
-        self.id = job_id
-        self.partitions = list(partitions)
-        self.description = description
-        self.results = {}
-        self.final_stage = None
-        self.stages = set()
-
-
-class ExecutorSlots:
-    def __init__(self, address, cores, now):
-        self.address = address
-        self.cores = cores
-        self.free = cores
-        self.last_seen = now
 
 
 class DAGScheduler:

@@ -1,0 +1,376 @@
+"""Every kind of message zpark processes send each other, in one place.
+
+A message is a small dataclass; on the wire it is its header, a msgpack map
+``{"t": kind, field: value, ...}`` (see protocol.py for the signature and
+the payload frames that travel beside it). ``decode`` turns a header back
+into its message and checks every field's type and range at the edge, so a
+malformed header - from a buggy peer that holds the secret, or a replayed
+one - is refused with a ``BadMessage`` that names the field, before any
+loop acts on it.
+
+Payload frames are not fields: where a message has them, its docstring says
+which (pickled task inputs, a stage binary, shuffle blocks...).
+"""
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from typing import Optional
+
+KINDS = {}
+
+
+class BadMessage(ValueError):
+    """A header that is not a message this process understands; the text says what is wrong."""
+
+
+def _kind(name):
+    def register(cls):
+        cls.KIND = name
+        cls._checks = [(f.name, _checker(f.type), f.default is dataclasses.MISSING
+                        and f.default_factory is dataclasses.MISSING)
+                       for f in dataclasses.fields(cls)]
+        KINDS[name] = cls
+        return cls
+    return register
+
+
+def _checker(annotation):
+    """A predicate for a field's declared type (ints that name things are never negative)."""
+    if typing.get_origin(annotation) is typing.Union:
+        inner = [a for a in typing.get_args(annotation) if a is not type(None)]
+        check = _checker(inner[0])
+        return lambda v: v is None or check(v)
+    if annotation is int:
+        return lambda v: type(v) is int and v >= 0
+    if annotation is float:
+        return lambda v: type(v) in (int, float) and v >= 0
+    if annotation is bool:
+        return lambda v: type(v) is bool
+    if annotation is str:
+        return lambda v: type(v) is str
+    if annotation in (list, dict):
+        return lambda v: type(v) is annotation
+    raise TypeError("unsupported field type %r" % (annotation,))
+
+
+def encode(message):
+    """The header of a message: ``{"t": kind, field: value, ...}``."""
+    header = {"t": message.KIND}
+    for name, _, _ in message._checks:
+        header[name] = getattr(message, name)
+    return header
+
+
+def decode(header, expected=None):
+    """The message a header holds; raises BadMessage when it is no message of ``expected`` kinds (or of any)."""
+    if type(header) is not dict:
+        raise BadMessage("a header must be a map, not %s" % type(header).__name__)
+    kind = header.get("t")
+    cls = KINDS.get(kind) if type(kind) is str else None
+    if cls is None or (expected is not None and cls not in expected):
+        raise BadMessage("unexpected message kind %.40r" % (kind,))
+    values = {}
+    for name, check, required in cls._checks:
+        if name in header:
+            value = header[name]
+            if not check(value):
+                raise BadMessage("%s: bad %s %.60r" % (kind, name, value))
+            values[name] = value
+        elif required:
+            raise BadMessage("%s: missing %s" % (kind, name))
+    return cls(**values)
+
+
+# ---------------------------------------------------------------- driver <-> executor
+
+@_kind("register")
+@dataclass
+class Register:
+    """An executor introduces itself to its driver."""
+    executor_id: str
+    cores: int
+    block_address: str
+    pid: Optional[int] = None
+    host: str = ""
+
+
+@_kind("hb")
+@dataclass
+class Heartbeat:
+    executor_id: str
+
+
+@_kind("task")
+@dataclass
+class LaunchTask:
+    """Run attempt ``attempt`` of a partition. Payload: the pickled task inputs (split, block locations)."""
+    task_id: int
+    stage_id: int
+    stage_attempt: int
+    partition: int
+    attempt: int
+    is_map: bool
+
+
+@_kind("binary")
+@dataclass
+class StageBinary:
+    """Payload: the stage's pickled RDD chain and function (sent once per executor)."""
+    stage_id: int
+
+
+@_kind("broadcast")
+@dataclass
+class BroadcastValue:
+    """Payload: the broadcast's pickled value (sent once per executor)."""
+    broadcast_id: int
+
+
+@_kind("done")
+@dataclass
+class TaskDone:
+    """Payload: the pickled result (b"" for a map task) and the pickled accumulator updates (or b"")."""
+    task_id: int
+    sizes: Optional[list] = None          # a map task's block size per reduce partition
+    cached: list = field(default_factory=list)
+    metrics: dict = field(default_factory=dict)
+
+
+@_kind("failed")
+@dataclass
+class TaskFailedReport:
+    task_id: int
+    reason: str                           # "exception" | "fetch_failed" | "killed"
+    message: str = ""
+    shuffle_id: Optional[int] = None
+    map_index: Optional[int] = None
+    map_executor: Optional[str] = None
+    metrics: dict = field(default_factory=dict)
+
+
+@_kind("kill")
+@dataclass
+class KillTask:
+    task_id: int
+
+
+@_kind("remove_broadcast")
+@dataclass
+class RemoveBroadcast:
+    broadcast_id: int
+
+
+@_kind("remove_rdd")
+@dataclass
+class RemoveRDD:
+    rdd_id: int
+
+
+@_kind("remove_shuffle")
+@dataclass
+class RemoveShuffle:
+    shuffle_id: int
+
+
+@_kind("peer_lost")
+@dataclass
+class PeerLost:
+    """Another executor's block server is gone: fetches from it fail at once instead of timing out."""
+    address: str
+
+
+@_kind("shutdown")
+@dataclass
+class Shutdown:
+    reason: str
+
+
+@_kind("lost")
+@dataclass
+class DeclaredLost:
+    """The driver no longer counts on this executor (it missed heartbeats or was unreachable)."""
+    reason: str
+
+
+# ---------------------------------------------------------------- block server
+
+@_kind("fetch")
+@dataclass
+class FetchBlocks:
+    """Shuffle blocks wanted: [shuffle id, map index, attempt tag, reduce id] each."""
+    request_id: int
+    blocks: list
+
+
+@_kind("blocks")
+@dataclass
+class Blocks:
+    """Per block [found, crc or reason]. Payload: each block's bytes (b"" when missing)."""
+    request_id: int
+    status: list
+
+
+@_kind("fetch_cached")
+@dataclass
+class FetchCached:
+    request_id: int
+    rdd_id: int
+    partition: int
+
+
+@_kind("cached")
+@dataclass
+class Cached:
+    """Payload: the pickled partition (b"" when not found)."""
+    request_id: int
+    found: bool
+
+
+@_kind("error")
+@dataclass
+class Error:
+    """A request could not be answered (block server, master)."""
+    error: str
+    request_id: Optional[int] = None
+
+
+# ---------------------------------------------------------------- master
+
+@_kind("w_register")
+@dataclass
+class WorkerRegister:
+    worker_id: str
+    host: str
+    ip: str
+    cores: int
+    memory: int
+    request_id: Optional[int] = None
+
+
+@_kind("w_registered")
+@dataclass
+class WorkerRegistered:
+    request_id: Optional[int] = None
+
+
+@_kind("w_hb")
+@dataclass
+class WorkerHeartbeat:
+    worker_id: str
+    request_id: Optional[int] = None
+
+
+@_kind("w_hb_ok")
+@dataclass
+class WorkerHeartbeatOk:
+    request_id: Optional[int] = None
+
+
+@_kind("w_reregister")
+@dataclass
+class WorkerReregister:
+    """The master does not know this worker (it restarted, or the worker was cut off)."""
+    request_id: Optional[int] = None
+
+
+@_kind("w_exited")
+@dataclass
+class WorkerExecutorExited:
+    worker_id: str
+    app_id: str
+    request_id: Optional[int] = None
+
+
+@_kind("launch")
+@dataclass
+class LaunchExecutor:
+    app_id: str
+    executor_id: str
+    driver_url: str
+    conf: dict
+
+
+@_kind("kill_app")
+@dataclass
+class KillApp:
+    app_id: str
+
+
+@_kind("hello")
+@dataclass
+class Hello:
+    name: str = ""
+    request_id: Optional[int] = None
+
+
+@_kind("welcome")
+@dataclass
+class Welcome:
+    app_id: str
+    peer_host: str
+    request_id: Optional[int] = None
+
+
+@_kind("app_register")
+@dataclass
+class AppRegister:
+    app_id: str
+    driver_url: str
+    max_executors: int = 0
+    executor_conf: dict = field(default_factory=dict)
+    request_id: Optional[int] = None
+
+
+@_kind("app_registered")
+@dataclass
+class AppRegistered:
+    executors: int
+    waiting: Optional[str] = None
+    request_id: Optional[int] = None
+
+
+@_kind("app_hb")
+@dataclass
+class AppHeartbeat:
+    app_id: str
+    request_id: Optional[int] = None
+
+
+@_kind("app_hb_ok")
+@dataclass
+class AppHeartbeatOk:
+    waiting: Optional[str] = None
+    request_id: Optional[int] = None
+
+
+@_kind("unknown_app")
+@dataclass
+class UnknownApp:
+    waiting: Optional[str] = None
+    request_id: Optional[int] = None
+
+
+@_kind("app_end")
+@dataclass
+class AppEnd:
+    app_id: str
+    request_id: Optional[int] = None
+
+
+@_kind("app_ended")
+@dataclass
+class AppEnded:
+    request_id: Optional[int] = None
+
+
+@_kind("status")
+@dataclass
+class StatusRequest:
+    request_id: Optional[int] = None
+
+
+@_kind("status_report")
+@dataclass
+class StatusReport:
+    status: dict
+    request_id: Optional[int] = None
