@@ -309,3 +309,23 @@ def test_cancel_all_jobs_stops_running_tasks_and_the_context_stays_usable(sc):
     worker.join(15)
     assert errors and time.monotonic() - started < 10
     assert sc.parallelize(range(10), 3).sum() == 45
+
+
+def test_an_executor_that_dies_before_it_registers_is_replaced(tmp_path):
+    """Killing an executor process during its start-up used to leave local mode one executor short."""
+    conf = {"zpark.eventLog.dir": str(tmp_path / "events")}
+    with zpark.Context("local[2]", app_name="early-death", conf=conf) as ctx:
+        cluster = ctx._cluster
+        # Start a third executor and kill it before it can register.
+        replaced = threading.Event()
+        original = cluster.on_removed
+
+        def watched(executor_id, reason):
+            original(executor_id, reason)
+            replaced.set()
+        ctx._backend.on_executor_removed = watched
+        newcomer = cluster._spawn()
+        os.kill(cluster.executors[newcomer].process.pid, signal.SIGKILL)
+        assert replaced.wait(10), "the dead newcomer was never replaced"
+        wait_for(lambda: len(ctx._backend.executors) == 3, 30, message="the replacement to register")
+        assert ctx.parallelize(range(100), 6).map(lambda x: x + 1).sum() == 5050

@@ -349,9 +349,13 @@ def test_finished_jobs_release_their_stage_binaries_and_task_sets():
     assert stage.binary is not None
     h.run_to_end()
     assert stage.binary is None and stage.task_set is None
+    assert h.scheduler.shuffle_stages == {}                  # the stage (and its RDDs) is not kept
+    maps_before = len([a for a in h.of(m.LaunchTask) if a.is_map])
     h.feed(m.JobSubmitted(1, counts.map(lambda kv: kv), list, [0, 1]))   # reuses the map outputs
     h.run_to_end()
     assert [a.job_id for a in h.of(m.JobSucceeded)] == [0, 1]
+    assert len([a for a in h.of(m.LaunchTask) if a.is_map]) == maps_before
+    assert stage.id in h.logs("JobStart")[1]["stage_ids"]    # the reused shuffle keeps its stage id
 
 
 def test_configuration_keys_are_declared_once_and_an_unknown_key_names_the_closest(caplog):

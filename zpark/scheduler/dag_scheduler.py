@@ -39,11 +39,12 @@ class DAGScheduler:
         self.tracker = MapOutputTracker()
         self.executors = {}
         self.jobs = {}
-        self.shuffle_stages = {}
+        self.shuffle_stages = {}              # shuffle id -> its map stage, while a job needs it
+        self._shuffle_stage_ids = {}          # shuffle id -> (stage id, last attempt): kept when its stage goes
+        self.merged_map_accumulators = set()  # (shuffle id, map partition) already counted
         self.waiting, self.running, self.failed = set(), set(), set()
         self.tasks = {}                       # task id -> (stage, task set)
         self.cache_locs = defaultdict(set)    # (rdd id, partition) -> executor ids
-        self.merged_map_accumulators = set()  # (shuffle id, map partition) already counted
         self.resubmit_at = None
         self._task_ids = itertools.count()
         self._stage_ids = itertools.count()
@@ -80,6 +81,7 @@ class DAGScheduler:
         for stage in stages:
             stage.job_ids.clear()
             stage.binary, stage.broadcast_ids, stage.task_set = None, [], None
+        self.shuffle_stages = {}
         self.running, self.waiting, self.failed = set(), set(), set()
         self.resubmit_at = None
         self._log("SchedulerError", event=type(event).__name__, error="%s: %s" % (type(exc).__name__, exc))
@@ -100,9 +102,9 @@ class DAGScheduler:
             used = sum(1 for _, _, a in self.tasks.values() if a.executor_id == eid)
             if slots.free != slots.cores - used:
                 problems.append("executor %s has %d free slots, expected %d" % (eid, slots.free, slots.cores - used))
-        for stage in self.shuffle_stages.values():
-            if not stage.job_ids & active and (stage.binary is not None or stage.task_set is not None):
-                problems.append("finished stage %d still holds its binary or task set" % stage.id)
+        for shuffle_id, stage in self.shuffle_stages.items():
+            if not stage.job_ids & active:
+                problems.append("stage %d of shuffle %d is kept for no active job" % (stage.id, shuffle_id))
         return problems
 
     def _emit(self, action):
@@ -133,7 +135,9 @@ class DAGScheduler:
         stage = self.shuffle_stages.get(dep.shuffle_id)
         if stage is None:
             parents = self._parent_stages(dep.rdd, job)
-            stage = Stage(next(self._stage_ids), dep.rdd, parents, shuffle_dep=dep)
+            stage_id, attempt = self._shuffle_stage_ids.get(dep.shuffle_id) or (next(self._stage_ids), -1)
+            stage = Stage(stage_id, dep.rdd, parents, shuffle_dep=dep)
+            stage.attempt = attempt          # a reused shuffle's stage goes on counting its attempts
             self.shuffle_stages[dep.shuffle_id] = stage
             self.tracker.register_shuffle(dep.shuffle_id, stage.num_partitions)
         self._attach(stage, job)
@@ -341,7 +345,7 @@ class DAGScheduler:
             if stage.task_set is not None:
                 stage.task_set.forget_executor(eid)
         for shuffle_id, maps in self.tracker.unregister_executor(eid).items():
-            stage = self.shuffle_stages[shuffle_id]
+            stage = self.shuffle_stages.get(shuffle_id)
             if stage in self.running:
                 stage.task_set.reset_partitions(maps)
         for key in list(self.cache_locs):
@@ -442,6 +446,11 @@ class DAGScheduler:
                 self.waiting.discard(stage)
                 self.failed.discard(stage)
                 stage.binary, stage.broadcast_ids, stage.task_set = None, [], None
+                if stage.is_map:
+                    # Its outputs stay in the tracker (a later job reuses them); the stage and its RDDs go.
+                    shuffle_id = stage.shuffle_dep.shuffle_id
+                    self.shuffle_stages.pop(shuffle_id, None)
+                    self._shuffle_stage_ids[shuffle_id] = (stage.id, stage.attempt)
         job.stages, job.final_stage = set(), None
 
     def _on_TaskFailed(self, event):
