@@ -172,6 +172,13 @@ class RemoveShuffle:
     shuffle_id: int
 
 
+@_kind("remove_stage")
+@dataclass
+class RemoveStage:
+    """No task of this stage will come again: its binary can go."""
+    stage_id: int
+
+
 @_kind("peer_lost")
 @dataclass
 class PeerLost:

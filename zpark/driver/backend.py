@@ -51,11 +51,12 @@ class ExecutorConnection:
         self.host = host
         self.stages_sent = set()
         self.broadcasts_sent = set()
+        self.released = []                    # stages whose binary it may drop (told with the next launch)
 
 
 class Backend:
     def __init__(self, conf, codec, zmq_context, accumulators, broadcasts, event_log, progress,
-                 bind_host="127.0.0.1", on_executor_removed=None, exit_poller=None):
+                 bind_host="127.0.0.1", on_executor_removed=None, exit_poller=None, cleaner=None):
         self.conf = conf
         self.codec = codec
         self.zmq = zmq_context
@@ -65,6 +66,7 @@ class Backend:
         self.progress = progress
         self.on_executor_removed = on_executor_removed
         self.exit_poller = exit_poller        # () -> [(executor id, reason)] of processes that died
+        self.cleaner = cleaner                # notes of what the program no longer references
         self.router, self.port = protocol.bind_router(zmq_context, bind_host, int(conf.get("zpark.driver.port")))
         self.scheduler = DAGScheduler(conf, serialize_stage)
         self.executors = {}
@@ -169,6 +171,8 @@ class Backend:
                 self._on_message(identity, message, payload)
 
     def _tick(self, now):
+        if self.cleaner is not None:
+            self._clean(self.cleaner.pending())
         if self.exit_poller is not None:
             for eid, reason in self.exit_poller():
                 self.executor_lost(eid, reason)
@@ -214,21 +218,22 @@ class Backend:
     # ------------------------------------------------------------ messages in
 
     def _on_message(self, identity, message, payload):
-        """A message from an executor becomes an event; whether an answer counts is the scheduler's call."""
+        """A message from an executor becomes an event; whether an answer counts is the scheduler's call.
+
+        An executor already declared lost is told so again (it may have been
+        frozen and woken up); what it says still goes to the scheduler, which
+        ignores answers from executors it does not count on.
+        """
         if identity in self.removed:
             self._send(identity, wire.DeclaredLost("declared lost by the driver"))
-            return
-        conn = self.executors.get(identity)
         if isinstance(message, wire.Register):
-            if conn is None:
+            if identity not in self.executors and identity not in self.removed:
                 conn = ExecutorConnection(identity, message.block_address, message.cores, message.pid,
                                           message.host)
                 self.executors[identity] = conn
                 self._feed(m.ExecutorAdded(identity, conn.address, conn.cores, conn.host))
                 with self.executors_changed:
                     self.executors_changed.notify_all()
-            return
-        if conn is None:
             return
         if isinstance(message, wire.Heartbeat):
             self._feed(m.ExecutorHeartbeat(identity))
@@ -280,6 +285,10 @@ class Backend:
             tasks = self._launches.pop(eid, None)
             if not tasks:
                 continue
+            conn = self.executors.get(eid)
+            if conn is not None and conn.released:
+                tasks[:0] = [(wire.RemoveStage(stage_id), []) for stage_id in conn.released]
+                conn.released = []
             if len(tasks) == 1:
                 sent = self._send_header(eid, wire.encode(tasks[0][0]), tasks[0][1])
             else:
@@ -317,6 +326,20 @@ class Backend:
             handle.done.set()
             handle.accepted.put(None)
 
+    def _do_RemoveShuffle(self, a):
+        for eid, conn in list(self.executors.items()):
+            self._send(eid, wire.RemoveShuffle(a.shuffle_id))
+            if a.stage_id in conn.stages_sent:
+                conn.stages_sent.discard(a.stage_id)
+                self._send(eid, wire.RemoveStage(a.stage_id))
+
+    def _do_ReleaseStage(self, a):
+        """Executors drop the binary with the next launch they get (no message of its own per job)."""
+        for conn in self.executors.values():
+            if a.stage_id in conn.stages_sent:
+                conn.stages_sent.discard(a.stage_id)
+                conn.released.append(a.stage_id)
+
     def _do_RemoveExecutor(self, a):
         conn = self.executors.pop(a.executor_id, None)
         self.removed.add(a.executor_id)
@@ -345,6 +368,18 @@ class Backend:
         for conn in self.executors.values():
             conn.broadcasts_sent.discard(bid)
         self.broadcast_to_executors(wire.RemoveBroadcast(bid))
+
+    def _clean(self, notes):
+        """What the program no longer references goes away everywhere (see cleaner.py)."""
+        for what, ident in notes:
+            if what == self.cleaner.SHUFFLE:
+                self.cleaner.shuffle_removed(ident)
+                self._feed(m.ShuffleUnreachable(ident))
+            elif what == self.cleaner.RDD:
+                self._feed(m.RDDUnpersisted(ident))
+                self.broadcast_to_executors(wire.RemoveRDD(ident))
+            elif what == self.cleaner.BROADCAST:
+                self.forget_broadcast(ident)
 
     def executor_lost(self, executor_id, reason):
         """From the local supervisor: a process exited.

@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import threading
 import time
+import weakref
 from collections import namedtuple
 
 import zmq
@@ -24,6 +25,7 @@ from ..rdd.broadcast import Broadcast
 from ..rdd.narrow import Union
 from ..rdd.sources import ParallelCollection, PickleFile, TextFile, WholeTextFiles
 from .backend import Backend
+from .cleaner import ContextCleaner
 from .stage_serialization import DriverOnly
 from .event_log import EventLog, NullEventLog
 from .local_cluster import LocalCluster
@@ -119,9 +121,11 @@ class Context(DriverOnly):
         self._job_ids = itertools.count()
         self._accumulator_ids = itertools.count()
         self._broadcast_ids = itertools.count()
-        self._accumulators = {}
-        self._broadcasts = {}
-        self._persisted = {}
+        # Held weakly: what the program drops is cleaned up everywhere (cleaner.py).
+        self._accumulators = weakref.WeakValueDictionary()
+        self._broadcasts = weakref.WeakValueDictionary()
+        self._persisted = weakref.WeakValueDictionary()
+        self._cleaner = ContextCleaner()
         self._stopped = False
         self._running_jobs = set()
         self.master = self._conf.get("zpark.master")
@@ -159,7 +163,8 @@ class Context(DriverOnly):
         show = self._conf.get("zpark.ui.showConsoleProgress")
         self._progress = ConsoleProgress(None if show else False)
         self._backend = Backend(self._conf, protocol.Codec(secret), self._zmq, self._accumulators,
-                                self._broadcasts, self._event_log, self._progress, bind_host=bind_host)
+                                self._broadcasts, self._event_log, self._progress, bind_host=bind_host,
+                                cleaner=self._cleaner)
         driver_url = "tcp://%s:%d" % (advertise, self._backend.port)
         start_timeout = float(self._conf.get("zpark.executor.startTimeout"))
         if cluster:
@@ -261,6 +266,7 @@ class Context(DriverOnly):
         bid = next(self._broadcast_ids)
         b = Broadcast(self, bid, value)
         self._broadcasts[bid] = b
+        self._cleaner.track_broadcast(b)
         return b
 
     def accumulator(self, value, accum_param=None):
@@ -281,6 +287,7 @@ class Context(DriverOnly):
         if self._standalone is not None:
             serialization.pickle_local_modules_by_value()
         job_id = next(self._job_ids)
+        self._cleaner.track_job(rdd)
         handle = self._backend.run_job(job_id, rdd, func, partitions,
                                        description or rdd.creation_site)
         self._running_jobs.add(job_id)
@@ -331,6 +338,11 @@ class Context(DriverOnly):
         open(os.path.join(path, "_SUCCESS"), "wb").close()
 
     # ------------------------------------------------------------ cleanup
+
+    def _persist(self, rdd):
+        if rdd.id() not in self._persisted:
+            self._persisted[rdd.id()] = rdd
+            self._cleaner.track_persisted(rdd)
 
     def _unpersist(self, rdd_id):
         self._persisted.pop(rdd_id, None)

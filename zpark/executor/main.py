@@ -31,7 +31,8 @@ from .task_table import TaskTable
 log = logging.getLogger("zpark.executor")
 
 FROM_DRIVER = (messages.LaunchTask, messages.StageBinary, messages.BroadcastValue, messages.KillTask,
-               messages.RemoveBroadcast, messages.RemoveRDD, messages.RemoveShuffle, messages.PeerLost,
+               messages.RemoveBroadcast, messages.RemoveRDD, messages.RemoveShuffle, messages.RemoveStage,
+               messages.PeerLost,
                messages.Shutdown, messages.DeclaredLost)
 
 
@@ -159,6 +160,9 @@ class Executor:
             self.store.remove_rdd(message.rdd_id)
         elif isinstance(message, messages.RemoveShuffle):
             self.store.remove_shuffle(message.shuffle_id)
+        elif isinstance(message, messages.RemoveStage):
+            with self.binary_lock:
+                self.binaries.pop(message.stage_id, None)
         elif isinstance(message, messages.PeerLost):
             self.dead_addresses.add(message.address)
         elif isinstance(message, (messages.Shutdown, messages.DeclaredLost)):
@@ -169,7 +173,7 @@ class Executor:
 
     def _binary(self, stage_id):
         with self.binary_lock:
-            binary = self.binaries[stage_id]
+            binary = self.binaries.get(stage_id)
             if isinstance(binary, (bytes, bytearray, memoryview)):
                 binary = self.binaries[stage_id] = serialization.loads(binary)
             return binary
@@ -195,9 +199,11 @@ class Executor:
         if not go:
             return killed_report(tid, "killed before it started")
         try:
+            binary = self._binary(task.launch.stage_id)
+            if binary is None:   # its job ended and the driver released the stage: a leftover copy
+                return killed_report(tid, "its stage was released")
             task.inputs = serialization.loads(task.inputs_bytes)
             task.inputs_bytes = None
-            binary = self._binary(task.launch.stage_id)
             tc = context_for(task, self.runtime)
         except Exception as exc:  # noqa: BLE001 - e.g. a module missing on this executor
             return messages.TaskFailedReport(tid, "exception", "could not load the task on executor %s: %s: %s"

@@ -152,7 +152,7 @@ class RDD(PairFunctions):
 
     def persist(self, storageLevel=StorageLevel.MEMORY_ONLY):
         self._storage_level = storageLevel
-        self.ctx._persisted[self._id] = self
+        self.ctx._persist(self)
         return self
 
     def cache(self):

@@ -353,6 +353,16 @@ class DAGScheduler:
             if not self.cache_locs[key]:
                 del self.cache_locs[key]
 
+    def _on_ShuffleUnreachable(self, event):
+        shuffle_id = event.shuffle_id
+        if shuffle_id in self.shuffle_stages:
+            return  # a running job still uses it (it cannot be unreachable then; be safe anyway)
+        self.tracker.remove_shuffle(shuffle_id)
+        stage = self._shuffle_stage_ids.pop(shuffle_id, None)
+        self.merged_map_accumulators = {k for k in self.merged_map_accumulators if k[0] != shuffle_id}
+        self._emit(m.RemoveShuffle(shuffle_id, stage[0] if stage else None))
+        self._log("ShuffleRemoved", shuffle_id=shuffle_id)
+
     def _on_RDDUnpersisted(self, event):
         for key in [k for k in self.cache_locs if k[0] == event.rdd_id]:
             del self.cache_locs[key]
@@ -437,6 +447,8 @@ class DAGScheduler:
     def _forget_job(self, job):
         """Drop what only this job needed: a stage no other job uses keeps no binary or task set."""
         self.jobs.pop(job.id, None)
+        if job.final_stage is not None:
+            self._emit(m.ReleaseStage(job.final_stage.id))   # result stages are never reused
         for stage in job.stages:
             stage.job_ids.discard(job.id)
             if not stage.job_ids:

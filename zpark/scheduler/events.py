@@ -131,6 +131,12 @@ class RDDUnpersisted:
 
 
 @dataclass
+class ShuffleUnreachable:
+    """The driver no longer references this shuffle: its outputs can go everywhere."""
+    shuffle_id: int
+
+
+@dataclass
 class Tick:
     pass
 
@@ -184,6 +190,19 @@ class JobSucceeded:
 class JobFailed:
     job_id: int
     error: Exception
+
+
+@dataclass
+class RemoveShuffle:
+    """Delete a shuffle's files on every executor, and its map stage's binary where it was sent."""
+    shuffle_id: int
+    stage_id: Optional[int]
+
+
+@dataclass
+class ReleaseStage:
+    """No job will run tasks of this stage again: executors may drop its binary."""
+    stage_id: int
 
 
 @dataclass
