@@ -375,3 +375,13 @@ def test_the_executor_command_line_carries_every_executor_setting():
     assert command[command.index("--memory") + 1] == "1g"
     for name in config.EXECUTOR_KEYS:
         assert config.KEYS[name].executor_flag in command
+
+
+def test_an_executor_lost_before_it_registered_is_replaced_and_logged_once():
+    h = Harness()
+    h.feed(m.ExecutorLost("e9", "executor process exited with code -9"))
+    h.feed(m.ExecutorLost("e9", "executor process exited with code -9"))
+    assert [a.executor_id for a in h.of(m.RemoveExecutor)] == ["e9"]
+    assert [e["executor_id"] for e in h.logs("ExecutorRemoved")] == ["e9"]
+    h.feed(m.ExecutorAdded("e9", "tcp://late", 1))          # a late register of a dead id is not counted
+    assert "e9" not in h.scheduler.executors

@@ -382,18 +382,9 @@ class Backend:
                 self.forget_broadcast(ident)
 
     def executor_lost(self, executor_id, reason):
-        """From the local supervisor: a process exited.
-
-        One that died before it registered never reached the scheduler; it
-        is still replaced, or local mode would silently lose an executor.
-        """
-        if executor_id in self.executors:
+        """From the local supervisor: a process exited (registered or not: the scheduler decides)."""
+        if executor_id not in self.removed:
             self._feed(m.ExecutorLost(executor_id, reason))
-        elif executor_id not in self.removed:
-            self.removed.add(executor_id)
-            log.warning("executor %s died before it registered: %s", executor_id, reason)
-            if self.on_executor_removed is not None:
-                self.on_executor_removed(executor_id, reason)
 
     def _shutdown_executors(self):
         self.broadcast_to_executors(wire.Shutdown("application finished"))

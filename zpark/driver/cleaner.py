@@ -15,7 +15,7 @@ under it.
 import queue
 import weakref
 
-from ..rdd.dependencies import ShuffleDependency
+from ..rdd.lineage import shuffles_below
 
 
 class ContextCleaner:
@@ -27,19 +27,13 @@ class ContextCleaner:
 
     def track_job(self, rdd):
         """Register the shuffles an RDD's lineage creates (walks only what was not seen before)."""
-        stack, seen = [rdd], set()
+        stack = [rdd]
         while stack:
-            current = stack.pop()
-            if id(current) in seen:
-                continue
-            seen.add(id(current))
-            for dep in current.deps:
-                if isinstance(dep, ShuffleDependency):
-                    if dep.shuffle_id in self._tracked_shuffles:
-                        continue                # its lineage was walked when it was first seen
+            for dep in shuffles_below(stack.pop()):
+                if dep.shuffle_id not in self._tracked_shuffles:  # else its lineage was walked before
                     self._tracked_shuffles.add(dep.shuffle_id)
                     weakref.finalize(dep, self.notes.put, (self.SHUFFLE, dep.shuffle_id))
-                stack.append(dep.rdd)
+                    stack.append(dep.rdd)
 
     def shuffle_removed(self, shuffle_id):
         self._tracked_shuffles.discard(shuffle_id)

@@ -10,7 +10,7 @@ from ..common import serialization
 from ..common.errors import SerializationError
 from ..rdd.base import RDD
 from ..rdd.broadcast import collect_broadcast_ids
-from ..rdd.dependencies import ShuffleDependency
+from ..rdd.lineage import narrow_lineage
 
 
 class DriverOnly:
@@ -20,7 +20,7 @@ class DriverOnly:
 def serialize_stage(stage):
     """``(bytes, broadcast ids)`` of a stage: its RDD and the shuffle dependency it writes or the action."""
     work = stage.shuffle_dep if stage.is_map else stage.func
-    for rdd in _stage_rdds(stage.rdd):
+    for rdd in narrow_lineage(stage.rdd):
         for func in rdd.user_functions():
             _check_captures(func, "a function given to %r" % rdd)
     if stage.func is not None:
@@ -29,17 +29,6 @@ def serialize_stage(stage):
         data = serialization.dumps_code((stage.rdd, work), "task closure of stage %d (%s)"
                                         % (stage.id, stage.name))
     return data, sorted(collected.ids)
-
-
-def _stage_rdds(rdd):
-    seen, stack = set(), [rdd]
-    while stack:
-        r = stack.pop()
-        if id(r) in seen:
-            continue
-        seen.add(id(r))
-        yield r
-        stack.extend(d.rdd for d in r.deps if not isinstance(d, ShuffleDependency))
 
 
 def _check_captures(func, where, depth=0, seen=None):

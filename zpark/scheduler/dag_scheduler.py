@@ -14,6 +14,7 @@ from collections import defaultdict
 
 from ..common.errors import JobCancelledError, JobFailedError, SchedulerError, SerializationError
 from ..rdd.dependencies import ShuffleDependency
+from ..rdd.lineage import shuffles_below
 from .map_output_tracker import MapOutputTracker, MapStatus
 from . import events as m
 from .stage import ExecutorSlots, Job, Stage
@@ -38,6 +39,7 @@ class DAGScheduler:
         self.heartbeat_timeout = float(conf.get("zpark.executor.heartbeatTimeout"))
         self.tracker = MapOutputTracker()
         self.executors = {}
+        self.removed_executors = set()        # ids never to count on again (ids are per process lifetime)
         self.jobs = {}
         self.shuffle_stages = {}              # shuffle id -> its map stage, while a job needs it
         self._shuffle_stage_ids = {}          # shuffle id -> (stage id, last attempt): kept when its stage goes
@@ -116,19 +118,11 @@ class DAGScheduler:
     # ------------------------------------------------------------ stages
 
     def _parent_stages(self, rdd, job):
-        parents, seen, stack = [], set(), [rdd]
-        while stack:
-            r = stack.pop()
-            if id(r) in seen:
-                continue
-            seen.add(id(r))
-            for dep in r.deps:
-                if isinstance(dep, ShuffleDependency):
-                    stage = self._shuffle_stage(dep, job)
-                    if stage not in parents:
-                        parents.append(stage)
-                else:
-                    stack.append(dep.rdd)
+        parents = []
+        for dep in shuffles_below(rdd):
+            stage = self._shuffle_stage(dep, job)
+            if stage not in parents:
+                parents.append(stage)
         return parents
 
     def _shuffle_stage(self, dep, job):
@@ -310,7 +304,7 @@ class DAGScheduler:
             self._end_job(job, JobCancelledError("Job %d cancelled: %s" % (job.id, event.reason)))
 
     def _on_ExecutorAdded(self, event):
-        if event.executor_id in self.executors:
+        if event.executor_id in self.executors or event.executor_id in self.removed_executors:
             return
         self.executors[event.executor_id] = ExecutorSlots(event.address, event.cores, self.now)
         self._log("ExecutorAdded", executor_id=event.executor_id, address=event.address,
@@ -328,10 +322,14 @@ class DAGScheduler:
         self._lose_executor(event.executor_id, event.reason)
 
     def _lose_executor(self, eid, reason):
-        if self.executors.pop(eid, None) is None:
+        """An executor is gone. One that never registered (it died starting) is only replaced and logged."""
+        if eid in self.removed_executors:
             return
+        self.removed_executors.add(eid)
         self._emit(m.RemoveExecutor(eid, reason))
         self._log("ExecutorRemoved", executor_id=eid, reason=reason)
+        if self.executors.pop(eid, None) is None:
+            return
         failure = m.ExecutorLostFailure(reason)
         lost_task_sets = set()
         for task_id, (stage, task_set, attempt) in list(self.tasks.items()):
