@@ -385,3 +385,103 @@ def test_an_executor_lost_before_it_registered_is_replaced_and_logged_once():
     assert [e["executor_id"] for e in h.logs("ExecutorRemoved")] == ["e9"]
     h.feed(m.ExecutorAdded("e9", "tcp://late", 1))          # a late register of a dead id is not counted
     assert "e9" not in h.scheduler.executors
+
+
+def test_when_no_executor_can_come_the_jobs_fail_naming_why_and_new_ones_fail_at_once():
+    ctx = FakeContext()
+    h = Harness(executors=("e1",))
+    h.feed(m.JobSubmitted(0, words(ctx, 2), list, [0, 1]))
+    h.answered = {l.task_id for l in h.launched()}
+    h.feed(m.ExecutorLost("e1", "exit code 1"))
+    h.feed(m.ExecutorsExhausted("restarts used up (zpark.local.maxExecutorRestarts)"))
+    (failed,) = h.of(m.JobFailed)
+    assert "maxExecutorRestarts" in str(failed.error)
+    assert any("none can come" in w.message for w in h.of(m.Warn))
+    h.feed(m.JobSubmitted(1, words(ctx, 2), list, [0, 1]))
+    assert [f.job_id for f in h.of(m.JobFailed)] == [0, 1]
+    h.feed(m.ExecutorAdded("e2", "tcp://e2", 1))              # one came back after all
+    h.feed(m.JobSubmitted(2, words(ctx, 2), list, [0, 1]))
+    h.run_to_end()
+    assert [s.job_id for s in h.of(m.JobSucceeded)] == [2]
+
+
+def test_jobs_waiting_with_no_executors_are_reported_at_once_then_every_interval():
+    ctx = FakeContext()
+    h = Harness(executors=("e1",), **{"scheduler.noExecutorsWarning": 15.0})
+    h.feed(m.JobSubmitted(0, words(ctx, 1), list, [0]))
+    h.answered = {l.task_id for l in h.launched()}
+    h.feed(m.ExecutorLost("e1", "frozen"))
+    h.feed(m.Tick(), advance=0.05)
+    h.feed(m.Tick(), advance=5.0)
+    assert len(h.of(m.Warn)) == 1 and "job(s) 0 wait" in h.of(m.Warn)[0].message
+    h.feed(m.Tick(), advance=11.0)
+    assert len(h.of(m.Warn)) == 2
+    h.feed(m.ExecutorAdded("e2", "tcp://e2", 1))
+    h.run_to_end()
+    assert h.of(m.JobSucceeded)
+
+
+def test_a_job_without_progress_for_the_stall_timeout_fails_listing_what_it_waits_for():
+    ctx = FakeContext()
+    h = Harness(**{"job.stallTimeout": 10.0})
+    h.feed(m.JobSubmitted(0, words(ctx, 2), list, [0, 1]))
+    first, second = h.launched()
+    h.succeed(first)
+    h.feed(m.Tick(), advance=9.0)
+    assert not h.of(m.JobFailed)                          # 9 s since the last task ended
+    h.feed(m.Tick(), advance=2.0)
+    (failed,) = h.of(m.JobFailed)
+    text = str(failed.error)
+    assert "no progress for 11s" in text and "task %d (partition %d on %s" % (
+        second.task_id, second.partition, second.executor_id) in text
+    assert "2 executor(s) registered" in text
+    for launch in h.launched():
+        h.fail(launch, "killed")
+
+
+def test_an_executor_exit_caused_by_its_task_counts_against_that_task_only():
+    ctx = FakeContext()
+    h = Harness(executors=("e1",))
+    h.feed(m.JobSubmitted(0, words(ctx, 1), list, [0]))
+    for round_ in range(4):
+        running = h.launched()
+        h.answered = set(h.answered) | {l.task_id for l in running}
+        executor = running[0].executor_id
+        h.feed(m.ExecutorLost(executor, "executor process exited with code 1", caused_by_task=True))
+        if round_ < 3:
+            h.feed(m.ExecutorAdded("e%d" % (round_ + 2), "tcp://new", 1))
+    (failed,) = h.of(m.JobFailed)
+    text = str(failed.error)
+    assert "failed 4 times" in text and "exited with code 1" in text and "partition 0" in text
+    assert [e["reason"] for e in h.logs("TaskEnd")] == ["executor lost: executor process exited with code 1"] * 4
+
+
+def test_an_executor_killed_from_outside_counts_against_no_task():
+    ctx = FakeContext()
+    h = Harness(executors=("e1",))
+    h.feed(m.JobSubmitted(0, words(ctx, 1), list, [0]))
+    for n in range(6):
+        (launch,) = h.launched()
+        h.answered = set(h.answered) | {launch.task_id}
+        h.feed(m.ExecutorLost(launch.executor_id, "killed by SIGKILL"))
+        h.feed(m.ExecutorAdded("x%d" % n, "tcp://new", 1))
+    h.run_to_end()
+    assert h.of(m.JobSucceeded) and not h.of(m.JobFailed)
+
+
+def test_only_the_attempts_executing_on_a_crashed_executor_count_not_those_queued_behind_them():
+    ctx = FakeContext()
+    h = Harness(executors=("e1",))
+    h.feed(m.JobSubmitted(0, words(ctx, 8), list, list(range(8))))
+    for _ in range(4):                       # short tasks: later ones queue behind the running one
+        h.succeed(h.launched()[0])
+    on_e1 = h.launched()
+    assert len(on_e1) == 3
+    h.answered = set(h.answered) | {l.task_id for l in on_e1}
+    task_set = next(iter(h.scheduler.running)).task_set
+    h.feed(m.ExecutorLost("e1", "executor process exited with code 1", caused_by_task=True))
+    oldest = min(on_e1, key=lambda l: l.task_id)
+    assert dict(task_set.failures) == {oldest.partition: 1}
+    h.feed(m.ExecutorAdded("e2", "tcp://e2", 1))
+    h.run_to_end()
+    assert h.of(m.JobSucceeded)

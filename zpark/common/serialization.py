@@ -21,6 +21,16 @@ def dumps(obj):
         return cloudpickle.dumps(obj, PROTOCOL)
 
 
+def dumps_data(obj, what):
+    """``dumps`` for data the user handed over (parallelize): a failure names the culprit at once."""
+    try:
+        return dumps(obj)
+    except Exception as exc:
+        culprit = find_unpicklable(obj)
+        raise SerializationError("Could not serialize %s: %s: %s%s" % (
+            what, type(exc).__name__, exc, (" - %s" % culprit) if culprit else "")) from exc
+
+
 def loads(data):
     """Data, unpickled with the cyclic garbage collector paused.
 

@@ -174,8 +174,8 @@ class Backend:
         if self.cleaner is not None:
             self._clean(self.cleaner.pending())
         if self.exit_poller is not None:
-            for eid, reason in self.exit_poller():
-                self.executor_lost(eid, reason)
+            for eid, reason, caused_by_task in self.exit_poller():
+                self.executor_lost(eid, reason, caused_by_task)
         self._feed(m.Tick())
         self.event_log.flush()
 
@@ -349,9 +349,15 @@ class Backend:
             for other in self.executors:
                 self._send(other, wire.PeerLost(conn.address))
         if self.on_executor_removed is not None:
-            self.on_executor_removed(a.executor_id, a.reason)
+            exhausted = self.on_executor_removed(a.executor_id, a.reason)
+            if exhausted:
+                log.error("no executors left: %s", exhausted)
+                self._feed(m.ExecutorsExhausted(exhausted))
         with self.executors_changed:
             self.executors_changed.notify_all()
+
+    def _do_Warn(self, a):
+        log.warning("%s", a.message)
 
     def _do_LogEvent(self, a):
         self.event_log.write(a.kind, a.fields)
@@ -381,10 +387,10 @@ class Backend:
             elif what == self.cleaner.BROADCAST:
                 self.forget_broadcast(ident)
 
-    def executor_lost(self, executor_id, reason):
+    def executor_lost(self, executor_id, reason, caused_by_task=False):
         """From the local supervisor: a process exited (registered or not: the scheduler decides)."""
         if executor_id not in self.removed:
-            self._feed(m.ExecutorLost(executor_id, reason))
+            self._feed(m.ExecutorLost(executor_id, reason, caused_by_task))
 
     def _shutdown_executors(self):
         self.broadcast_to_executors(wire.Shutdown("application finished"))

@@ -3,6 +3,7 @@ import itertools
 import logging
 import os
 import queue
+import re
 import shutil
 import tempfile
 import threading
@@ -39,16 +40,26 @@ ExecutorInfo = namedtuple("ExecutorInfo", "executor_id pid host block_address wo
 _OPTION_KEYS = {"speculation": "zpark.speculation", "max_failures": "zpark.task.maxFailures"}
 
 
+_LOCAL = re.compile(r"local\[\s*([^,\]]*)\s*(?:,\s*([^\]]*))?\]")
+
+
 def parse_local_master(master):
-    """'local' -> 1, 'local[4]' -> 4, 'local[*]' -> cores (at least 2)."""
+    """'local' -> 1, 'local[4]' -> 4, 'local[*]' -> cores (at least 2); None for other masters.
+
+    Anything else that starts with ``local`` is an error naming the forms that work.
+    """
     if master == "local":
         return 1
-    if master.startswith("local[") and master.endswith("]"):
-        inner = master[6:-1].split(",")[0]
-        if inner == "*":
-            return max(2, os.cpu_count() or 2)
-        return max(1, int(inner))
-    return None
+    if not master.startswith("local"):
+        return None
+    found = _LOCAL.fullmatch(master)
+    count = found.group(1) if found else None
+    if count == "*":
+        return max(2, os.cpu_count() or 2)
+    if count is None or not count.isdigit() or int(count) < 1:
+        raise ZparkError("Invalid master %r: use local, local[N] with N >= 1 executors, or local[*] "
+                         "(one per core)" % master)
+    return int(count)
 
 
 class _Counting:
@@ -112,6 +123,9 @@ class Context(DriverOnly):
             self._conf.set("zpark.app.name", appName or app_name)
         for key, value in options.items():
             self._conf.set(_OPTION_KEYS.get(key, key if key.startswith("zpark.") else "zpark." + key), value)
+        self.applicationId = None
+        self.master = self._conf.get("zpark.master")
+        self._local_executors = parse_local_master(self.master)   # a malformed master fails here
         with Context._active_lock:
             if Context._active is not None:
                 raise ZparkError("A Context is already running in this process (%s); stop() it first"
@@ -137,7 +151,7 @@ class Context(DriverOnly):
             raise
 
     def _start(self):
-        num_executors = parse_local_master(self.master)
+        num_executors = self._local_executors
         cluster = num_executors is None
         if cluster and not self.master.startswith("tcp://"):
             raise ZparkError("Unsupported master %r: use local, local[N], local[*] or tcp://HOST:PORT "
@@ -372,7 +386,7 @@ class Context(DriverOnly):
             if getattr(self, "_progress", None) is not None:
                 self._progress.close()
             if getattr(self, "_zmq", None) is not None:
-                self._zmq.term()
+                self._zmq.destroy(linger=0)   # also closes sockets a failed start left open
             if getattr(self, "_work_root", None):
                 shutil.rmtree(self._work_root, ignore_errors=True)
         finally:

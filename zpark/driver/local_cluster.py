@@ -25,6 +25,26 @@ class LocalExecutor:
         self.lost = False
 
 
+# Deaths that come from the code the process ran (a crash in an extension, an abort), not from outside.
+_CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGFPE, signal.SIGILL}
+
+
+def exit_reason(code):
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = "signal %d" % -code
+        return "executor process was killed by %s (exit code %d)" % (name, 128 - code)
+    return "executor process exited with code %d" % code
+
+
+def exit_caused_by_task(code):
+    """An exit code (os._exit, sys.exit in a thread that ends the process) or a crash is the running
+    task's doing and counts against it; SIGKILL/SIGTERM come from outside (a user, the OOM killer)."""
+    return code > 0 or (code < 0 and -code in _CRASH_SIGNALS)
+
+
 class LocalCluster:
     def __init__(self, num_executors, driver_address, secret, work_root, conf):
         self.num_executors = num_executors
@@ -59,29 +79,38 @@ class LocalCluster:
         return executor_id
 
     def exited(self):
-        """Executors whose process ended on its own: [(id, reason)]."""
+        """Executors whose process ended on its own: [(id, reason, whether its task caused it)]."""
         gone = []
         for executor in list(self.executors.values()):
             code = executor.process.poll()
             if code is not None and not executor.lost and not self._stopping:
                 executor.lost = True
-                gone.append((executor.executor_id, "executor process exited with code %s" % code))
+                gone.append((executor.executor_id, exit_reason(code), exit_caused_by_task(code)))
         return gone
 
     def on_removed(self, executor_id, reason):
-        """The driver dropped this executor: start a replacement (bounded)."""
+        """The driver dropped this executor: start a replacement (bounded).
+
+        Returns why no executor can come any more, once the cap is used up
+        and none is left alive; else None.
+        """
         executor = self.executors.get(executor_id)
         if executor is not None:
             executor.lost = True
         if self._stopping:
-            return
+            return None
         if self.restarts >= self.max_restarts:
             log.error("not replacing executor %s: %d restarts already (zpark.local.maxExecutorRestarts)",
                       executor_id, self.restarts)
-            return
+            alive = [e for e in self.executors.values() if not e.lost and e.process.poll() is None]
+            if alive:
+                return None
+            return ("every local executor is lost and the %d replacements zpark.local.maxExecutorRestarts "
+                    "allows are used up (the last loss: %s: %s)" % (self.max_restarts, executor_id, reason))
         self.restarts += 1
         new_id = self._spawn()
         log.warning("replacing lost executor %s (%s) with %s", executor_id, reason, new_id)
+        return None
 
     def pids(self):
         executors = list(self.executors.values())  # the scheduler thread may add one meanwhile

@@ -24,7 +24,11 @@ class StandaloneApp:
         self.master_url = master_url
         self.codec = codec
         self.client = MasterClient(zmq_context, master_url, codec, "driver")
-        welcome = self.client.request(messages.Hello(name), [messages.Welcome])
+        try:
+            welcome = self.client.request(messages.Hello(name), [messages.Welcome])
+        except BaseException:
+            self.client.close()
+            raise
         self.app_id = welcome.app_id
         self.peer_host = welcome.peer_host
         self._stop = threading.Event()

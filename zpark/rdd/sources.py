@@ -1,7 +1,9 @@
 """Kinds of RDD that read data: a driver-side collection, text files, whole files, pickle files."""
 import glob
 import os
+import pickle
 
+from ..common import serialization
 from ..common.serialization import load_renamed
 from ..data.line_reader import line_batches
 from ..data.record_batches import pickled_batches, records_of
@@ -10,11 +12,19 @@ from .partitions import FileGroup, FileSplit, ParallelPartition
 
 
 class ParallelCollection(Kind):
-    """A driver-side collection cut into slices; each task carries its own slice."""
+    """A driver-side collection cut into slices; each task carries its own slice.
+
+    Slices are pickled here, when ``parallelize`` is called (as PySpark
+    does): data that cannot be shipped fails at once, naming the object,
+    and a retried task ships bytes instead of pickling its slice again.
+    Ranges stay ranges (a few bytes however long).
+    """
 
     def __init__(self, data, num_slices):
         self.deps = []
-        self._slices = _slice(data, num_slices)
+        self._slices = [s if isinstance(s, range) else
+                        serialization.dumps_data(s, "the data given to parallelize() (slice %d)" % i)
+                        for i, s in enumerate(_slice(data, num_slices))]
 
     def partitions(self):
         return [ParallelPartition(i, s) for i, s in enumerate(self._slices)]
@@ -25,9 +35,10 @@ class ParallelCollection(Kind):
         return state
 
     def compute(self, split, tc):
+        values = split.values if isinstance(split.values, range) else serialization.loads(split.values)
         if tc is not None:
-            tc.add_metric("input_records_read", len(split.values))
-        return records_of([split.values], tc)
+            tc.add_metric("input_records_read", len(values))
+        return records_of([values], tc)
 
 
 def _slice(data, n):
@@ -134,8 +145,7 @@ class PickleFile(_FileSource):
 
     def __init__(self, path, min_partitions):
         self.deps = []
-        files = [f for f in expand_paths(path) if os.path.basename(f).startswith("part-")]
-        self._layout = [[f] for f in files]
+        self._layout = [[f] for f in expand_paths(path)]   # a folder's visible files: not _SUCCESS
 
     def partitions(self):
         return [FileGroup(i, g) for i, g in enumerate(self._layout)]
@@ -146,7 +156,13 @@ class PickleFile(_FileSource):
     def _batches(self, split, tc):
         for path in split.paths:
             with open(path, "rb") as f:
-                for batch in pickled_batches(f, load_renamed):
-                    _count_input(tc, len(batch), 0)
-                    yield batch
+                try:
+                    for batch in pickled_batches(f, load_renamed):
+                        if not isinstance(batch, list):
+                            raise ValueError("it holds a %s, not batches of records" % type(batch).__name__)
+                        _count_input(tc, len(batch), 0)
+                        yield batch
+                except (pickle.UnpicklingError, ValueError, EOFError, ImportError, AttributeError) as exc:
+                    raise ValueError("%s is not a file written by saveAsPickleFile: %s: %s"
+                                     % (path, type(exc).__name__, exc)) from None
                 _count_input(tc, 0, f.tell())

@@ -37,6 +37,10 @@ class DAGScheduler:
         self.serialize_stage = serialize_stage
         self.short_task_seconds = float(conf.get("zpark.scheduler.shortTaskSeconds"))
         self.heartbeat_timeout = float(conf.get("zpark.executor.heartbeatTimeout"))
+        self.no_executors_warning = float(conf.get("zpark.scheduler.noExecutorsWarning"))
+        self.stall_timeout = float(conf.get("zpark.job.stallTimeout"))
+        self.exhausted = None                 # why no executor will come again, once that is so
+        self._next_no_executors_warning = None
         self.tracker = MapOutputTracker()
         self.executors = {}
         self.removed_executors = set()        # ids never to count on again (ids are per process lifetime)
@@ -278,6 +282,10 @@ class DAGScheduler:
 
     def _on_JobSubmitted(self, event):
         job = Job(event.job_id, event.partitions, event.description)
+        job.last_progress = self.now
+        if self.exhausted is not None and not self.executors and job.partitions:
+            self._emit(m.JobFailed(job.id, JobFailedError("Job %d cannot run: %s" % (job.id, self.exhausted))))
+            return
         try:
             stage = Stage(next(self._stage_ids), event.rdd, [], func=event.func, job=job)
             self.jobs[job.id] = job
@@ -306,6 +314,7 @@ class DAGScheduler:
     def _on_ExecutorAdded(self, event):
         if event.executor_id in self.executors or event.executor_id in self.removed_executors:
             return
+        self.exhausted = None
         self.executors[event.executor_id] = ExecutorSlots(event.address, event.cores, self.now)
         self._log("ExecutorAdded", executor_id=event.executor_id, address=event.address,
                   cores=event.cores, host=event.host)
@@ -319,26 +328,34 @@ class DAGScheduler:
             slots.last_seen = self.now
 
     def _on_ExecutorLost(self, event):
-        self._lose_executor(event.executor_id, event.reason)
+        self._lose_executor(event.executor_id, event.reason, event.caused_by_task)
 
-    def _lose_executor(self, eid, reason):
-        """An executor is gone. One that never registered (it died starting) is only replaced and logged."""
+    def _lose_executor(self, eid, reason, caused_by_task=False):
+        """An executor is gone. One that never registered (it died starting) is only replaced and logged.
+
+        Its attempts are requeued. When its process exited by itself, the
+        attempts that were executing (the first ``cores`` launched there;
+        the others only waited in its queue) count as failures, so a task
+        that kills its executor every time fails its job instead of using up
+        every executor.
+        """
         if eid in self.removed_executors:
             return
         self.removed_executors.add(eid)
         self._emit(m.RemoveExecutor(eid, reason))
         self._log("ExecutorRemoved", executor_id=eid, reason=reason)
-        if self.executors.pop(eid, None) is None:
+        slots = self.executors.pop(eid, None)
+        if slots is None:
             return
-        failure = m.ExecutorLostFailure(reason)
-        lost_task_sets = set()
-        for task_id, (stage, task_set, attempt) in list(self.tasks.items()):
-            if attempt.executor_id == eid:
-                del self.tasks[task_id]
-                lost_task_sets.add((stage, task_set))
-                self._log_task_end(stage, attempt, failure.describe())
-        for stage, task_set in lost_task_sets:
-            task_set.executor_lost(eid)
+        lost = sorted((task_id, entry) for task_id, entry in self.tasks.items() if entry[2].executor_id == eid)
+        for position, (task_id, (stage, task_set, attempt)) in enumerate(lost):
+            del self.tasks[task_id]
+            failure = m.ExecutorLostFailure(reason, caused_by_task and position < slots.cores)
+            _, abort = task_set.on_failure(task_id, counts=failure.counts)
+            self._log_task_end(stage, attempt, failure.describe(), counted=None)
+            if abort and stage.task_set is task_set and stage in self.running:
+                self._abort_stage(stage, "%s; most recent failure (partition %d, attempt %d, executor %s): %s"
+                                  % (abort, attempt.partition, attempt.attempt, eid, failure.message))
         for stage in self.running:
             if stage.task_set is not None:
                 stage.task_set.forget_executor(eid)
@@ -350,6 +367,54 @@ class DAGScheduler:
             self.cache_locs[key].discard(eid)
             if not self.cache_locs[key]:
                 del self.cache_locs[key]
+
+    def _on_ExecutorsExhausted(self, event):
+        self.exhausted = event.reason
+        if self.executors:
+            return
+        self._emit(m.Warn("no executors left and none can come: %s" % event.reason))
+        for job in sorted(self.jobs.values(), key=lambda j: j.id):
+            self._end_job(job, JobFailedError("Job %d cannot finish: %s" % (job.id, event.reason)))
+
+    def _progress(self, stage):
+        for job_id in stage.job_ids:
+            job = self.jobs.get(job_id)
+            if job is not None:
+                job.last_progress = self.now
+
+    def _check_waiting(self):
+        """Say so when jobs wait with no executor at all; fail jobs stalled past zpark.job.stallTimeout."""
+        if self.jobs and not self.executors:
+            if self._next_no_executors_warning is None or self.now >= self._next_no_executors_warning:
+                self._next_no_executors_warning = self.now + self.no_executors_warning
+                self._emit(m.Warn("no executors: job(s) %s wait until one registers"
+                                  % ", ".join(str(j) for j in sorted(self.jobs))))
+        else:
+            self._next_no_executors_warning = None
+        if self.stall_timeout > 0:
+            for job in sorted(self.jobs.values(), key=lambda j: j.id):
+                if self.now - job.last_progress > self.stall_timeout:
+                    self._end_job(job, JobFailedError("Job %d made no progress for %.0fs "
+                                                      "(zpark.job.stallTimeout); it was waiting for: %s"
+                                                      % (job.id, self.now - job.last_progress,
+                                                         self._waiting_for(job))))
+
+    def _waiting_for(self, job):
+        parts = []
+        for stage in sorted(job.stages, key=lambda s: s.id):
+            if stage in self.running and stage.task_set is not None:
+                ts = stage.task_set
+                running = ["task %d (partition %d on %s, %.0fs)" % (a.task_id, a.partition, a.executor_id,
+                                                                     self.now - a.launch_time)
+                           for a in ts.running.values()]
+                parts.append("stage %d: %d pending, running %s" % (stage.id, len(ts.pending),
+                                                                   ", ".join(running) or "nothing"))
+            elif stage in self.waiting:
+                parts.append("stage %d: waiting for its parent stages" % stage.id)
+            elif stage in self.failed:
+                parts.append("stage %d: to be resubmitted after a fetch failure" % stage.id)
+        parts.append("%d executor(s) registered" % len(self.executors))
+        return "; ".join(parts)
 
     def _on_ShuffleUnreachable(self, event):
         shuffle_id = event.shuffle_id
@@ -384,6 +449,7 @@ class DAGScheduler:
         if entry is None:
             return
         stage, task_set, attempt = entry
+        self._progress(stage)
         _, first, others = task_set.on_success(event.task_id, self.now)
         for other in others:
             self._emit(m.KillTask(other.executor_id, other.task_id))
@@ -468,6 +534,7 @@ class DAGScheduler:
         if entry is None:
             return
         stage, task_set, attempt = entry
+        self._progress(stage)
         reason = event.reason
         _, abort = task_set.on_failure(event.task_id, counts=reason.counts)
         self._log_task_end(stage, attempt, reason.describe(), event.metrics)
@@ -519,6 +586,7 @@ class DAGScheduler:
         for eid, slots in list(self.executors.items()):
             if self.now - slots.last_seen > self.heartbeat_timeout:
                 self._lose_executor(eid, "no heartbeat for %.1fs" % (self.now - slots.last_seen))
+        self._check_waiting()
         if self.resubmit_at is not None and self.now >= self.resubmit_at:
             self.resubmit_at = None
             for stage in sorted(self.failed, key=lambda s: s.id):

@@ -32,6 +32,7 @@ class ExecutorAdded:
 class ExecutorLost:
     executor_id: str
     reason: str
+    caused_by_task: bool = False  # its process exited with a code of its own: the running task's fault
 
 
 @dataclass
@@ -109,9 +110,18 @@ class Killed(TaskFailure):
 
 @dataclass
 class ExecutorLostFailure(TaskFailure):
-    """The attempt's executor went away while it ran."""
+    """The attempt's executor went away while it ran. Counts only when the task caused it
+    (the process exited with a code of its own while this attempt was executing)."""
     reason: str
-    counts = False
+    caused_by_task: bool = False
+
+    @property
+    def counts(self):
+        return self.caused_by_task
+
+    @property
+    def message(self):
+        return "executor lost: %s" % self.reason
 
     def describe(self):
         return "executor lost: %s" % self.reason
@@ -134,6 +144,12 @@ class RDDUnpersisted:
 class ShuffleUnreachable:
     """The driver no longer references this shuffle: its outputs can go everywhere."""
     shuffle_id: int
+
+
+@dataclass
+class ExecutorsExhausted:
+    """No executor is left and none will come (local mode used up its restarts)."""
+    reason: str
 
 
 @dataclass
@@ -210,6 +226,12 @@ class RemoveExecutor:
     """The executor is no longer trusted: stop talking to it and, if we own it, stop it."""
     executor_id: str
     reason: str
+
+
+@dataclass
+class Warn:
+    """Something the user should read on the driver's log now (no executors, a stall)."""
+    message: str
 
 
 @dataclass

@@ -34,6 +34,7 @@ class Job:
         self.results = {}
         self.final_stage = None
         self.stages = set()
+        self.last_progress = 0.0              # when a task of it last ended (or it was submitted)
 
 
 class ExecutorSlots:

@@ -142,14 +142,6 @@ class TaskSetManager:
             self.pending.append(p)
         return attempt, None
 
-    def executor_lost(self, executor_id):
-        """Requeue what ran there (not counted as failures); returns the lost attempts."""
-        lost = self.running_on(executor_id)
-        for attempt in lost:
-            self.on_failure(attempt.task_id, counts=False)
-        self.forget_executor(executor_id)
-        return lost
-
     def forget_executor(self, executor_id):
         """No more locality preference for an executor that is gone."""
         for prefs in self.preferred.values():

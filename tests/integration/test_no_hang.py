@@ -1,0 +1,41 @@
+"""Jobs either finish or fail with a reason: no silent waits when executors cannot come back."""
+import os
+
+import pytest
+
+import zpark
+
+
+def test_local_mode_past_its_restart_cap_fails_the_job_naming_the_cap(tmp_path):
+    conf = {"zpark.local.maxExecutorRestarts": 1, "zpark.eventLog.dir": str(tmp_path)}
+    with zpark.Context("local[1]", app_name="restart-cap", conf=conf) as ctx:
+        def die(x):
+            os._exit(1)
+        with pytest.raises(zpark.JobFailedError, match="maxExecutorRestarts"):
+            ctx.parallelize([1, 2], 1).map(die).collect()
+        with pytest.raises(zpark.JobFailedError, match="cannot run: every local executor is lost"):
+            ctx.parallelize([1, 2], 1).collect()
+
+
+def test_a_stalled_job_fails_after_the_stall_timeout_naming_the_task(tmp_path):
+    conf = {"zpark.job.stallTimeout": 2.0, "zpark.eventLog.dir": str(tmp_path)}
+    with zpark.Context("local[2]", app_name="stall", conf=conf) as ctx:
+        def hang(x):
+            if x == 0:
+                import time
+                time.sleep(3600)
+            return x
+        with pytest.raises(zpark.JobFailedError, match=r"no progress for \d+s .*task \d+ \(partition 0"):
+            ctx.parallelize(range(4), 4).map(hang).collect()
+
+
+def test_a_task_that_kills_its_executor_every_time_fails_its_job_naming_it(tmp_path):
+    conf = {"zpark.eventLog.dir": str(tmp_path)}
+    with zpark.Context("local[2]", app_name="exits", conf=conf) as ctx:
+        def exit_on_three(x):
+            if x == 3:
+                os._exit(7)
+            return x
+        with pytest.raises(zpark.JobFailedError, match=r"failed 4 times.*exited with code 7"):
+            ctx.parallelize(range(8), 4).map(exit_on_three).collect()
+        assert ctx.parallelize(range(10), 2).sum() == 45          # replacements serve the next job
