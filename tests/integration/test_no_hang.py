@@ -39,3 +39,30 @@ def test_a_task_that_kills_its_executor_every_time_fails_its_job_naming_it(tmp_p
         with pytest.raises(zpark.JobFailedError, match=r"failed 4 times.*exited with code 7"):
             ctx.parallelize(range(8), 4).map(exit_on_three).collect()
         assert ctx.parallelize(range(10), 2).sum() == 45          # replacements serve the next job
+
+
+def test_cancelled_tasks_that_ignore_the_kill_give_their_slots_back(tmp_path):
+    import threading
+    import time
+    conf = {"zpark.task.killTimeout": 2.0, "zpark.eventLog.dir": str(tmp_path)}
+    with zpark.Context("local[2]", app_name="stubborn", conf=conf) as ctx:
+        def stubborn(x):
+            time.sleep(3600)                      # never looks at its kill flag
+            return x
+        errors = []
+
+        def run():
+            try:
+                ctx.parallelize(range(2), 2).map(stubborn).collect()
+            except Exception as exc:  # noqa: BLE001 - the test inspects it
+                errors.append(exc)
+        job = threading.Thread(target=run)
+        job.start()
+        from waiting import wait_for
+        wait_for(lambda: ctx._backend.scheduler.tasks, 20, message="the stubborn tasks to start")
+        ctx.cancelAllJobs()
+        job.join(10)
+        assert errors and isinstance(errors[0], zpark.JobCancelledError)
+        started = time.monotonic()
+        assert ctx.parallelize(range(10), 2).map(lambda x: x + 1).sum() == 55
+        assert time.monotonic() - started < 30

@@ -485,3 +485,111 @@ def test_only_the_attempts_executing_on_a_crashed_executor_count_not_those_queue
     h.feed(m.ExecutorAdded("e2", "tcp://e2", 1))
     h.run_to_end()
     assert h.of(m.JobSucceeded)
+
+
+def test_a_fetch_failure_from_an_unreachable_executor_drops_all_its_outputs():
+    ctx = FakeContext()
+    counts = words(ctx).map(lambda w: (w, 1)).reduceByKey(add, 2)
+    h = Harness()
+    h.feed(m.JobSubmitted(0, counts, list, [0, 1]))
+    failed = []
+
+    def fail_first_reduce(h, launch):
+        if not launch.is_map and not failed:
+            failed.append(launch)
+            shuffle_id = list(launch.shuffle_locations)[0]
+            victim = launch.shuffle_locations[shuffle_id][1][0]
+            h.fail(launch, "fetch_failed", shuffle_id=shuffle_id, map_index=1, map_executor=victim,
+                   unreachable=True)
+            failed.append(victim)
+            return True
+        return False
+
+    h.run_to_end(fail_first_reduce)
+    h.feed(m.Tick(), advance=0.5)
+    h.run_to_end()
+    maps = [a for a in h.of(m.LaunchTask) if a.is_map]
+    on_victim = sorted(a.partition for a in maps[:4] if a.executor_id == failed[1])
+    assert sorted(a.partition for a in maps[4:]) == on_victim and len(on_victim) >= 2
+    assert h.of(m.JobSucceeded)
+
+
+def test_a_task_that_ignores_its_kill_gets_its_executor_replaced_after_the_kill_timeout():
+    ctx = FakeContext()
+    h = Harness(**{"task.killTimeout": 10.0})
+    h.feed(m.JobSubmitted(0, words(ctx, 2), list, [0, 1]))
+    stuck = h.launched()
+    h.feed(m.JobCancelled(0, "cancelAllJobs()"))
+    assert {a.task_id for a in h.of(m.KillTask)} == {l.task_id for l in stuck}
+    h.feed(m.Tick(), advance=9.0)
+    assert not h.of(m.RemoveExecutor)
+    h.feed(m.TaskFailed(stuck[0].task_id, stuck[0].executor_id, m.Killed()))   # this one stopped
+    h.answered = {l.task_id for l in stuck}
+    h.feed(m.Tick(), advance=2.0)
+    removed = h.of(m.RemoveExecutor)
+    assert [r.executor_id for r in removed] == [stuck[1].executor_id]
+    assert "did not stop within 10s" in removed[0].reason
+
+
+def _fail_reduces(h, times, **failure):
+    """Fail the first reduce launch of each of ``times`` stage attempts with a fetch failure of map 1."""
+    for _ in range(times):
+        for _ in range(100):
+            pending = h.launched()
+            reduces = [l for l in pending if not l.is_map]
+            if reduces:
+                break
+            if not pending:
+                h.feed(m.Tick(), advance=0.5)
+                continue
+            h.succeed(pending[0])
+        launch = reduces[0]
+        shuffle_id = list(launch.shuffle_locations)[0]
+        executor = launch.shuffle_locations[shuffle_id][1][0]
+        h.fail(launch, "fetch_failed", shuffle_id=shuffle_id, map_index=1, map_executor=executor, **failure)
+        for stale in [l for l in h.launched() if not l.is_map]:   # the rest of that attempt
+            h.fail(stale, "killed")
+        h.feed(m.Tick(), advance=0.5)
+
+
+def test_a_stage_whose_blocks_keep_failing_on_a_live_executor_aborts_after_four_attempts():
+    ctx = FakeContext()
+    h = Harness()
+    h.feed(m.JobSubmitted(0, words(ctx).map(lambda w: (w, 1)).reduceByKey(add, 2), list, [0, 1]))
+    _fail_reduces(h, 4)
+    (failed,) = h.of(m.JobFailed)
+    assert "failed the maximum allowable number of times: 4" in str(failed.error)
+    for launch in h.launched():
+        h.fail(launch, "killed")
+
+
+def test_an_executor_silent_once_per_stage_costs_resubmissions_not_the_job():
+    ctx = FakeContext()
+    h = Harness(executors=("e1", "e2", "e3", "e4", "e5", "e6"))
+    h.feed(m.JobSubmitted(0, words(ctx).map(lambda w: (w, 1)).reduceByKey(add, 2), list, [0, 1]))
+    _fail_reduces(h, 4, unreachable=True)      # each time a different map executor (outputs move)
+    assert not h.of(m.JobFailed)
+    h.run_to_end()
+    assert h.of(m.JobSucceeded)
+
+
+def test_a_finished_parent_that_lost_its_outputs_is_rerun_when_its_sibling_finishes():
+    """The soak's hang: a join waited forever for a parent whose outputs went with an executor."""
+    ctx = FakeContext()
+    left = words(ctx).map(lambda w: (w, 1)).reduceByKey(add, 2)
+    right = words(ctx).map(lambda w: (w, 2)).reduceByKey(add, 2)
+    h = Harness(executors=("e1", "e2"), cores=8)
+    h.feed(m.JobSubmitted(0, left.join(right, 2), list, [0, 1]))
+    maps = {}
+    for launch in h.launched():
+        maps.setdefault(launch.stage_id, []).append(launch)
+    first, second = sorted(maps)                         # both reduceByKeys' map stages run at once
+    victim = maps[second][0].executor_id
+    still_running = next(l for l in maps[first] if l.executor_id != victim)
+    for launch in maps[second] + [l for l in maps[first] if l is not still_running]:
+        h.succeed(launch)                                # the second map stage finishes...
+    h.feed(m.ExecutorLost(victim, "killed"))             # ...then loses outputs with an executor
+    h.feed(m.ExecutorAdded("e3", "tcp://e3", 8))
+    h.succeed(still_running)                             # the first finishes: the join must not wait
+    h.run_to_end()
+    assert h.of(m.JobSucceeded), "the job waited forever for a parent nobody reran"

@@ -33,6 +33,7 @@ KEYS = {
     "zpark.speculation.minTaskRuntime": Key(0.1, "seconds a task runs at least before it can be copied"),
     "zpark.scheduler.shortTaskSeconds": Key(0.05, "median task time under which tasks queue on busy executors"),
     "zpark.scheduler.noExecutorsWarning": Key(15.0, "seconds between warnings while jobs wait with no executors"),
+    "zpark.task.killTimeout": Key(30.0, "seconds a killed task may take to stop before its executor is replaced"),
     "zpark.job.stallTimeout": Key(0.0, "fail a job that made no progress for this many seconds (0: never)"),
     "zpark.executor.heartbeatInterval": Key(0.5, "seconds between an executor's heartbeats",
                                             "--heartbeat-interval"),

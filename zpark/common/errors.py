@@ -28,16 +28,18 @@ class FetchFailedError(ZparkError):
     driver recomputes the lost map output instead of counting a task failure.
     """
 
-    def __init__(self, shuffle_id, map_index, executor_id, reason):
+    def __init__(self, shuffle_id, map_index, executor_id, reason, unreachable=False):
         super().__init__(
             f"FetchFailed(shuffle={shuffle_id}, map={map_index}, executor={executor_id}): {reason}")
         self.shuffle_id = shuffle_id
         self.map_index = map_index
         self.executor_id = executor_id
         self.reason = reason
+        self.unreachable = unreachable     # the executor did not answer (not: one block was bad)
 
     def __reduce__(self):
-        return (FetchFailedError, (self.shuffle_id, self.map_index, self.executor_id, self.reason))
+        return (FetchFailedError, (self.shuffle_id, self.map_index, self.executor_id, self.reason,
+                                   self.unreachable))
 
 
 class TaskKilledError(ZparkError):

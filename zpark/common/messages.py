@@ -145,6 +145,7 @@ class TaskFailedReport:
     shuffle_id: Optional[int] = None
     map_index: Optional[int] = None
     map_executor: Optional[str] = None
+    map_executor_unreachable: bool = False
     metrics: dict = field(default_factory=dict)
 
 

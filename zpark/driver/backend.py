@@ -399,7 +399,8 @@ class Backend:
 def _failure_of(report):
     """The typed failure reason of a ``failed`` message."""
     if report.reason == "fetch_failed":
-        return m.FetchFailure(report.message, report.shuffle_id, report.map_index, report.map_executor)
+        return m.FetchFailure(report.message, report.shuffle_id, report.map_index, report.map_executor,
+                              report.map_executor_unreachable)
     if report.reason == "killed":
         return m.Killed(report.message)
     return m.ExceptionFailure(report.message)

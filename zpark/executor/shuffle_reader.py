@@ -131,7 +131,8 @@ class ShuffleReader:
                         reply, payload = fetcher.wait(address, requests[address], messages.Blocks,
                                                       "fetching shuffle %d reduce %d" % (shuffle_id, reduce_id))
                     except OSError as exc:
-                        raise FetchFailedError(shuffle_id, map_index, executor_id, str(exc)) from None
+                        raise FetchFailedError(shuffle_id, map_index, executor_id, str(exc),
+                                               unreachable=True) from None
                     if len(reply.status) != len(remote[address]) or len(payload) != len(reply.status):
                         raise FetchFailedError(shuffle_id, map_index, executor_id,
                                                "malformed reply from %s" % address)

@@ -94,7 +94,8 @@ def run_task(task, binary, runtime, tc):
         return done, payload + [accumulators]
     except FetchFailedError as exc:
         return messages.TaskFailedReport(launch.task_id, "fetch_failed", str(exc), exc.shuffle_id,
-                                         exc.map_index, exc.executor_id), []
+                                         exc.map_index, exc.executor_id,
+                                         map_executor_unreachable=exc.unreachable), []
     except TaskKilledError as exc:
         return killed_report(launch.task_id, str(exc))
     except BaseException as exc:  # noqa: BLE001 - user code may raise anything (sys.exit too); report it

@@ -40,6 +40,8 @@ class DAGScheduler:
         self.no_executors_warning = float(conf.get("zpark.scheduler.noExecutorsWarning"))
         self.stall_timeout = float(conf.get("zpark.job.stallTimeout"))
         self.exhausted = None                 # why no executor will come again, once that is so
+        self.kill_timeout = float(conf.get("zpark.task.killTimeout"))
+        self.killing = {}                     # task id -> when its kill must have been answered
         self._next_no_executors_warning = None
         self.tracker = MapOutputTracker()
         self.executors = {}
@@ -80,7 +82,7 @@ class DAGScheduler:
             self._emit(m.JobFailed(job.id, error))
         for stage, task_set, attempt in self.tasks.values():
             task_set.zombie = True
-            self._emit(m.KillTask(attempt.executor_id, attempt.task_id))
+            self._kill(attempt)
         stages = set(self.running | self.waiting | self.failed)
         for job in jobs:
             stages |= job.stages
@@ -192,11 +194,15 @@ class DAGScheduler:
     def _stage_completed(self, stage):
         self.running.discard(stage)
         stage.failed_attempts.clear()
+        stage.unreachable_executors.clear()
         if stage.task_set is not None:
             self._retire(stage.task_set)
         self._log("StageCompleted", stage_id=stage.id, stage_attempt=stage.attempt, name=stage.name)
         for waiting in sorted(self.waiting, key=lambda s: s.id):
-            if all(self.tracker.is_available(p.shuffle_dep.shuffle_id) for p in waiting.parents):
+            if stage in waiting.parents:
+                # Submit it if its parents are all there; else resubmit the ones missing again. A parent
+                # that finished earlier may have lost outputs with an executor since, and nothing else
+                # would run it: the waiting stage would wait forever.
                 self.waiting.discard(waiting)
                 self._submit_stage(waiting)
 
@@ -204,7 +210,7 @@ class DAGScheduler:
         """No new launches from this task set; cancel what still runs (losing copies)."""
         task_set.zombie = True
         for attempt in list(task_set.running.values()):
-            self._emit(m.KillTask(attempt.executor_id, attempt.task_id))
+            self._kill(attempt)
 
     # ------------------------------------------------------------ locality
 
@@ -261,8 +267,16 @@ class DAGScheduler:
                   attempt=attempt.attempt, executor_id=attempt.executor_id,
                   speculative=attempt.speculative)
 
+    def _kill(self, attempt):
+        """Ask the attempt's executor to stop it; one that has not answered by the kill timeout is
+        replaced (Tick), since a task that ignores its kill would hold the slot forever."""
+        if attempt.task_id not in self.killing:
+            self.killing[attempt.task_id] = self.now + self.kill_timeout
+            self._emit(m.KillTask(attempt.executor_id, attempt.task_id))
+
     def _finish_attempt(self, task_id):
         """Forget a task attempt and free its slot; returns (stage, task set, attempt) or None."""
+        self.killing.pop(task_id, None)
         entry = self.tasks.pop(task_id, None)
         if entry is None:
             return None
@@ -350,6 +364,7 @@ class DAGScheduler:
         lost = sorted((task_id, entry) for task_id, entry in self.tasks.items() if entry[2].executor_id == eid)
         for position, (task_id, (stage, task_set, attempt)) in enumerate(lost):
             del self.tasks[task_id]
+            self.killing.pop(task_id, None)
             failure = m.ExecutorLostFailure(reason, caused_by_task and position < slots.cores)
             _, abort = task_set.on_failure(task_id, counts=failure.counts)
             self._log_task_end(stage, attempt, failure.describe(), counted=None)
@@ -359,10 +374,12 @@ class DAGScheduler:
         for stage in self.running:
             if stage.task_set is not None:
                 stage.task_set.forget_executor(eid)
-        for shuffle_id, maps in self.tracker.unregister_executor(eid).items():
+        lost_outputs = self.tracker.unregister_executor(eid)
+        for shuffle_id, maps in lost_outputs.items():
             stage = self.shuffle_stages.get(shuffle_id)
             if stage in self.running:
                 stage.task_set.reset_partitions(maps)
+        self._resubmit_readers_of(set(lost_outputs))
         for key in list(self.cache_locs):
             self.cache_locs[key].discard(eid)
             if not self.cache_locs[key]:
@@ -452,7 +469,7 @@ class DAGScheduler:
         self._progress(stage)
         _, first, others = task_set.on_success(event.task_id, self.now)
         for other in others:
-            self._emit(m.KillTask(other.executor_id, other.task_id))
+            self._kill(other)
         for rdd_id, partition in event.cached_blocks:
             self.cache_locs[(rdd_id, partition)].add(attempt.executor_id)
         p = attempt.partition
@@ -546,13 +563,28 @@ class DAGScheduler:
                                                              attempt.executor_id, reason.message))
 
     def _on_fetch_failed(self, stage, task_set, event):
+        """A block could not be read: that output is lost. When its executor did not answer at all,
+        every other output it holds is suspect too (Spark drops them all): one unreachable executor
+        then costs one resubmission, not one per block that would fail the same way later."""
         map_stage = self.shuffle_stages.get(event.shuffle_id)
         if event.map_index is not None and map_stage is not None:
             self.tracker.unregister(event.shuffle_id, event.map_index, event.map_executor)
+        if event.unreachable and event.map_executor is not None:
+            for shuffle_id, maps in self.tracker.unregister_executor(event.map_executor).items():
+                other = self.shuffle_stages.get(shuffle_id)
+                if other in self.running and other is not stage:
+                    other.task_set.reset_partitions(maps)
         if stage.task_set is not task_set or stage not in self.running:
             return  # this stage attempt already failed; one resubmission covers the burst
         self._retire_for_resubmit(stage)
-        stage.failed_attempts.add(task_set.stage_attempt)
+        # What counts toward the stage's cap is a failure it could keep repeating: a block a live
+        # executor cannot serve, or an executor that again does not answer. Outputs lost with an
+        # executor (or missing already) cost a resubmission but are not the stage's doing.
+        first_silence = event.unreachable and event.map_executor not in stage.unreachable_executors
+        if event.unreachable:
+            stage.unreachable_executors.add(event.map_executor)
+        if not (first_silence or event.map_executor is None or event.map_executor not in self.executors):
+            stage.failed_attempts.add(task_set.stage_attempt)
         if len(stage.failed_attempts) >= self.max_stage_attempts:
             self._abort_stage(stage, "Stage %d has failed the maximum allowable number of times: %d. "
                                      "Most recent failure reason: %s" % (stage.id, self.max_stage_attempts,
@@ -567,6 +599,21 @@ class DAGScheduler:
                 self.failed.add(map_stage)
         if self.resubmit_at is None:
             self.resubmit_at = self.now + self.fetch_retry_wait
+
+    def _resubmit_readers_of(self, shuffle_ids):
+        """Running stages that read outputs just lost would only launch tasks that fail to fetch:
+        end their attempts now (not counted against the stage) and resubmit after the parents."""
+        for stage in sorted(self.running, key=lambda s: s.id):
+            lost_parents = [p for p in stage.parents if p.shuffle_dep.shuffle_id in shuffle_ids]
+            if not lost_parents or stage.task_set is None:
+                continue
+            self._retire_for_resubmit(stage)
+            self.failed.add(stage)
+            for parent in lost_parents:
+                if parent not in self.running:
+                    self.failed.add(parent)
+            if self.resubmit_at is None:
+                self.resubmit_at = self.now + self.fetch_retry_wait
 
     def _retire_for_resubmit(self, stage):
         """A fetch failure ends this stage attempt: no new launches; running tasks may still finish."""
@@ -587,6 +634,14 @@ class DAGScheduler:
             if self.now - slots.last_seen > self.heartbeat_timeout:
                 self._lose_executor(eid, "no heartbeat for %.1fs" % (self.now - slots.last_seen))
         self._check_waiting()
+        for task_id, deadline in sorted(self.killing.items()):
+            entry = self.tasks.get(task_id)
+            if entry is None:
+                del self.killing[task_id]
+            elif self.now > deadline:
+                attempt = entry[2]
+                self._lose_executor(attempt.executor_id, "task %d did not stop within %.0fs of being killed "
+                                    "(zpark.task.killTimeout)" % (task_id, self.kill_timeout))
         if self.resubmit_at is not None and self.now >= self.resubmit_at:
             self.resubmit_at = None
             for stage in sorted(self.failed, key=lambda s: s.id):

@@ -92,6 +92,7 @@ class FetchFailure(TaskFailure):
     shuffle_id: Optional[int] = None
     map_index: Optional[int] = None
     map_executor: Optional[str] = None
+    unreachable: bool = False      # the map executor did not answer: all its outputs are suspect
     counts = False
 
     def describe(self):

@@ -15,6 +15,7 @@ class Stage:
         self.broadcast_ids = []
         self.task_set = None
         self.failed_attempts = set()          # consecutive attempts that ended in fetch failures
+        self.unreachable_executors = set()    # executors that once did not answer this stage's fetches
         self.job_ids = set()
 
     @property
