@@ -66,3 +66,18 @@ def test_cancelled_tasks_that_ignore_the_kill_give_their_slots_back(tmp_path):
         started = time.monotonic()
         assert ctx.parallelize(range(10), 2).map(lambda x: x + 1).sum() == 55
         assert time.monotonic() - started < 30
+
+
+def test_a_task_that_allocates_without_bound_fails_as_killed_for_memory(tmp_path):
+    conf = {"zpark.executor.memory": "64m", "zpark.executor.memoryLimit": "400m",
+            "zpark.eventLog.dir": str(tmp_path)}
+    with zpark.Context("local[2]", app_name="memory-hog", conf=conf) as ctx:
+        def hog(x):
+            if x == 1:
+                held = []
+                while True:
+                    held.append(bytearray(20 << 20))
+            return x
+        with pytest.raises(zpark.JobFailedError, match="killed for exceeding memory"):
+            ctx.parallelize(range(4), 2).map(hog).collect()
+        assert ctx.parallelize(range(10), 2).sum() == 45

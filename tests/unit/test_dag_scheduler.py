@@ -553,10 +553,13 @@ def _fail_reduces(h, times, **failure):
 
 
 def test_a_stage_whose_blocks_keep_failing_on_a_live_executor_aborts_after_four_attempts():
+    """The first failure to read map 1 is a resubmission; each time it fails again counts."""
     ctx = FakeContext()
     h = Harness()
     h.feed(m.JobSubmitted(0, words(ctx).map(lambda w: (w, 1)).reduceByKey(add, 2), list, [0, 1]))
     _fail_reduces(h, 4)
+    assert not h.of(m.JobFailed)
+    _fail_reduces(h, 1)
     (failed,) = h.of(m.JobFailed)
     assert "failed the maximum allowable number of times: 4" in str(failed.error)
     for launch in h.launched():

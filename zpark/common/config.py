@@ -40,6 +40,9 @@ KEYS = {
     "zpark.executor.heartbeatTimeout": Key(5.0, "seconds of silence after which an executor is lost"),
     "zpark.executor.memory": Key("512m", "an executor's memory budget (sorts, groupings, combines spill past it)",
                                  "--memory"),
+    "zpark.executor.memoryLimit": Key("", "an executor's hard memory limit: past it the executor ends, "
+                                      "reported as killed for memory (default: 3x zpark.executor.memory)",
+                                      "--memory-limit"),
     "zpark.executor.startTimeout": Key(60.0, "seconds to wait for the executors at start"),
     "zpark.local.maxExecutorRestarts": Key(20, "local mode: lost executors replaced at most this often"),
     "zpark.local.dir": Key("", "local mode: folder for executors' work directories (default: the temp dir)"),

@@ -13,6 +13,7 @@ import time
 
 from ..common.config import executor_settings
 from ..executor.launch import executor_command
+from ..executor.memory_watchdog import EXIT_MEMORY
 
 log = logging.getLogger("zpark.driver")
 
@@ -30,6 +31,9 @@ _CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGFPE, 
 
 
 def exit_reason(code):
+    if code == EXIT_MEMORY:
+        return ("executor killed for exceeding memory: its resident memory passed zpark.executor.memoryLimit "
+                "(exit code %d)" % code)
     if code < 0:
         try:
             name = signal.Signals(-code).name

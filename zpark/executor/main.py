@@ -23,6 +23,7 @@ import zmq
 from ..data import columnar
 from ..common import config, messages, protocol, serialization
 from .block_server import BlockServer
+from . import memory_watchdog
 from .block_store import BlockStore
 from .shuffle_reader import Fetcher, ShuffleReader
 from .task_runner import QueuedTask, TaskRuntime, context_for, killed_report, run_task
@@ -291,6 +292,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     tune_garbage_collector()
     share_the_interpreter_quickly()
+    budget = config.parse_size(args.memory)
+    memory_watchdog.start(config.parse_size(args.memory_limit) if args.memory_limit else 3 * budget)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s executor %(name)s: %(message)s")
     secret = os.environ.pop("ZPARK_SECRET", "")
     if not secret:

@@ -195,6 +195,7 @@ class DAGScheduler:
         self.running.discard(stage)
         stage.failed_attempts.clear()
         stage.unreachable_executors.clear()
+        stage.unreadable_maps.clear()
         if stage.task_set is not None:
             self._retire(stage.task_set)
         self._log("StageCompleted", stage_id=stage.id, stage_attempt=stage.attempt, name=stage.name)
@@ -577,13 +578,16 @@ class DAGScheduler:
         if stage.task_set is not task_set or stage not in self.running:
             return  # this stage attempt already failed; one resubmission covers the burst
         self._retire_for_resubmit(stage)
-        # What counts toward the stage's cap is a failure it could keep repeating: a block a live
-        # executor cannot serve, or an executor that again does not answer. Outputs lost with an
-        # executor (or missing already) cost a resubmission but are not the stage's doing.
-        first_silence = event.unreachable and event.map_executor not in stage.unreachable_executors
+        # What counts toward the stage's cap is a failure that repeats: the same map output unreadable
+        # again after it was recomputed, or an executor that again does not answer. A first bad block,
+        # outputs lost with an executor or already missing cost a resubmission, not an attempt.
         if event.unreachable:
+            repeated = event.map_executor in stage.unreachable_executors
             stage.unreachable_executors.add(event.map_executor)
-        if not (first_silence or event.map_executor is None or event.map_executor not in self.executors):
+        else:
+            repeated = (event.shuffle_id, event.map_index) in stage.unreadable_maps
+            stage.unreadable_maps.add((event.shuffle_id, event.map_index))
+        if repeated and event.map_executor is not None and event.map_executor in self.executors:
             stage.failed_attempts.add(task_set.stage_attempt)
         if len(stage.failed_attempts) >= self.max_stage_attempts:
             self._abort_stage(stage, "Stage %d has failed the maximum allowable number of times: %d. "

@@ -16,6 +16,7 @@ class Stage:
         self.task_set = None
         self.failed_attempts = set()          # consecutive attempts that ended in fetch failures
         self.unreachable_executors = set()    # executors that once did not answer this stage's fetches
+        self.unreadable_maps = set()          # (shuffle id, map index) it once could not read
         self.job_ids = set()
 
     @property
