@@ -17,7 +17,7 @@ from ..common import messages as wire
 from ..common import protocol, serialization
 from ..common.config import Conf, executor_settings
 from ..common.secret import find_secret
-from ..common.errors import JobCancelledError, ZparkError
+from ..common.errors import ZparkError
 from ..common.task_context import TaskContext
 from ..scheduler import events as m
 from ..rdd.accumulators import Accumulator, default_param
