@@ -100,6 +100,14 @@ class Heartbeat:
     executor_id: str
 
 
+@_kind("fatal")
+@dataclass
+class ExecutorFatal:
+    """The executor is about to end itself (its memory limit): why, and whether its task caused it."""
+    reason: str
+    caused_by_task: bool = True
+
+
 @_kind("task")
 @dataclass
 class LaunchTask:

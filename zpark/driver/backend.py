@@ -30,7 +30,7 @@ from .stage_serialization import serialize_stage
 log = logging.getLogger("zpark.driver")
 
 TICK_SECONDS = 0.05
-FROM_EXECUTORS = (wire.Register, wire.Heartbeat, wire.TaskDone, wire.TaskFailedReport)
+FROM_EXECUTORS = (wire.Register, wire.Heartbeat, wire.TaskDone, wire.TaskFailedReport, wire.ExecutorFatal)
 
 
 class JobHandle:
@@ -245,6 +245,8 @@ class Backend:
                                        [tuple(k) for k in message.cached], message.metrics))
         elif isinstance(message, wire.TaskFailedReport):
             self._feed(m.TaskFailed(message.task_id, identity, _failure_of(message), message.metrics))
+        elif isinstance(message, wire.ExecutorFatal) and identity in self.executors:
+            self._feed(m.ExecutorLost(identity, message.reason, message.caused_by_task))
 
     # ------------------------------------------------------------ actions out
 

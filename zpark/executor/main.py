@@ -39,7 +39,7 @@ FROM_DRIVER = (messages.LaunchTask, messages.StageBinary, messages.BroadcastValu
 
 class Executor:
     def __init__(self, driver_address, executor_id, cores, secret, work_dir, bind_host, advertise_host,
-                 parent_pid, heartbeat_interval, fetch_timeout, block_port, memory_bytes):
+                 parent_pid, heartbeat_interval, fetch_timeout, block_port, memory_bytes, memory_limit_bytes):
         self.driver_address = driver_address
         self.executor_id = executor_id
         self.cores = cores
@@ -52,6 +52,7 @@ class Executor:
         self.fetch_timeout = fetch_timeout
         self.block_port = block_port
         self.memory_bytes = memory_bytes
+        self.memory_limit_bytes = memory_limit_bytes
         self.binaries = {}          # stage id -> pickled bytes, then the unpickled (rdd, work)
         self.binary_lock = threading.Lock()
         self.table = TaskTable()    # every task attempt from arrival until its thread is done with it
@@ -85,6 +86,7 @@ class Executor:
             threading.Thread(target=self._work, name="task-%d" % i, daemon=True).start()
         self._send(messages.Register(self.executor_id, self.cores, self.block_server.address,
                                      os.getpid(), socket.gethostname()))
+        memory_watchdog.start(self.memory_limit_bytes, self._report_fatal)
         try:
             self._loop()
         finally:
@@ -94,6 +96,15 @@ class Executor:
 
     def _send(self, message, payload=()):
         protocol.send_frames(self.driver, self.codec.encode_message(message, payload))
+
+    def _report_fatal(self, reason):
+        """From another thread, just before the process ends itself: the loop tells the driver why."""
+        self.outbox.put((messages.ExecutorFatal(reason), []))
+        wake = self.zmq.socket(zmq.PUSH)
+        wake.connect("inproc://results")
+        wake.send(b"")
+        time.sleep(0.3)              # the loop thread sends it meanwhile
+        wake.close(0)
 
     # ------------------------------------------------------------ the loop
 
@@ -293,7 +304,7 @@ def main(argv=None):
     tune_garbage_collector()
     share_the_interpreter_quickly()
     budget = config.parse_size(args.memory)
-    memory_watchdog.start(config.parse_size(args.memory_limit) if args.memory_limit else 3 * budget)
+    limit = config.parse_size(args.memory_limit) if args.memory_limit else 3 * budget
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s executor %(name)s: %(message)s")
     secret = os.environ.pop("ZPARK_SECRET", "")
     if not secret:
@@ -301,4 +312,4 @@ def main(argv=None):
     Executor(args.driver, args.id, args.cores, secret, args.work_dir, bind_host=args.bind_host,
              advertise_host=args.advertise_host, parent_pid=args.parent_pid,
              heartbeat_interval=args.heartbeat_interval, fetch_timeout=args.fetch_timeout,
-             block_port=args.block_port, memory_bytes=config.parse_size(args.memory)).run()
+             block_port=args.block_port, memory_bytes=budget, memory_limit_bytes=limit).run()

@@ -18,21 +18,28 @@ EXIT_MEMORY = 86
 CHECK_SECONDS = 0.1
 
 
-def start(limit_bytes, interval=CHECK_SECONDS):
+def start(limit_bytes, on_limit=None, interval=CHECK_SECONDS):
+    """Watch this process; past ``limit_bytes``, call ``on_limit(reason)`` (tell the driver) and exit."""
     if limit_bytes <= 0:
         return None
-    thread = threading.Thread(target=_watch, args=(limit_bytes, interval), name="memory-watchdog", daemon=True)
+    thread = threading.Thread(target=_watch, args=(limit_bytes, on_limit, interval), name="memory-watchdog",
+                              daemon=True)
     thread.start()
     return thread
 
 
-def _watch(limit_bytes, interval):
+def _watch(limit_bytes, on_limit, interval):
     process = psutil.Process()
     stop = threading.Event()
     while not stop.wait(interval):
         rss = process.memory_info().rss
         if rss > limit_bytes:
-            sys.stderr.write("zpark executor: resident memory %d MiB is over the hard limit of %d MiB "
-                             "(zpark.executor.memoryLimit); exiting\n" % (rss >> 20, limit_bytes >> 20))
+            reason = ("executor killed for exceeding memory: resident memory %d MiB passed the hard limit "
+                      "of %d MiB (zpark.executor.memoryLimit)" % (rss >> 20, limit_bytes >> 20))
+            sys.stderr.write("zpark %s; exiting\n" % reason)
             sys.stderr.flush()
-            os._exit(EXIT_MEMORY)
+            try:
+                if on_limit is not None:
+                    on_limit(reason)
+            finally:
+                os._exit(EXIT_MEMORY)
