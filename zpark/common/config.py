@@ -41,7 +41,8 @@ KEYS = {
     "zpark.executor.memory": Key("512m", "an executor's memory budget (sorts, groupings, combines spill past it)",
                                  "--memory"),
     "zpark.executor.memoryLimit": Key("", "an executor's hard memory limit: past it the executor ends, "
-                                      "reported as killed for memory (default: 3x zpark.executor.memory)",
+                                      "reported as killed for memory (default: 3x zpark.executor.memory, "
+                                      "at least the budget plus 512m for the interpreter itself)",
                                       "--memory-limit"),
     "zpark.executor.startTimeout": Key(60.0, "seconds to wait for the executors at start"),
     "zpark.local.maxExecutorRestarts": Key(20, "local mode: lost executors replaced at most this often"),
@@ -88,6 +89,12 @@ def _coerce(key, value):
         if isinstance(default, float):
             return float(value)
     return value
+
+
+def default_memory_limit(budget_bytes):
+    """3x the budget, and never less than the budget plus 512 MiB: the interpreter, numpy and the
+    sockets take ~60 MiB before any data, so a small budget must not end every executor at once."""
+    return max(3 * budget_bytes, budget_bytes + (512 << 20))
 
 
 def parse_size(text):

@@ -304,7 +304,7 @@ def main(argv=None):
     tune_garbage_collector()
     share_the_interpreter_quickly()
     budget = config.parse_size(args.memory)
-    limit = config.parse_size(args.memory_limit) if args.memory_limit else 3 * budget
+    limit = config.parse_size(args.memory_limit) if args.memory_limit else config.default_memory_limit(budget)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s executor %(name)s: %(message)s")
     secret = os.environ.pop("ZPARK_SECRET", "")
     if not secret:
