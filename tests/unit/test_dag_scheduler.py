@@ -371,7 +371,7 @@ def test_the_executor_command_line_carries_every_executor_setting():
     from zpark.common import config
     from zpark.executor.launch import executor_command
     conf = Conf({"zpark.executor.memory": "1g"}, load_environment=False)
-    command = executor_command("tcp://d:1", "exec-1", 2, "/w", config.executor_settings(conf), 42)
+    command = executor_command("tcp://d:1", "exec-1", 2, "/w", config.executor_settings(conf), 42, "/w/s")
     assert command[command.index("--memory") + 1] == "1g"
     for name in config.EXECUTOR_KEYS:
         assert config.KEYS[name].executor_flag in command

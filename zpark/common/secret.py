@@ -8,6 +8,7 @@ the file named by ``ZPARK_SECRET_FILE``, ``$ZPARK_STATE_DIR/secret``,
 """
 import os
 import secrets
+import tempfile
 import time
 
 from .errors import ZparkError
@@ -22,6 +23,28 @@ def _read(path):
             return f.read().strip() or None
     except OSError:
         return None
+
+
+def hand_over(secret, folder):
+    """Write ``secret`` to a new owner-only file in ``folder`` for one process to read and delete.
+
+    An executor is given its secret this way, not in its environment: a
+    process's initial environment stays readable (``/proc/PID/environ``) for
+    its whole life, also to the tasks it runs.
+    """
+    fd, path = tempfile.mkstemp(prefix=".secret-", dir=folder)   # created 0600
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(secret)
+    return path
+
+
+def take_over(path):
+    """The secret ``hand_over`` wrote; the file is deleted at once."""
+    try:
+        with open(path, encoding="ascii") as f:
+            return f.read().strip()
+    finally:
+        os.unlink(path)
 
 
 def candidate_files():

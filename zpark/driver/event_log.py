@@ -6,9 +6,10 @@ import time
 
 class EventLog:
     def __init__(self, directory, app_id):
-        os.makedirs(directory, exist_ok=True)
+        os.makedirs(directory, mode=0o700, exist_ok=True)
         self.path = os.path.join(directory, app_id + ".jsonl")
-        self._file = open(self.path, "a", encoding="utf-8")
+        # Owner-only: the log holds configuration and failure tracebacks of the application.
+        self._file = open(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8")
 
     def write(self, kind, fields):
         record = {"event": kind, "time": round(time.time(), 6)}

@@ -12,6 +12,7 @@ import threading
 import time
 
 from ..common.config import executor_settings
+from ..common.secret import hand_over
 from ..executor.launch import executor_command
 from ..executor.memory_watchdog import EXIT_MEMORY
 
@@ -73,11 +74,12 @@ class LocalCluster:
             executor_id = "exec-%d" % self._counter
         work_dir = os.path.join(self.work_root, executor_id)
         env = dict(os.environ)
-        env["ZPARK_SECRET"] = self.secret
+        env.pop("ZPARK_SECRET", None)
         # Functions pickled by reference (from the user's modules) must import on the executor.
         env["PYTHONPATH"] = os.pathsep.join(p for p in [os.getcwd()] + sys.path if p)
         command = executor_command(self.driver_address, executor_id, 1, work_dir,
-                                   executor_settings(self.conf), os.getpid())
+                                   executor_settings(self.conf), os.getpid(),
+                                   hand_over(self.secret, self.work_root))
         process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
         self.executors[executor_id] = LocalExecutor(executor_id, process, work_dir)
         return executor_id

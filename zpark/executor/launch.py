@@ -4,11 +4,13 @@ import sys
 from ..common.config import KEYS
 
 
-def executor_command(driver_url, executor_id, cores, work_dir, settings, parent_pid,
+def executor_command(driver_url, executor_id, cores, work_dir, settings, parent_pid, secret_file,
                      bind_host=None, advertise_host=None, block_port=None):
-    """``python -m zpark.executor ...``; ``settings`` is config.executor_settings() of the application."""
+    """``python -m zpark.executor ...``; ``settings`` is config.executor_settings() of the application,
+    ``secret_file`` a file from secret.hand_over (the executor reads and deletes it)."""
     command = [sys.executable, "-m", "zpark.executor", "--driver", driver_url, "--id", executor_id,
-               "--cores", str(cores), "--work-dir", work_dir, "--parent-pid", str(parent_pid)]
+               "--cores", str(cores), "--work-dir", work_dir, "--parent-pid", str(parent_pid),
+               "--secret-file", secret_file]
     if bind_host:
         command += ["--bind-host", bind_host]
     if advertise_host:

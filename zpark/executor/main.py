@@ -22,6 +22,7 @@ import zmq
 
 from ..data import columnar
 from ..common import config, messages, protocol, serialization
+from ..common.secret import take_over
 from .block_server import BlockServer
 from . import memory_watchdog
 from .block_store import BlockStore
@@ -292,6 +293,7 @@ def main(argv=None):
     parser.add_argument("--id", required=True)
     parser.add_argument("--cores", type=int, default=1)
     parser.add_argument("--work-dir", required=True)
+    parser.add_argument("--secret-file", required=True, help="read once and deleted (secret.hand_over)")
     parser.add_argument("--parent-pid", type=int)
     parser.add_argument("--bind-host", default="127.0.0.1", help="interface of the block server")
     parser.add_argument("--advertise-host", default="127.0.0.1", help="address peers dial the block server at")
@@ -306,9 +308,13 @@ def main(argv=None):
     budget = config.parse_size(args.memory)
     limit = config.parse_size(args.memory_limit) if args.memory_limit else config.default_memory_limit(budget)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s executor %(name)s: %(message)s")
-    secret = os.environ.pop("ZPARK_SECRET", "")
+    os.umask(0o077)   # work directories, shuffle, cache and spill files: owner-only
+    try:
+        secret = take_over(args.secret_file)
+    except OSError as exc:
+        sys.exit("zpark executor: cannot read the secret file %s: %s" % (args.secret_file, exc))
     if not secret:
-        sys.exit("zpark executor: ZPARK_SECRET is not set")
+        sys.exit("zpark executor: the secret file %s is empty" % args.secret_file)
     Executor(args.driver, args.id, args.cores, secret, args.work_dir, bind_host=args.bind_host,
              advertise_host=args.advertise_host, parent_pid=args.parent_pid,
              heartbeat_interval=args.heartbeat_interval, fetch_timeout=args.fetch_timeout,

@@ -21,6 +21,7 @@ import zmq
 
 from ..common import messages, protocol
 from ..common.config import EXECUTOR_KEYS, Conf, executor_settings
+from ..common.secret import hand_over
 from .launch import executor_command
 
 log = logging.getLogger("zpark.worker")
@@ -125,10 +126,10 @@ class Worker:
             self._stop_app(app_id, report=False)
         given = {k: v for k, v in launch.conf.items() if k in EXECUTOR_KEYS}
         work_dir = os.path.join(self.work_root, app_id, executor_id)
-        env = dict(os.environ, ZPARK_SECRET=self.secret)
+        env = {k: v for k, v in os.environ.items() if k != "ZPARK_SECRET"}
         command = executor_command(launch.driver_url, executor_id, self.cores, work_dir,
                                    executor_settings(Conf(given, load_environment=False)), os.getpid(),
-                                   bind_host="0.0.0.0",
+                                   hand_over(self.secret, self.work_root), bind_host="0.0.0.0",
                                    advertise_host=self.advertise_host or local_ip_towards(launch.driver_url),
                                    block_port=self.block_port)
         log.info("starting executor %s for %s (driver %s)", executor_id, app_id, launch.driver_url)
