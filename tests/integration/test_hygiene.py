@@ -24,3 +24,32 @@ def test_executors_hold_no_secret_in_their_environment_and_write_owner_only_file
         assert not [n for n in os.listdir(root) if n.startswith(".secret-")]   # read and deleted
         log = ctx.eventLogPath
         assert stat.S_IMODE(os.stat(log).st_mode) == 0o600
+
+
+def test_signed_malformed_messages_to_driver_and_block_servers_are_refused_and_nothing_stops(tmp_path):
+    import zmq
+    from zpark.common import protocol
+
+    with zpark.Context("local[2]", app_name="malformed", conf={"zpark.eventLog.dir": str(tmp_path)}) as ctx:
+        codec = ctx._backend.codec
+        context = zmq.Context()
+        context.linger = 0
+        targets = ["tcp://127.0.0.1:%d" % ctx._backend.port] + [i.block_address for i in ctx.executorInfos()]
+        try:
+            for address in targets:
+                sock = protocol.connect_dealer(context, address, "intruder-with-the-secret")
+                bad_headers = [b"\xc1\xc1", protocol.msgpack.packb([1, 2]), protocol.msgpack.packb("x"),
+                               protocol.msgpack.packb({"t": "register", "executor_id": 5}),
+                               protocol.msgpack.packb({"t": "bundle", "items": [{"t": "kill"}], "frames": [9]})]
+                for header in bad_headers:
+                    frames = [header]
+                    sock.send_multipart([protocol._mac(codec._keyed, frames)] + frames)
+                sock.close(0)
+        finally:
+            context.term()
+        import time
+        started = time.monotonic()
+        assert ctx.parallelize(range(100), 4).map(lambda x: (x % 3, x)).reduceByKey(
+            lambda a, b: a + b).collectAsMap() == {0: 1683, 1: 1617, 2: 1650}
+        assert time.monotonic() - started < 20     # no block server died (a fetch would wait 60 s)
+        assert len(ctx.executorInfos()) == 2

@@ -64,7 +64,10 @@ class Codec:
         tag, rest = frames[0], frames[1:]
         if not hmac.compare_digest(bytes(tag), _mac(self._keyed, rest)):
             raise AuthenticationError("bad message signature (wrong cluster secret?)")
-        return msgpack.unpackb(rest[0], raw=False, strict_map_key=False), rest[1:]
+        try:
+            return msgpack.unpackb(rest[0], raw=False, strict_map_key=False), rest[1:]
+        except Exception as exc:  # noqa: BLE001 - any malformed header is refused the same way
+            raise messages.BadMessage("undecodable header: %s: %s" % (type(exc).__name__, exc)) from None
 
 
 def bundle(items):
@@ -133,9 +136,11 @@ def signed_messages(sock, codec, source):
         except zmq.Again:
             return
         try:
-            yield codec.decode(frames)
-        except AuthenticationError as exc:
+            decoded = codec.decode(frames)
+        except (AuthenticationError, messages.BadMessage) as exc:
             log.warning("dropped a message from %s: %s", source, exc)
+            continue
+        yield decoded
 
 
 def configure(sock, max_message_bytes=MAX_MESSAGE_BYTES):

@@ -71,7 +71,7 @@ class MasterServer:
             peer = peer_address(frames[-1]) or "unknown address"
             try:
                 header, _ = self.codec.decode([f.bytes for f in body])
-            except protocol.AuthenticationError as exc:
+            except (protocol.AuthenticationError, messages.BadMessage) as exc:
                 log.warning("refused a message from %s: %s", peer, exc)
                 self._send_raw([identity, REFUSED, b"the master refused the message: %s"
                                 % str(exc).encode()])
