@@ -302,9 +302,12 @@ class Context(DriverOnly):
             serialization.pickle_local_modules_by_value()
         job_id = next(self._job_ids)
         self._cleaner.track_job(rdd)
-        handle = self._backend.run_job(job_id, rdd, func, partitions,
-                                       description or rdd.creation_site)
-        self._running_jobs.add(job_id)
+        self._running_jobs.add(job_id)      # before it can start: cancelAllJobs() must see it
+        try:
+            handle = self._backend.run_job(job_id, rdd, func, partitions, description or rdd.creation_site)
+        except BaseException:
+            self._running_jobs.discard(job_id)
+            raise
         try:
             early = _decode_while_running(handle)
         except KeyboardInterrupt:
