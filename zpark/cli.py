@@ -79,7 +79,8 @@ def _master_url(master):
 
 
 @main.command()
-@click.option("--host", default="0.0.0.0", show_default=True, help="interface to listen on")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="interface to listen on (loopback unless told; the compose file passes 0.0.0.0 inside its network)")
 @click.option("--port", default=7077, show_default=True)
 @click.option("--state-dir", default=lambda: os.environ.get("ZPARK_STATE_DIR", "./.zpark"), show_default="./.zpark",
               help="where the cluster secret is created on first start")
