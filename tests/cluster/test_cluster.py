@@ -407,3 +407,36 @@ def test_two_applications_at_once_are_both_exact(cluster, tmp_path):
             k: sum(range(k, 3000, modulus)) for k in range(modulus)}
         assert got["acc"] == 3000
     cluster.wait_for_executors(3, free=3)
+
+
+def test_a_master_restarted_mid_job_leaves_running_applications_their_executors(cluster, tmp_path):
+    folder = os.path.join(cluster.data_dir, "words-master-restart")
+    expected = write_words(folder, seed=12)
+    marker = Marker(cluster, "master-restart")
+    path, release = marker.path, marker.release_path()
+
+    def inject(tc):
+        if first_attempt_of(2, tc):
+            pause_here(path, release, seconds=90)       # the job is mid-way while the master restarts
+    with context(cluster, tmp_path) as ctx:
+        counts, lines_seen = counting_wordcount(ctx, folder, inject)
+        job = BackgroundCollect(counts)
+        marker.hostname()
+        (master,) = cluster.containers("master")
+        master.restart(timeout=5)
+        # the workers and the driver register again with the new master process, keeping their executors
+        def known_again():
+            try:
+                return [a for a in cluster.status()["applications"]
+                        if a["id"] == ctx.applicationId and a["executors"] == 3]
+            except MasterUnreachable:
+                return None                               # still restarting
+        wait_for(known_again, 60, message="the application to be known again with its 3 executors")
+        marker.release()
+        assert job.result() == expected and lines_seen.value == 1200
+        removed = [e for e in read_events(ctx.eventLogPath) if e["event"] == "ExecutorRemoved"]
+        assert removed == []                           # nobody lost an executor to the restart
+    # a new application gets the executors afterwards
+    cluster.wait_for_executors(3, free=3)
+    with context(cluster, tmp_path / "next") as ctx:
+        assert ctx.parallelize(range(100), 6).map(lambda x: x * 3).sum() == 14850

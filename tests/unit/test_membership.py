@@ -85,3 +85,25 @@ def test_an_application_that_never_finishes_registering_times_out():
     m.worker_heartbeat("w0", 7.0)
     m.tick(7.0)
     assert app not in m.apps and m.workers["w0"].app_id is None
+
+
+def test_after_a_master_restart_running_applications_keep_their_executors():
+    m = Membership(worker_timeout=6, app_timeout=6)     # the new master process knows nothing
+    assert m.register_worker("w1", "h1", "10.0.0.1", 2, 1 << 30, 0.0, "app-1", "app-1-exec-3") == []
+    assert m.register_worker("w2", "h2", "10.0.0.2", 2, 1 << 30, 0.0) == []   # free: nothing to run yet
+    assert not m.app_heartbeat("app-1", 0.5)            # unknown driver address: it must register again
+    assigned, actions = m.register_app("app-1", "tcp://driver:1", 0, {}, 1.0, name="job")
+    # it keeps exec-3 on w1, and the free worker joins it under a fresh id
+    assert assigned == 2 and [a.executor_id for a in actions] == ["app-1-exec-4"]
+    assert m.app_heartbeat("app-1", 1.5)
+    status = m.status(2.0)
+    assert [e["state"] for e in status["executors"]] == ["BUSY", "BUSY"]
+    assert status["applications"][0]["name"] == "job"
+
+
+def test_an_adopted_application_whose_driver_never_returns_ends_and_frees_its_worker():
+    m = Membership(worker_timeout=60, app_timeout=6)
+    m.register_worker("w1", "h1", "10.0.0.1", 2, 1 << 30, 0.0, "app-9", "app-9-exec-1")
+    actions = m.tick(7.0)
+    assert [(type(a).__name__, a.app_id) for a in actions] == [("KillApp", "app-9")]
+    assert m.status(7.0)["executors"][0]["state"] == "FREE"

@@ -255,11 +255,14 @@ class Error:
 @_kind("w_register")
 @dataclass
 class WorkerRegister:
+    """A worker introduces itself; after a master restart it also says which executor it runs for whom."""
     worker_id: str
     host: str
     ip: str
     cores: int
     memory: int
+    app_id: Optional[str] = None
+    executor_id: Optional[str] = None
     request_id: Optional[int] = None
 
 
@@ -330,10 +333,12 @@ class Welcome:
 @_kind("app_register")
 @dataclass
 class AppRegister:
+    """Where the driver listens (again, after a master restart: the master then adopts the id)."""
     app_id: str
     driver_url: str
     max_executors: int = 0
     executor_conf: dict = field(default_factory=dict)
+    name: str = ""
     request_id: Optional[int] = None
 
 

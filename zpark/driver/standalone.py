@@ -23,6 +23,8 @@ class StandaloneApp:
         self.zmq = zmq_context
         self.master_url = master_url
         self.codec = codec
+        self.name = name
+        self._registration = None
         self.client = MasterClient(zmq_context, master_url, codec, "driver")
         try:
             welcome = self.client.request(messages.Hello(name), [messages.Welcome])
@@ -37,8 +39,9 @@ class StandaloneApp:
 
     def register(self, driver_url, max_executors, executor_conf):
         """Tell the master where the driver listens; returns how many executors it assigned now."""
-        reply = self.client.request(messages.AppRegister(self.app_id, driver_url, max_executors, executor_conf),
-                                    [messages.AppRegistered])
+        self._registration = messages.AppRegister(self.app_id, driver_url, max_executors, executor_conf,
+                                                  self.name)
+        reply = self.client.request(self._registration, [messages.AppRegistered])
         self._report_waiting(reply.waiting)
         return reply.executors
 
@@ -66,7 +69,14 @@ class StandaloneApp:
                     continue
                 complained = False
                 if isinstance(reply, messages.UnknownApp):
-                    log.warning("the master no longer knows application %s", self.app_id)
+                    # The master restarted: tell it again where this driver listens; the executors
+                    # re-register by themselves and keep serving this application.
+                    log.warning("the master no longer knows application %s; registering it again", self.app_id)
+                    try:
+                        reply = client.request(self._registration, [messages.AppRegistered], timeout=5.0)
+                    except MasterUnreachable as exc:
+                        log.warning("could not register %s again: %s", self.app_id, exc)
+                        continue
                 self._report_waiting(reply.waiting)
         finally:
             client.close()

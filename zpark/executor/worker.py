@@ -98,8 +98,11 @@ class Worker:
 
     def _register(self):
         ip = self.advertise_host or local_ip_towards(self.master_url)
+        running = next(iter(self.apps.items()), None)     # a worker serves one application at a time
         self._send(messages.WorkerRegister(self.worker_id, socket.gethostname(), ip, self.cores,
-                                           psutil.virtual_memory().total))
+                                           psutil.virtual_memory().total,
+                                           running[0] if running else None,
+                                           running[1].executor_id if running else None))
 
     def _send(self, message):
         self.master.send_multipart(self.codec.encode_message(message))
@@ -108,10 +111,10 @@ class Worker:
         if isinstance(message, (messages.WorkerRegistered, messages.WorkerHeartbeatOk)):
             _touch(self.health_file)
         elif isinstance(message, messages.WorkerReregister):
-            # The master forgot us (it restarted, or we were frozen or cut off): start clean.
+            # The master forgot us (it restarted, or we were cut off): register again, with the
+            # executor we run, so a running application keeps it; if its driver is gone too, the
+            # master ends the application by its timeout and tells us to stop it.
             log.warning("the master does not know this executor any more; registering again")
-            for app_id in list(self.apps):
-                self._stop_app(app_id, report=False)
             self._register()
         elif isinstance(message, messages.LaunchExecutor):
             self._launch(message)

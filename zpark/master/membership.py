@@ -51,6 +51,11 @@ class AppInfo:
     launched: int = 0
 
 
+def _executor_number(executor_id):
+    tail = executor_id.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
 class Membership:
     def __init__(self, worker_timeout=6.0, app_timeout=6.0):
         self.worker_timeout = worker_timeout
@@ -62,9 +67,18 @@ class Membership:
 
     # ------------------------------------------------------------ workers
 
-    def register_worker(self, worker_id, host, ip, cores, memory, now):
+    def register_worker(self, worker_id, host, ip, cores, memory, now, app_id=None, executor_id=None):
+        """A worker (re)joins. One that already runs an executor (the master restarted) keeps it:
+        its application is adopted, and ends by the usual timeout if its driver never comes back."""
         self._forget_worker(worker_id)
-        self.workers[worker_id] = WorkerInfo(worker_id, host, ip, int(cores), int(memory), now, now)
+        worker = self.workers[worker_id] = WorkerInfo(worker_id, host, ip, int(cores), int(memory), now, now)
+        if app_id is not None and executor_id is not None:
+            app = self.apps.get(app_id)
+            if app is None:
+                app = self.apps[app_id] = AppInfo(app_id, "", now)
+            worker.app_id, worker.executor_id = app_id, executor_id
+            app.workers.add(worker_id)
+            app.launched = max(app.launched, _executor_number(executor_id))
         return self._assign()
 
     def worker_heartbeat(self, worker_id, now):
@@ -102,11 +116,17 @@ class Membership:
         self.apps[app_id] = AppInfo(app_id, name, now)
         return app_id
 
-    def register_app(self, app_id, driver_url, max_executors, executor_conf, now):
-        """The driver is listening: start giving it executors. Returns (assigned count, actions)."""
+    def register_app(self, app_id, driver_url, max_executors, executor_conf, now, name=None):
+        """The driver is listening: start giving it executors. Returns (assigned count, actions).
+
+        An id the master does not know is adopted: its driver registered with an earlier master
+        process (this one restarted) and keeps its executors, which re-register by themselves.
+        """
         app = self.apps.get(app_id)
         if app is None:
-            raise KeyError(app_id)
+            app = self.apps[app_id] = AppInfo(app_id, name or "", now)
+        if name:
+            app.name = name
         app.driver_url = driver_url
         app.max_executors = int(max_executors or 0)
         app.executor_conf = dict(executor_conf or {})
@@ -115,8 +135,9 @@ class Membership:
         return len(app.workers), actions
 
     def app_heartbeat(self, app_id, now):
+        """False if the master does not know where the driver listens (it must register again)."""
         app = self.apps.get(app_id)
-        if app is None:
+        if app is None or app.driver_url is None:
             return False
         app.last_seen = now
         return True

@@ -96,7 +96,8 @@ class MasterServer:
         if isinstance(request, messages.WorkerRegister):
             self.worker_sockets[request.worker_id] = identity
             actions = members.register_worker(request.worker_id, request.host, request.ip or peer,
-                                              request.cores, request.memory, now)
+                                              request.cores, request.memory, now, request.app_id,
+                                              request.executor_id)
             log.info("executor %s registered (%s, %s cores)", request.worker_id, request.ip or peer, request.cores)
             self._reply(identity, request, messages.WorkerRegistered())
             self._act(actions)
@@ -110,7 +111,7 @@ class MasterServer:
             self._reply(identity, request, messages.Welcome(app_id, peer))
         elif isinstance(request, messages.AppRegister):
             assigned, actions = members.register_app(request.app_id, request.driver_url, request.max_executors,
-                                                     request.executor_conf, now)
+                                                     request.executor_conf, now, request.name)
             log.info("application %s (%s) registered from %s", request.app_id,
                      members.apps[request.app_id].name, request.driver_url)
             self._act(actions)
