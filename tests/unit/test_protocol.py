@@ -33,3 +33,30 @@ def test_unpicklable_closure_error_names_the_captured_variable():
     with pytest.raises(SerializationError) as info:
         serialization.dumps_code(uses_lock, "task closure")
     assert "my_lock" in str(info.value) and "lock" in str(info.value)
+
+
+def test_pickle_files_written_before_the_layout_change_still_load():
+    """saveAsPickleFile output names classes by module path; moved modules are found under their new path."""
+    import io
+    import pickle
+    import sys
+    import types
+
+    from zpark.rdd.result_iterable import ResultIterable
+    from zpark.rdd.stat_counter import StatCounter
+
+    old = types.ModuleType("zpark.driver.rdd_kinds")
+
+    class OldResultIterable(list):
+        pass
+    OldResultIterable.__module__, OldResultIterable.__qualname__ = old.__name__, "ResultIterable"
+    OldResultIterable.__name__ = "ResultIterable"
+    old.ResultIterable = OldResultIterable
+    sys.modules[old.__name__] = old
+    try:
+        data = pickle.dumps([OldResultIterable([1, 2])], 5)
+    finally:
+        del sys.modules[old.__name__]
+    (loaded,) = serialization.load_renamed(io.BytesIO(data))
+    assert type(loaded) is ResultIterable and loaded == [1, 2]
+    assert serialization.RENAMED_MODULES["zpark.driver.stat_counter"] == StatCounter.__module__
