@@ -17,9 +17,6 @@ class MapOutputTracker:
     def register_shuffle(self, shuffle_id, num_maps):
         self._outputs.setdefault(shuffle_id, [None] * num_maps)
 
-    def has_shuffle(self, shuffle_id):
-        return shuffle_id in self._outputs
-
     def register(self, shuffle_id, map_index, status):
         self._outputs[shuffle_id][map_index] = status
 

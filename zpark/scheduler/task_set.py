@@ -44,9 +44,6 @@ class TaskSetManager:
     def is_done(self):
         return len(self.successful) == len(self.partitions)
 
-    def running_on(self, executor_id):
-        return [a for a in self.running.values() if a.executor_id == executor_id]
-
     def wants_slots(self):
         return not self.zombie and bool(self.pending or self.speculatable)
 
