@@ -384,10 +384,14 @@ class Backend:
                 self.cleaner.shuffle_removed(ident)
                 self._feed(m.ShuffleUnreachable(ident))
             elif what == self.cleaner.RDD:
-                self._feed(m.RDDUnpersisted(ident))
-                self.broadcast_to_executors(wire.RemoveRDD(ident))
+                self.forget_rdd(ident)
             elif what == self.cleaner.BROADCAST:
                 self.forget_broadcast(ident)
+
+    def forget_rdd(self, rdd_id):
+        """A cached RDD is gone (unpersisted or unreachable): no locality for it, no blocks anywhere."""
+        self._feed(m.RDDUnpersisted(rdd_id))
+        self.broadcast_to_executors(wire.RemoveRDD(rdd_id))
 
     def executor_lost(self, executor_id, reason, caused_by_task=False):
         """From the local supervisor: a process exited (registered or not: the scheduler decides)."""

@@ -13,7 +13,6 @@ from collections import namedtuple
 
 import zmq
 
-from ..common import messages as wire
 from ..common import protocol, serialization
 from ..common.config import Conf, executor_settings
 from ..common.secret import find_secret
@@ -363,8 +362,7 @@ class Context(DriverOnly):
 
     def _unpersist(self, rdd_id):
         self._persisted.pop(rdd_id, None)
-        self._backend.submit(m.RDDUnpersisted(rdd_id))
-        self._backend.submit(lambda: self._backend.broadcast_to_executors(wire.RemoveRDD(rdd_id)))
+        self._backend.submit(lambda: self._backend.forget_rdd(rdd_id))
 
     def _unpersist_broadcast(self, bid, destroy=False):
         if destroy:
