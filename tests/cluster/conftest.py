@@ -62,8 +62,9 @@ def free_port():
 class Cluster:
     """One compose project: a master and executors, state and data folders of its own."""
 
-    def __init__(self, client, image, root_dir):
+    def __init__(self, client, image, root_dir, extra_files=()):
         self.client = client
+        self.files = [os.path.join(ROOT, "docker-compose.yml")] + [os.path.join(ROOT, f) for f in extra_files]
         self.project = "zparktest%s" % uuid.uuid4().hex[:8]
         self.state_dir = os.path.join(root_dir, "state")
         self.data_dir = os.path.join(root_dir, "data")
@@ -78,16 +79,18 @@ class Cluster:
         self.env.pop("ZPARK_MASTER", None)
 
     def compose(self, *args, timeout=300, check=True):
-        command = compose_command() + ["-p", self.project, "-f", os.path.join(ROOT, "docker-compose.yml"), *args]
+        files = [arg for path in self.files for arg in ("-f", path)]
+        command = compose_command() + ["-p", self.project, *files, *args]
         result = subprocess.run(command, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout)
         if check and result.returncode != 0:
             raise AssertionError("%s failed:\n%s\n%s" % (" ".join(command), result.stdout, result.stderr))
         return result
 
-    def up(self, executors):
-        self.compose("up", "-d", "--scale", "executor=%d" % executors, "master", "executor")
+    def up(self, executors, extra_services=()):
+        """``executors`` plain executors, plus one container of each extra service (from extra files)."""
+        self.compose("up", "-d", "--scale", "executor=%d" % executors, "master", "executor", *extra_services)
         wait_for(lambda: os.path.exists(os.path.join(self.state_dir, "secret")), 60, message="the secret")
-        self.wait_for_executors(executors)
+        self.wait_for_executors(executors + len(extra_services))
 
     def down(self):
         for container in self.containers():

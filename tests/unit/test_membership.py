@@ -107,3 +107,15 @@ def test_an_adopted_application_whose_driver_never_returns_ends_and_frees_its_wo
     actions = m.tick(7.0)
     assert [(type(a).__name__, a.app_id) for a in actions] == [("KillApp", "app-9")]
     assert m.status(7.0)["executors"][0]["state"] == "FREE"
+
+
+def test_how_an_executor_ended_reaches_its_driver_once_with_the_executor_id():
+    m = cluster(2)
+    app, _, launched = start_app(m, "a")
+    first = next(a for a in launched if a.worker_id == "w0")
+    m.executor_exited("w0", app, "executor killed for exceeding memory (exit code 137)", caused_by_task=True)
+    assert m.take_exits(app) == [{"executor_id": first.executor_id, "caused_by_task": True,
+                                  "reason": "executor killed for exceeding memory (exit code 137)"}]
+    assert m.take_exits(app) == []
+    m.executor_exited("w1", "someone-else", "boom")          # not its application: nothing recorded
+    assert m.take_exits(app) == [] and m.take_exits("no-such-app") == []

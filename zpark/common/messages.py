@@ -295,8 +295,14 @@ class WorkerReregister:
 @_kind("w_exited")
 @dataclass
 class WorkerExecutorExited:
+    """The worker's executor process ended: how (the shell's exit status: 128 + signal for a signal)
+    and why in words (for instance the kernel's OOM killer at the container's memory limit)."""
     worker_id: str
     app_id: str
+    executor_id: str = ""
+    exit_status: Optional[int] = None
+    reason: str = ""
+    caused_by_task: bool = False
     request_id: Optional[int] = None
 
 
@@ -360,7 +366,10 @@ class AppHeartbeat:
 @_kind("app_hb_ok")
 @dataclass
 class AppHeartbeatOk:
+    """``exits``: the application's executors whose process ended since the last heartbeat, each a
+    map with ``executor_id``, ``reason`` and ``caused_by_task`` (checked where they are read)."""
     waiting: Optional[str] = None
+    exits: list = field(default_factory=list)
     request_id: Optional[int] = None
 
 

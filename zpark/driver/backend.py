@@ -346,7 +346,10 @@ class Backend:
         conn = self.executors.pop(a.executor_id, None)
         self.removed.add(a.executor_id)
         self._send(a.executor_id, wire.DeclaredLost(a.reason))
-        log.warning("executor %s lost: %s", a.executor_id, a.reason)
+        if a.running_tasks:
+            log.warning("executor %s lost while running %s: %s", a.executor_id, ", ".join(a.running_tasks), a.reason)
+        else:
+            log.warning("executor %s lost: %s", a.executor_id, a.reason)
         if conn is not None:
             for other in self.executors:
                 self._send(other, wire.PeerLost(conn.address))

@@ -181,6 +181,7 @@ class Context(DriverOnly):
         driver_url = "tcp://%s:%d" % (advertise, self._backend.port)
         start_timeout = float(self._conf.get("zpark.executor.startTimeout"))
         if cluster:
+            self._backend.exit_poller = self._standalone.exited
             self._backend.start()
             assigned = self._standalone.register(driver_url, int(self._conf.get("zpark.executor.instances")),
                                                  executor_settings(self._conf))

@@ -14,7 +14,7 @@ import time
 from ..common.config import executor_settings
 from ..common.secret import hand_over
 from ..executor.launch import executor_command
-from ..executor.memory_watchdog import EXIT_MEMORY
+from ..executor import exit_status
 
 log = logging.getLogger("zpark.driver")
 
@@ -25,29 +25,6 @@ class LocalExecutor:
         self.process = process
         self.work_dir = work_dir
         self.lost = False
-
-
-# Deaths that come from the code the process ran (a crash in an extension, an abort), not from outside.
-_CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGFPE, signal.SIGILL}
-
-
-def exit_reason(code):
-    if code == EXIT_MEMORY:
-        return ("executor killed for exceeding memory: its resident memory passed zpark.executor.memoryLimit "
-                "(exit code %d)" % code)
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = "signal %d" % -code
-        return "executor process was killed by %s (exit code %d)" % (name, 128 - code)
-    return "executor process exited with code %d" % code
-
-
-def exit_caused_by_task(code):
-    """An exit code (os._exit, sys.exit in a thread that ends the process) or a crash is the running
-    task's doing and counts against it; SIGKILL/SIGTERM come from outside (a user, the OOM killer)."""
-    return code > 0 or (code < 0 and -code in _CRASH_SIGNALS)
 
 
 class LocalCluster:
@@ -63,6 +40,7 @@ class LocalCluster:
         self._counter = 0
         self._lock = threading.Lock()
         self._stopping = False
+        self._oom = exit_status.OomWatch()    # executors share the driver's memory cgroup
 
     def start(self):
         for _ in range(self.num_executors):
@@ -91,7 +69,9 @@ class LocalCluster:
             code = executor.process.poll()
             if code is not None and not executor.lost and not self._stopping:
                 executor.lost = True
-                gone.append((executor.executor_id, exit_reason(code), exit_caused_by_task(code)))
+                oom = self._oom.struck()
+                gone.append((executor.executor_id, exit_status.describe(code, oom),
+                             exit_status.caused_by_task(code, oom)))
         return gone
 
     def on_removed(self, executor_id, reason):

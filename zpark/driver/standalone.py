@@ -8,6 +8,7 @@ and advertises there; ``zpark.driver.host`` / ``zpark.driver.bindAddress``
 override it for unusual networks.
 """
 import logging
+import queue
 import threading
 
 from ..common import messages
@@ -35,6 +36,7 @@ class StandaloneApp:
         self.peer_host = welcome.peer_host
         self._stop = threading.Event()
         self._thread = None
+        self._exits = queue.SimpleQueue()
         self.waiting = None
 
     def register(self, driver_url, max_executors, executor_conf):
@@ -78,8 +80,31 @@ class StandaloneApp:
                         log.warning("could not register %s again: %s", self.app_id, exc)
                         continue
                 self._report_waiting(reply.waiting)
+                if isinstance(reply, messages.AppHeartbeatOk):
+                    self._note_exits(reply.exits)
         finally:
             client.close()
+
+    def _note_exits(self, exits):
+        for item in exits:
+            if (type(item) is dict and type(item.get("executor_id")) is str and type(item.get("reason")) is str
+                    and type(item.get("caused_by_task")) is bool):
+                self._exits.put((item["executor_id"], item["reason"], item["caused_by_task"]))
+            else:
+                log.warning("ignored a malformed executor exit from the master: %.100r", item)
+
+    def exited(self):
+        """Executors whose process ended, as their workers told the master: [(id, reason, task's fault)].
+
+        Read by the driver's loop; it learns of an exit (an OOM kill, a crash) about a second
+        after it happens, with its cause, instead of a bare heartbeat timeout seconds later.
+        """
+        gone = []
+        while True:
+            try:
+                gone.append(self._exits.get_nowait())
+            except queue.Empty:
+                return gone
 
     def stop(self):
         self._stop.set()

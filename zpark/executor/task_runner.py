@@ -1,4 +1,6 @@
 """Runs one task attempt: compute the partition, then write shuffle output or pickle the result."""
+import errno
+import os
 import time
 import traceback
 
@@ -100,7 +102,19 @@ def run_task(task, binary, runtime, tc):
         return killed_report(launch.task_id, str(exc))
     except BaseException as exc:  # noqa: BLE001 - user code may raise anything (sys.exit too); report it
         return messages.TaskFailedReport(
-            launch.task_id, "exception", "Traceback (most recent call last, on executor %s):\n%s"
-            % (runtime.executor_id, "".join(traceback.format_exception(exc)[1:]))), []
+            launch.task_id, "exception", "%sTraceback (most recent call last, on executor %s):\n%s"
+            % (_disk_full_note(exc, runtime), runtime.executor_id,
+               "".join(traceback.format_exception(exc)[1:]))), []
     finally:
         TaskContext._set(None)
+
+
+def _disk_full_note(exc, runtime):
+    """A full disk is named as such, with the folder, before the traceback (the usual cause: the
+    executor's work directory - shuffle, spill and cache files - sits on a small filesystem)."""
+    if not (isinstance(exc, OSError) and exc.errno == errno.ENOSPC):
+        return ""
+    folder = os.path.dirname(exc.filename) if isinstance(exc.filename, str) else os.path.dirname(runtime.spill_dir)
+    return ("no space left on device in %s (executor %s's work directory for shuffle, spill and cached "
+            "files is full: give it more room - zpark.local.dir in local mode, `zpark executor --work-dir` in a cluster)\n"
+            % (folder, runtime.executor_id))

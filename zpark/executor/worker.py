@@ -22,6 +22,7 @@ import zmq
 from ..common import messages, protocol
 from ..common.config import EXECUTOR_KEYS, Conf, executor_settings
 from ..common.secret import hand_over
+from . import exit_status
 from .launch import executor_command
 
 log = logging.getLogger("zpark.worker")
@@ -45,7 +46,7 @@ def local_ip_towards(url):
         probe.close()
 
 
-AppExecutor = namedtuple("AppExecutor", "executor_id process")
+AppExecutor = namedtuple("AppExecutor", "executor_id process oom_watch")
 
 
 class Worker:
@@ -136,8 +137,9 @@ class Worker:
                                    advertise_host=self.advertise_host or local_ip_towards(launch.driver_url),
                                    block_port=self.block_port)
         log.info("starting executor %s for %s (driver %s)", executor_id, app_id, launch.driver_url)
+        oom_watch = exit_status.OomWatch()      # the container's memory cgroup, before the executor runs
         process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
-        self.apps[app_id] = AppExecutor(executor_id, process)
+        self.apps[app_id] = AppExecutor(executor_id, process, oom_watch)
 
     def _stop_app(self, app_id, report=True):
         running = self.apps.pop(app_id, None)
@@ -154,9 +156,16 @@ class Worker:
         log.info("executor %s for %s ended (exit code %s); its files are deleted",
                     running.executor_id, app_id, running.process.returncode)
         if report:
-            self._send(messages.WorkerExecutorExited(self.worker_id, app_id))
+            code = running.process.returncode
+            oom = running.oom_watch.struck()
+            reason = exit_status.describe(code, oom)
+            log.warning("executor %s of %s: %s", running.executor_id, app_id, reason)
+            self._send(messages.WorkerExecutorExited(self.worker_id, app_id, running.executor_id,
+                                                     exit_status.shell_status(code), reason,
+                                                     exit_status.caused_by_task(code, oom)))
 
     def _reap(self):
+        """An executor process that ended by itself: its driver must learn how, through the master."""
         for app_id, running in list(self.apps.items()):
             if running.process.poll() is not None:
                 self._stop_app(app_id)

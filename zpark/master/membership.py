@@ -49,6 +49,7 @@ class AppInfo:
     executor_conf: dict = field(default_factory=dict)
     workers: set = field(default_factory=set)
     launched: int = 0
+    exits: list = field(default_factory=list)   # executor exits its driver has not been told of yet
 
 
 def _executor_number(executor_id):
@@ -89,13 +90,27 @@ class Membership:
         worker.last_seen = now
         return True
 
-    def executor_exited(self, worker_id, app_id):
-        """The worker's executor process for ``app_id`` ended: the worker is free again."""
+    def executor_exited(self, worker_id, app_id, reason="", caused_by_task=False):
+        """The worker's executor process for ``app_id`` ended: the worker is free again, and the
+        driver learns how it ended with its next heartbeat (sooner than its own timeout would)."""
         worker = self.workers.get(worker_id)
         if worker is None or worker.app_id != app_id:
             return []
+        app = self.apps.get(app_id)
+        if app is not None and reason:
+            app.exits.append({"executor_id": worker.executor_id, "reason": reason,
+                              "caused_by_task": bool(caused_by_task)})
+            del app.exits[:-100]
         self._release(worker)
         return self._assign()
+
+    def take_exits(self, app_id):
+        """The executor exits not yet reported to ``app_id``'s driver (each is reported once)."""
+        app = self.apps.get(app_id)
+        if app is None:
+            return []
+        exits, app.exits = app.exits, []
+        return exits
 
     def _release(self, worker):
         app = self.apps.get(worker.app_id)

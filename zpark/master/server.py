@@ -105,7 +105,11 @@ class MasterServer:
             known = members.worker_heartbeat(request.worker_id, now)
             self._reply(identity, request, messages.WorkerHeartbeatOk() if known else messages.WorkerReregister())
         elif isinstance(request, messages.WorkerExecutorExited):
-            self._act(members.executor_exited(request.worker_id, request.app_id))
+            if request.reason:
+                log.warning("executor %s of %s ended: %s", request.executor_id or request.worker_id,
+                            request.app_id, request.reason)
+            self._act(members.executor_exited(request.worker_id, request.app_id, request.reason,
+                                              request.caused_by_task))
         elif isinstance(request, messages.Hello):
             app_id = members.new_app(request.name, now, time.time())
             self._reply(identity, request, messages.Welcome(app_id, peer))
@@ -119,7 +123,9 @@ class MasterServer:
         elif isinstance(request, messages.AppHeartbeat):
             known = members.app_heartbeat(request.app_id, now)
             waiting = members.waiting_reason(request.app_id)
-            self._reply(identity, request, messages.AppHeartbeatOk(waiting) if known else messages.UnknownApp(waiting))
+            reply = (messages.AppHeartbeatOk(waiting, members.take_exits(request.app_id)) if known
+                     else messages.UnknownApp(waiting))
+            self._reply(identity, request, reply)
         elif isinstance(request, messages.AppEnd):
             log.info("application %s finished", request.app_id)
             self._act(members.end_app(request.app_id))

@@ -263,12 +263,14 @@ class DAGScheduler(Recovery):
             slots.free += 1
         return entry
 
-    def _log_task_end(self, stage, attempt, reason, metrics=None, counted=None):
+    def _log_task_end(self, stage, attempt, reason, metrics=None, counted=None, error=None):
+        """``reason``: "success" or a one-line summary; ``error``: a failure's whole text (the remote
+        traceback, capped), which the event log keeps so a failure can be read after the fact."""
         self._log("TaskEnd", task_id=attempt.task_id, stage_id=stage.id, partition=attempt.partition,
                   attempt=attempt.attempt, executor_id=attempt.executor_id,
                   speculative=attempt.speculative, reason=reason,
                   duration=round(self.now - attempt.launch_time, 6), counted=counted,
-                  metrics=metrics or {})
+                  metrics=metrics or {}, **({"error": error[-20000:]} if error else {}))
 
     # ------------------------------------------------------------ events
 
@@ -446,7 +448,7 @@ class DAGScheduler(Recovery):
         self._progress(stage)
         reason = event.reason
         _, abort = task_set.on_failure(event.task_id, counts=reason.counts)
-        self._log_task_end(stage, attempt, reason.describe(), event.metrics)
+        self._log_task_end(stage, attempt, reason.describe(), event.metrics, error=reason.message)
         if isinstance(reason, m.FetchFailure):
             self._on_fetch_failed(stage, task_set, reason)
         elif abort and stage.task_set is task_set and stage in self.running:

@@ -82,7 +82,8 @@ class ExceptionFailure(TaskFailure):
     counts = True
 
     def describe(self):
-        return "exception: %s" % self.message.strip().splitlines()[-1:]
+        lines = self.message.strip().splitlines()
+        return "exception: %s" % (lines[-1] if lines else "")
 
 
 @dataclass
@@ -227,6 +228,7 @@ class RemoveExecutor:
     """The executor is no longer trusted: stop talking to it and, if we own it, stop it."""
     executor_id: str
     reason: str
+    running_tasks: list = field(default_factory=list)   # what it was executing, in words, for the log
 
 
 @dataclass

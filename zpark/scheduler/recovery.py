@@ -52,18 +52,21 @@ class Recovery:
         if eid in self.removed_executors:
             return
         self.removed_executors.add(eid)
-        self._emit(m.RemoveExecutor(eid, reason))
-        self._log("ExecutorRemoved", executor_id=eid, reason=reason)
         slots = self.executors.pop(eid, None)
+        lost = sorted((task_id, entry) for task_id, entry in self.tasks.items() if entry[2].executor_id == eid)
+        running = ["task %d (stage %d.%d, partition %d, attempt %d)"
+                   % (task_id, stage.id, task_set.stage_attempt, attempt.partition, attempt.attempt)
+                   for task_id, (stage, task_set, attempt) in lost[:slots.cores if slots else 0]]
+        self._emit(m.RemoveExecutor(eid, reason, running))
+        self._log("ExecutorRemoved", executor_id=eid, reason=reason, running_tasks=running)
         if slots is None:
             return
-        lost = sorted((task_id, entry) for task_id, entry in self.tasks.items() if entry[2].executor_id == eid)
         for position, (task_id, (stage, task_set, attempt)) in enumerate(lost):
             del self.tasks[task_id]
             self.killing.pop(task_id, None)
             failure = m.ExecutorLostFailure(reason, caused_by_task and position < slots.cores)
             _, abort = task_set.on_failure(task_id, counts=failure.counts)
-            self._log_task_end(stage, attempt, failure.describe(), counted=None)
+            self._log_task_end(stage, attempt, failure.describe(), counted=None, error=failure.message)
             if abort and stage.task_set is task_set and stage in self.running:
                 self._abort_stage(stage, "%s; most recent failure (partition %d, attempt %d, executor %s): %s"
                                   % (abort, attempt.partition, attempt.attempt, eid, failure.message))
