@@ -78,6 +78,12 @@ def _master_url(master):
     return env if env.startswith("tcp://") else DEFAULT_MASTER_URL
 
 
+def crypto_option(command):
+    """Whether the cluster's connections are CURVE-encrypted (master, executors and status must agree)."""
+    return click.option("--crypto/--no-crypto", default=True, show_default=True, envvar="ZPARK_NETWORK_CRYPTO",
+                        help="CURVE-encrypted, key-authenticated connections (off: HMAC-signed clear text)")(command)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="interface to listen on (loopback unless told; the compose file passes 0.0.0.0 inside its network)")
@@ -86,9 +92,10 @@ def _master_url(master):
               help="where the cluster secret is created on first start")
 @click.option("--worker-timeout", default=6.0, show_default=True, help="seconds of silence before an executor is dropped")
 @click.option("--app-timeout", default=6.0, show_default=True, help="seconds of driver silence before its application ends")
-def master(host, port, state_dir, worker_timeout, app_timeout):
+@crypto_option
+def master(host, port, state_dir, worker_timeout, app_timeout, crypto):
     """Start the cluster master: executors register here, drivers get executors from it."""
-    master_main(host, port, state_dir, worker_timeout, app_timeout)
+    master_main(host, port, state_dir, worker_timeout, app_timeout, crypto)
 
 
 @main.command()
@@ -101,22 +108,24 @@ def master(host, port, state_dir, worker_timeout, app_timeout):
               help="port peers fetch shuffle blocks from (0: any free one; fix it to open a firewall)")
 @click.option("--state-dir", default=lambda: os.environ.get("ZPARK_STATE_DIR"),
               help="read the secret the master writes there (waits for it)")
-def executor(master_url, cores, work_dir, advertise_host, block_port, state_dir):
+@crypto_option
+def executor(master_url, cores, work_dir, advertise_host, block_port, state_dir, crypto):
     """Start an executor daemon that joins a cluster and serves the applications the master assigns."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     secret = os.environ.get("ZPARK_SECRET") or (wait_for_secret(state_dir) if state_dir else find_secret())
-    Worker(master_url, secret, cores, work_dir, advertise_host, block_port=block_port).run()
+    Worker(master_url, secret, cores, work_dir, advertise_host, block_port=block_port, crypto=crypto).run()
 
 
 @main.command()
 @click.option("--master", "master_url", help="default: $ZPARK_MASTER or tcp://localhost:7077")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.option("--timeout", default=5.0, show_default=True)
-def status(master_url, as_json, timeout):
+@crypto_option
+def status(master_url, as_json, timeout, crypto):
     """Show the cluster: master, executors (host, cores, memory, state, application), applications."""
     url = _master_url(master_url)
     try:
-        view = fetch_status(url, find_secret(), timeout)
+        view = fetch_status(url, find_secret(), timeout, crypto)
     except ZparkError as exc:
         raise click.ClickException(str(exc))
     if as_json:

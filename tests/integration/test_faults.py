@@ -264,8 +264,9 @@ def test_ctrl_c_in_the_driver_cancels_the_job_and_stops_the_executors(tmp_path):
         "    print(' '.join(str(i.pid) for i in ctx.executorInfos()), flush=True)\n"
         "    ctx.parallelize(range(1000), 4).map(lambda x: time.sleep(0.05) or x).count()\n"
         "    print('finished', flush=True)\n" % str(tmp_path / "events"))
-    driver = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+    # A shell's background job inherits SIGINT ignored, and Python keeps an ignored SIGINT: restore it.
+    driver = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         executor_pids = [int(p) for p in driver.stdout.readline().split()]
         assert len(executor_pids) == 2

@@ -37,13 +37,15 @@ def test_signed_malformed_messages_to_driver_and_block_servers_are_refused_and_n
         targets = ["tcp://127.0.0.1:%d" % ctx._backend.port] + [i.block_address for i in ctx.executorInfos()]
         try:
             for address in targets:
-                sock = protocol.connect_dealer(context, address, "intruder-with-the-secret")
+                sock = protocol.connect_dealer(context, address, "intruder-with-the-secret", codec.keys)
                 bad_headers = [b"\xc1\xc1", protocol.msgpack.packb([1, 2]), protocol.msgpack.packb("x"),
                                protocol.msgpack.packb({"t": "register", "executor_id": 5}),
                                protocol.msgpack.packb({"t": "bundle", "items": [{"t": "kill"}], "frames": [9]})]
                 for header in bad_headers:
-                    frames = [header]
-                    sock.send_multipart([protocol._mac(codec._keyed, frames)] + frames)
+                    frames = codec.encode({})                     # a fresh stamp, signed ...
+                    frames[2] = header                            # ... over a malformed header
+                    frames[0] = protocol._mac(codec._keyed, frames[1:])
+                    sock.send_multipart(frames)
                 sock.close(0)
         finally:
             context.term()

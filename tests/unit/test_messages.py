@@ -68,7 +68,7 @@ def test_a_malformed_bundle_is_refused_whole():
 def test_signed_but_undecodable_msgpack_is_refused_as_a_bad_message():
     codec = protocol.Codec("s")
     frames = codec.encode({"t": "kill", "task_id": 1})
-    frames[1] = b"\xc1\xc1\xc1"                       # never valid msgpack
+    frames[2] = b"\xc1\xc1\xc1"                       # never valid msgpack
     frames[0] = protocol._mac(codec._keyed, frames[1:])
     with pytest.raises(messages.BadMessage, match="undecodable header"):
         codec.decode(frames)

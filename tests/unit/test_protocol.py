@@ -60,3 +60,39 @@ def test_pickle_files_written_before_the_layout_change_still_load():
     (loaded,) = serialization.load_renamed(io.BytesIO(data))
     assert type(loaded) is ResultIterable and loaded == [1, 2]
     assert serialization.RENAMED_MODULES["zpark.driver.stat_counter"] == StatCounter.__module__
+
+
+def test_a_message_is_admitted_once_and_a_replay_is_refused_before_decoding():
+    sender, receiver = protocol.Codec("secret"), protocol.Codec("secret")
+    first, second = sender.encode({"t": "done", "task_id": 1}), sender.encode({"t": "done", "task_id": 2})
+    assert receiver.decode(second)[0]["task_id"] == 2
+    assert receiver.decode(first)[0]["task_id"] == 1          # a little reordering is fine ...
+    for replay in (first, second):                            # ... a repeat is not
+        with pytest.raises(protocol.AuthenticationError, match="replayed"):
+            receiver.decode(replay)
+    other = protocol.Codec("secret")                          # another sender numbers on its own
+    assert other.decode(first)[0]["task_id"] == 1
+
+
+def test_the_stamp_is_signed_and_every_message_differs():
+    codec = protocol.Codec("secret")
+    a, b = codec.encode({"t": "hb"}), codec.encode({"t": "hb"})
+    assert a != b                                              # heartbeats are no longer byte-identical
+    forged = [a[0], b[1]] + a[2:]                              # an old tag over a new stamp
+    with pytest.raises(protocol.AuthenticationError, match="signature"):
+        protocol.Codec("secret").decode(forged)
+
+
+def test_old_numbers_fall_out_of_the_window_and_senders_are_bounded():
+    from zpark.common.replay import ReplayWindow
+    w = ReplayWindow(window=4, max_senders=2)
+    assert w.admit(b"a", 10) and not w.admit(b"a", 6) and w.admit(b"a", 7) and not w.admit(b"a", 7)
+    assert w.admit(b"b", 1) and w.admit(b"c", 1)               # "a" is forgotten: at most two senders
+    assert len(w._senders) == 2 and b"a" not in w._senders
+
+
+def test_a_message_over_the_size_cap_is_refused_whatever_its_frames():
+    small = protocol.Codec("secret", max_message_bytes=1000)
+    frames = protocol.Codec("secret").encode({"t": "x"}, [b"x" * 400, b"y" * 400, b"z" * 400])
+    with pytest.raises(protocol.AuthenticationError, match="maxMessageSize"):
+        small.decode(frames)

@@ -57,6 +57,10 @@ KEYS = {
     "zpark.driver.port": Key(0, "the driver's port (0: any free one)"),
     "zpark.executor.instances": Key(0, "cluster mode: executors to ask the master for (0: all free)"),
     "zpark.default.parallelism": Key(0, "partitions of shuffles and parallelize by default (0: the cores)"),
+    "zpark.network.crypto.enabled": Key(True, "encrypt and authenticate connections with CURVE keys (off: "
+                                        "HMAC-signed messages only, in clear text)", "--crypto"),
+    "zpark.network.maxMessageSize": Key("2g", "the largest message (all its frames) a driver or executor "
+                                        "accepts; larger ones are refused", "--max-message-size"),
 }
 DEFAULTS = {name: key.default for name, key in KEYS.items()}
 EXECUTOR_KEYS = [name for name, key in KEYS.items() if key.executor_flag]
@@ -79,11 +83,15 @@ def executor_settings(conf):
     return {name: conf.get(name) for name in EXECUTOR_KEYS}
 
 
+def parse_bool(text):
+    return str(text).strip().lower() in ("1", "true", "yes", "on")
+
+
 def _coerce(key, value):
     default = DEFAULTS.get(key)
     if isinstance(value, str):
         if isinstance(default, bool):
-            return value.strip().lower() in ("1", "true", "yes", "on")
+            return parse_bool(value)
         if isinstance(default, int):
             return int(value)
         if isinstance(default, float):

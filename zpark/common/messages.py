@@ -309,10 +309,12 @@ class WorkerExecutorExited:
 @_kind("launch")
 @dataclass
 class LaunchExecutor:
+    """``app_secret``: the application's secret wrapped with the cluster secret (security.wrap)."""
     app_id: str
     executor_id: str
     driver_url: str
     conf: dict
+    app_secret: str = ""
 
 
 @_kind("kill_app")
@@ -339,12 +341,18 @@ class Welcome:
 @_kind("app_register")
 @dataclass
 class AppRegister:
-    """Where the driver listens (again, after a master restart: the master then adopts the id)."""
+    """Where the driver listens (again, after a master restart: the master then adopts the id).
+
+    ``app_secret``: the application's secret wrapped with the cluster secret (security.wrap), for
+    its executors; ``proof``: security.control_proof, required on every later message about the app.
+    """
     app_id: str
     driver_url: str
     max_executors: int = 0
     executor_conf: dict = field(default_factory=dict)
     name: str = ""
+    app_secret: str = ""
+    proof: str = ""
     request_id: Optional[int] = None
 
 
@@ -360,6 +368,7 @@ class AppRegistered:
 @dataclass
 class AppHeartbeat:
     app_id: str
+    proof: str = ""
     request_id: Optional[int] = None
 
 
@@ -384,6 +393,7 @@ class UnknownApp:
 @dataclass
 class AppEnd:
     app_id: str
+    proof: str = ""
     request_id: Optional[int] = None
 
 

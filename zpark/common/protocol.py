@@ -1,13 +1,16 @@
 """The wire protocol: signed multipart messages over ZeroMQ.
 
-A message is ``[tag, header, *payload]``. ``header`` is msgpack (message type
-and ids), payload frames are pickled bytes. ``tag`` is HMAC-SHA256 over every
-other frame with the application's secret; it is checked before anything is
-decoded, because unpickling a frame from an unauthenticated peer would be
-remote code execution.
+A message is ``[tag, stamp, header, *payload]``. ``header`` is msgpack (message
+type and ids), payload frames are pickled bytes. ``stamp`` is the sender's id
+and sequence number (replay.py). ``tag`` is HMAC-SHA256 over every other
+frame with the application's secret (the cluster's, for messages to and
+from the master); it is checked before anything is decoded, because
+unpickling a frame from an unauthenticated peer would be remote code
+execution, and a stamp seen before is refused next.
 """
 import hashlib
 import hmac
+import itertools
 import logging
 import os
 import secrets as _secrets
@@ -16,10 +19,14 @@ import msgpack
 import zmq
 
 from . import messages
+from .log_limit import OncePerMinute
+from .replay import ReplayWindow
 
 log = logging.getLogger(__name__)
+refusals = OncePerMinute()   # refused input is logged once a minute per source (see log_limit)
 
 MAX_MESSAGE_BYTES = 1 << 31  # bounds what an unauthenticated peer can make us allocate
+MAX_CONTROL_BYTES = 1 << 24  # what a client of the master accepts (its replies are small)
 REFUSED = b"zpark-refused"   # the master's unsigned answer to a message it could not verify
 
 
@@ -41,16 +48,26 @@ def _mac(keyed, frames):
 
 
 class Codec:
-    """Signs and verifies messages with one shared secret."""
+    """Signs and verifies messages with one shared secret.
 
-    def __init__(self, secret):
+    ``keys`` (security.CurveKeys, or None with encryption off) are the CURVE
+    keys of the same trust domain: sockets made for this codec's peers use them.
+    """
+
+    def __init__(self, secret, keys=None, max_message_bytes=MAX_MESSAGE_BYTES):
         if not secret:
             raise ValueError("a cluster secret is required")
         key = secret.encode() if isinstance(secret, str) else bytes(secret)
         self._keyed = hmac.new(key, digestmod=hashlib.sha256)  # copied per message: no key setup each time
+        self.keys = keys
+        self.max_message_bytes = max_message_bytes
+        self._sender = _secrets.token_bytes(8)        # who stamps (see replay.py), new in every process
+        self._numbers = itertools.count(1)
+        self._seen = ReplayWindow()
 
     def encode(self, header, payload=()):
-        frames = [msgpack.packb(header, use_bin_type=True)]
+        """``[tag, stamp, header, *payload]``: the stamp (sender id, number) is signed with the rest."""
+        frames = [self._sender + next(self._numbers).to_bytes(8, "little"), msgpack.packb(header, use_bin_type=True)]
         frames.extend(payload)
         return [_mac(self._keyed, frames)] + frames
 
@@ -58,14 +75,20 @@ class Codec:
         return self.encode(messages.encode(message), payload)
 
     def decode(self, frames):
-        """Verify and split a message into (header dict, payload frames)."""
-        if len(frames) < 2:
+        """Verify and split a message into (header dict, payload frames); a replay is refused too."""
+        if len(frames) < 3:
             raise AuthenticationError("malformed message (%d frames)" % len(frames))
+        if sum(map(len, frames)) > self.max_message_bytes:
+            raise AuthenticationError("message over zpark.network.maxMessageSize (%d bytes in %d frames)"
+                                      % (sum(map(len, frames)), len(frames)))
         tag, rest = frames[0], frames[1:]
         if not hmac.compare_digest(bytes(tag), _mac(self._keyed, rest)):
             raise AuthenticationError("bad message signature (wrong cluster secret?)")
+        stamp = bytes(rest[0])
+        if len(stamp) != 16 or not self._seen.admit(stamp[:8], int.from_bytes(stamp[8:], "little")):
+            raise AuthenticationError("a replayed or out-of-date message (its stamp was seen before)")
         try:
-            return msgpack.unpackb(rest[0], raw=False, strict_map_key=False), rest[1:]
+            return msgpack.unpackb(rest[1], raw=False, strict_map_key=False), rest[2:]
         except Exception as exc:  # noqa: BLE001 - any malformed header is refused the same way
             raise messages.BadMessage("undecodable header: %s: %s" % (type(exc).__name__, exc)) from None
 
@@ -138,7 +161,7 @@ def signed_messages(sock, codec, source):
         try:
             decoded = codec.decode(frames)
         except (AuthenticationError, messages.BadMessage) as exc:
-            log.warning("dropped a message from %s: %s", source, exc)
+            refusals.warn(log, source, "dropped a message from %s: %s", source, exc)
             continue
         yield decoded
 
@@ -155,11 +178,20 @@ def configure(sock, max_message_bytes=MAX_MESSAGE_BYTES):
     return sock
 
 
-def bind_router(ctx, host="127.0.0.1", port=0, max_message_bytes=MAX_MESSAGE_BYTES):
-    """A ROUTER that reports unroutable sends and lets a reconnecting peer take over its id."""
+def bind_router(ctx, host="127.0.0.1", port=0, max_message_bytes=MAX_MESSAGE_BYTES, keys=None):
+    """A ROUTER that reports unroutable sends.
+
+    With ``keys`` it is a CURVE server: only clients holding the same keys get
+    through the handshake (the process's security.Gate checks them), and a
+    reconnecting peer may take over its routing id at once - only a peer of
+    the same trust domain could. Without keys anyone can connect, so no id is
+    handed over: a reconnect waits until the old connection is found dead.
+    """
     sock = configure(ctx.socket(zmq.ROUTER), max_message_bytes)
     sock.setsockopt(zmq.ROUTER_MANDATORY, 1)
-    sock.setsockopt(zmq.ROUTER_HANDOVER, 1)
+    sock.setsockopt(zmq.ROUTER_HANDOVER, 1 if keys is not None else 0)
+    if keys is not None:
+        keys.serve(sock)
     if port:
         sock.bind("tcp://%s:%d" % (host, port))
     else:
@@ -167,9 +199,12 @@ def bind_router(ctx, host="127.0.0.1", port=0, max_message_bytes=MAX_MESSAGE_BYT
     return sock, port
 
 
-def connect_dealer(ctx, address, identity):
-    sock = configure(ctx.socket(zmq.DEALER))
+def connect_dealer(ctx, address, identity, keys=None, max_message_bytes=MAX_MESSAGE_BYTES):
+    """A DEALER dialling ``address`` (a CURVE client of the ``keys`` domain when given)."""
+    sock = configure(ctx.socket(zmq.DEALER), max_message_bytes)
     sock.setsockopt(zmq.ROUTING_ID, identity.encode() if isinstance(identity, str) else identity)
+    if keys is not None:
+        keys.dial(sock)
     sock.connect(address)
     return sock
 

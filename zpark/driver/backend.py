@@ -67,7 +67,8 @@ class Backend:
         self.on_executor_removed = on_executor_removed
         self.exit_poller = exit_poller        # () -> [(executor id, reason)] of processes that died
         self.cleaner = cleaner                # notes of what the program no longer references
-        self.router, self.port = protocol.bind_router(zmq_context, bind_host, int(conf.get("zpark.driver.port")))
+        self.router, self.port = protocol.bind_router(zmq_context, bind_host, int(conf.get("zpark.driver.port")),
+                                                      codec.max_message_bytes, codec.keys)
         self.scheduler = DAGScheduler(conf, serialize_stage)
         self.executors = {}
         self.removed = set()
@@ -165,7 +166,7 @@ class Backend:
             try:
                 items = protocol.unbundle(*self.codec.decode(frames), FROM_EXECUTORS)
             except (protocol.AuthenticationError, wire.BadMessage) as exc:
-                log.warning("dropped a message from %r: %s", identity, exc)
+                protocol.refusals.warn(log, identity, "dropped a message from %r: %s", identity, exc)
                 continue
             for message, payload in items:
                 self._on_message(identity, message, payload)

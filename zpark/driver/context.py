@@ -13,8 +13,8 @@ from collections import namedtuple
 
 import zmq
 
-from ..common import protocol, serialization
-from ..common.config import Conf, executor_settings
+from ..common import protocol, security, serialization
+from ..common.config import Conf, executor_settings, parse_size
 from ..common.secret import find_secret
 from ..common.errors import ZparkError
 from ..common.task_context import TaskContext
@@ -157,16 +157,26 @@ class Context(DriverOnly):
                              "(a zpark master)" % self.master)
         self._zmq = zmq.Context()
         self._zmq.linger = 0
-        self._cluster = self._standalone = None
+        self._cluster = self._standalone = self._gate = None
+        crypto = bool(self._conf.get("zpark.network.crypto.enabled"))
+        # This application's own secret: it signs its messages and, with crypto on, gives the keys its
+        # driver, executors and block servers admit each other by (nobody else holds it).
+        secret = security.new_app_secret()
+        app_codec = protocol.Codec(secret, security.app_keys(secret) if crypto else None,
+                                   parse_size(self._conf.get("zpark.network.maxMessageSize")))
+        if crypto:
+            self._gate = security.Gate(self._zmq)
+            self._gate.admit(app_codec.keys)
         if cluster:
-            secret = find_secret()
-            self._standalone = StandaloneApp(self._zmq, self.master, protocol.Codec(secret), self.appName)
+            cluster_secret = find_secret()
+            cluster_codec = protocol.Codec(cluster_secret, security.cluster_keys(cluster_secret) if crypto else None)
+            self._standalone = StandaloneApp(self._zmq, self.master, cluster_codec, self.appName, secret,
+                                             security.wrap(cluster_secret, secret))
             self.applicationId = self._standalone.app_id
             advertise = self._conf.get("zpark.driver.host") or self._standalone.peer_host
             bind_host = self._conf.get("zpark.driver.bindAddress") or advertise
         else:
             self.applicationId = "local-%d" % int(time.time() * 1000)
-            secret = protocol.new_secret()
             advertise = bind_host = "127.0.0.1"
         log_dir = self._conf.get("zpark.eventLog.dir") or os.path.join(tempfile.gettempdir(), "zpark-events")
         self._event_log = (EventLog(log_dir, self.applicationId) if self._conf.get("zpark.eventLog.enabled")
@@ -175,7 +185,7 @@ class Context(DriverOnly):
                                                    "master": self.master})
         show = self._conf.get("zpark.ui.showConsoleProgress")
         self._progress = ConsoleProgress(None if show else False)
-        self._backend = Backend(self._conf, protocol.Codec(secret), self._zmq, self._accumulators,
+        self._backend = Backend(self._conf, app_codec, self._zmq, self._accumulators,
                                 self._broadcasts, self._event_log, self._progress, bind_host=bind_host,
                                 cleaner=self._cleaner)
         driver_url = "tcp://%s:%d" % (advertise, self._backend.port)
@@ -387,6 +397,8 @@ class Context(DriverOnly):
                 self._event_log.close()
             if getattr(self, "_progress", None) is not None:
                 self._progress.close()
+            if getattr(self, "_gate", None) is not None:
+                self._gate.stop()             # its thread's socket must close before the zmq context ends
             if getattr(self, "_zmq", None) is not None:
                 self._zmq.destroy(linger=0)   # also closes sockets a failed start left open
             if getattr(self, "_work_root", None):

@@ -12,6 +12,7 @@ import queue
 import threading
 
 from ..common import messages
+from ..common.security import control_proof
 from .master_client import MasterClient, MasterUnreachable
 
 log = logging.getLogger("zpark.driver")
@@ -20,7 +21,9 @@ HEARTBEAT_SECONDS = 1.0
 
 
 class StandaloneApp:
-    def __init__(self, zmq_context, master_url, codec, name):
+    def __init__(self, zmq_context, master_url, codec, name, app_secret, wrapped_app_secret):
+        """``app_secret``: the application's own (its proofs to the master are made with it);
+        ``wrapped_app_secret``: the same under the cluster secret, for the master to hand its executors."""
         self.zmq = zmq_context
         self.master_url = master_url
         self.codec = codec
@@ -34,6 +37,8 @@ class StandaloneApp:
             raise
         self.app_id = welcome.app_id
         self.peer_host = welcome.peer_host
+        self.wrapped_app_secret = wrapped_app_secret
+        self.proof = control_proof(app_secret, self.app_id)
         self._stop = threading.Event()
         self._thread = None
         self._exits = queue.SimpleQueue()
@@ -42,7 +47,7 @@ class StandaloneApp:
     def register(self, driver_url, max_executors, executor_conf):
         """Tell the master where the driver listens; returns how many executors it assigned now."""
         self._registration = messages.AppRegister(self.app_id, driver_url, max_executors, executor_conf,
-                                                  self.name)
+                                                  self.name, self.wrapped_app_secret, self.proof)
         reply = self.client.request(self._registration, [messages.AppRegistered])
         self._report_waiting(reply.waiting)
         return reply.executors
@@ -62,7 +67,7 @@ class StandaloneApp:
         try:
             while not self._stop.wait(HEARTBEAT_SECONDS):
                 try:
-                    reply = client.request(messages.AppHeartbeat(self.app_id),
+                    reply = client.request(messages.AppHeartbeat(self.app_id, self.proof),
                                            [messages.AppHeartbeatOk, messages.UnknownApp], timeout=5.0)
                 except MasterUnreachable as exc:
                     if not complained:
@@ -111,7 +116,7 @@ class StandaloneApp:
         if self._thread is not None:
             self._thread.join(5)
         try:
-            self.client.request(messages.AppEnd(self.app_id), [messages.AppEnded], timeout=2.0)
+            self.client.request(messages.AppEnd(self.app_id, self.proof), [messages.AppEnded], timeout=2.0)
         except MasterUnreachable as exc:
             log.warning("could not tell the master that %s ended: %s", self.app_id, exc)
         finally:

@@ -10,11 +10,18 @@ from ..common import messages, protocol
 log = logging.getLogger(__name__)
 
 
+# Requests are small (block ids): a cap this size keeps a flood from taking the spill budget.
+MAX_REQUEST_BYTES = 1 << 20
+
+
 class BlockServer:
+    """Its socket admits only its application's peers (with crypto on, their CURVE key; always,
+    messages signed with the application's secret): another application cannot fetch its blocks."""
+
     def __init__(self, zmq_context, codec, store, bind_host, advertise_host, port=0):
         self.codec = codec
         self.store = store
-        self.socket, port = protocol.bind_router(zmq_context, bind_host, port)
+        self.socket, port = protocol.bind_router(zmq_context, bind_host, port, MAX_REQUEST_BYTES, codec.keys)
         self.address = "tcp://%s:%d" % (advertise_host, port)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="block-server", daemon=True)
@@ -39,7 +46,7 @@ class BlockServer:
                 header, _ = self.codec.decode(frames)
                 request = messages.decode(header, (messages.FetchBlocks, messages.FetchCached))
             except (protocol.AuthenticationError, messages.BadMessage) as exc:
-                log.warning("block server dropped a message: %s", exc)
+                protocol.refusals.warn(log, ("block server", peer), "block server dropped a message: %s", exc)
                 continue
             try:
                 reply, payload = self._answer(request)

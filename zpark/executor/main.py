@@ -21,7 +21,7 @@ import psutil
 import zmq
 
 from ..data import columnar
-from ..common import config, messages, protocol, serialization
+from ..common import config, messages, protocol, security, serialization
 from ..common.secret import take_over
 from .block_server import BlockServer
 from . import memory_watchdog
@@ -40,11 +40,13 @@ FROM_DRIVER = (messages.LaunchTask, messages.StageBinary, messages.BroadcastValu
 
 class Executor:
     def __init__(self, driver_address, executor_id, cores, secret, work_dir, bind_host, advertise_host,
-                 parent_pid, heartbeat_interval, fetch_timeout, block_port, memory_bytes, memory_limit_bytes):
+                 parent_pid, heartbeat_interval, fetch_timeout, block_port, memory_bytes, memory_limit_bytes,
+                 crypto=True, max_message_bytes=protocol.MAX_MESSAGE_BYTES):
         self.driver_address = driver_address
         self.executor_id = executor_id
         self.cores = cores
-        self.codec = protocol.Codec(secret)
+        # ``secret`` is its application's: it signs messages and, with crypto on, gives the CURVE keys.
+        self.codec = protocol.Codec(secret, security.app_keys(secret) if crypto else None, max_message_bytes)
         self.work_dir = work_dir
         self.bind_host = bind_host
         self.advertise_host = advertise_host
@@ -69,6 +71,8 @@ class Executor:
     def run(self):
         self.zmq = zmq.Context()
         self.zmq.linger = 0
+        if self.codec.keys is not None:
+            security.Gate(self.zmq).admit(self.codec.keys)    # who may fetch from the block server
         self.store = BlockStore(self.work_dir)
         self.block_server = BlockServer(self.zmq, self.codec, self.store, self.bind_host,
                                         self.advertise_host, self.block_port).start()
@@ -81,7 +85,8 @@ class Executor:
                                    self.memory_bytes // max(1, self.cores), spill_dir)
         self.results = self.zmq.socket(zmq.PULL)
         self.results.bind("inproc://results")
-        self.driver = protocol.connect_dealer(self.zmq, self.driver_address, self.executor_id)
+        self.driver = protocol.connect_dealer(self.zmq, self.driver_address, self.executor_id, self.codec.keys,
+                                              self.codec.max_message_bytes)
         columnar.preload()
         for i in range(self.cores):
             threading.Thread(target=self._work, name="task-%d" % i, daemon=True).start()
@@ -300,8 +305,8 @@ def main(argv=None):
     parser.add_argument("--block-port", type=int, default=0, help="block server port (0: any free one)")
     for name in config.EXECUTOR_KEYS:   # each setting's flag, type, default and help come from its key
         key = config.KEYS[name]
-        parser.add_argument(key.executor_flag, type=type(key.default), default=key.default,
-                            help="%s (%s)" % (key.doc, name))
+        kind = config.parse_bool if isinstance(key.default, bool) else type(key.default)
+        parser.add_argument(key.executor_flag, type=kind, default=key.default, help="%s (%s)" % (key.doc, name))
     args = parser.parse_args(argv)
     tune_garbage_collector()
     share_the_interpreter_quickly()
@@ -318,4 +323,5 @@ def main(argv=None):
     Executor(args.driver, args.id, args.cores, secret, args.work_dir, bind_host=args.bind_host,
              advertise_host=args.advertise_host, parent_pid=args.parent_pid,
              heartbeat_interval=args.heartbeat_interval, fetch_timeout=args.fetch_timeout,
-             block_port=args.block_port, memory_bytes=budget, memory_limit_bytes=limit).run()
+             block_port=args.block_port, memory_bytes=budget, memory_limit_bytes=limit, crypto=args.crypto,
+             max_message_bytes=config.parse_size(args.max_message_size)).run()

@@ -36,7 +36,8 @@ class Fetcher:
     def socket(self, address):
         sock = self.sockets.get(address)
         if sock is None:
-            sock = protocol.connect_dealer(self.zmq_context, address, protocol.incarnation_id(self.identity))
+            sock = protocol.connect_dealer(self.zmq_context, address, protocol.incarnation_id(self.identity),
+                                           self.codec.keys, self.codec.max_message_bytes)
             self.sockets[address] = sock
         return sock
 

@@ -19,7 +19,7 @@ from collections import namedtuple
 import psutil
 import zmq
 
-from ..common import messages, protocol
+from ..common import messages, protocol, security
 from ..common.config import EXECUTOR_KEYS, Conf, executor_settings
 from ..common.secret import hand_over
 from . import exit_status
@@ -51,10 +51,10 @@ AppExecutor = namedtuple("AppExecutor", "executor_id process oom_watch")
 
 class Worker:
     def __init__(self, master_url, secret, cores=1, work_root="/tmp/zpark-work", advertise_host=None,
-                 health_file=HEALTH_FILE, block_port=0):
+                 health_file=HEALTH_FILE, block_port=0, crypto=True):
         self.master_url = master_url
         self.secret = secret
-        self.codec = protocol.Codec(secret)
+        self.codec = protocol.Codec(secret, security.cluster_keys(secret) if crypto else None, protocol.MAX_CONTROL_BYTES)
         self.cores = cores
         self.work_root = work_root
         self.advertise_host = advertise_host
@@ -71,7 +71,7 @@ class Worker:
         signal.signal(signal.SIGTERM, lambda *_: self.stop())
         self.zmq = zmq.Context()
         self.zmq.linger = 0
-        self.master = protocol.connect_dealer(self.zmq, self.master_url, self.worker_id)
+        self.master = protocol.connect_dealer(self.zmq, self.master_url, self.worker_id, self.codec.keys, protocol.MAX_CONTROL_BYTES)
         self._register()
         next_heartbeat = time.monotonic() + HEARTBEAT_SECONDS
         try:
@@ -128,12 +128,19 @@ class Worker:
         app_id, executor_id = launch.app_id, launch.executor_id
         if app_id in self.apps:
             self._stop_app(app_id, report=False)
+        try:
+            app_secret = security.unwrap(self.secret, launch.app_secret)
+        except ValueError as exc:
+            # Only a master with another cluster secret could send this, and it could not have been
+            # verified: nothing to report to it.
+            log.error("not starting an executor for %s: %s", app_id, exc)
+            return
         given = {k: v for k, v in launch.conf.items() if k in EXECUTOR_KEYS}
         work_dir = os.path.join(self.work_root, app_id, executor_id)
         env = {k: v for k, v in os.environ.items() if k != "ZPARK_SECRET"}
         command = executor_command(launch.driver_url, executor_id, self.cores, work_dir,
                                    executor_settings(Conf(given, load_environment=False)), os.getpid(),
-                                   hand_over(self.secret, self.work_root), bind_host="0.0.0.0",
+                                   hand_over(app_secret, self.work_root), bind_host="0.0.0.0",
                                    advertise_host=self.advertise_host or local_ip_towards(launch.driver_url),
                                    block_port=self.block_port)
         log.info("starting executor %s for %s (driver %s)", executor_id, app_id, launch.driver_url)

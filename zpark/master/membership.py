@@ -6,6 +6,7 @@ applications are served first come, first served, each up to the number of
 executors it asked for. An application that gets none waits, and is told why.
 No sockets and no clock here, so the rules are unit-tested directly.
 """
+import hmac
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ class LaunchExecutor:
     executor_id: str
     driver_url: str
     executor_conf: dict
+    wrapped_secret: str = ""
 
 
 @dataclass
@@ -50,6 +52,8 @@ class AppInfo:
     workers: set = field(default_factory=set)
     launched: int = 0
     exits: list = field(default_factory=list)   # executor exits its driver has not been told of yet
+    wrapped_secret: str = ""                     # the application's secret, for its executors
+    proof: str = ""                              # what its driver shows to act on it (security.control_proof)
 
 
 def _executor_number(executor_id):
@@ -131,15 +135,21 @@ class Membership:
         self.apps[app_id] = AppInfo(app_id, name, now)
         return app_id
 
-    def register_app(self, app_id, driver_url, max_executors, executor_conf, now, name=None):
-        """The driver is listening: start giving it executors. Returns (assigned count, actions).
+    def register_app(self, app_id, driver_url, max_executors, executor_conf, now, name=None,
+                     wrapped_secret="", proof=""):
+        """The driver is listening: start giving it executors. Returns (assigned count, actions), or
+        (None, []) when the application was registered before with another proof (not its driver).
 
         An id the master does not know is adopted: its driver registered with an earlier master
         process (this one restarted) and keeps its executors, which re-register by themselves.
         """
         app = self.apps.get(app_id)
+        if app is not None and not self.authorized(app_id, proof):
+            return None, []
         if app is None:
             app = self.apps[app_id] = AppInfo(app_id, name or "", now)
+        app.proof = proof or app.proof
+        app.wrapped_secret = wrapped_secret or app.wrapped_secret
         if name:
             app.name = name
         app.driver_url = driver_url
@@ -148,6 +158,12 @@ class Membership:
         app.last_seen = now
         actions = self._assign()
         return len(app.workers), actions
+
+    def authorized(self, app_id, proof):
+        """Whether ``proof`` is that of the driver that registered ``app_id`` (any proof for an
+        application no driver has claimed yet: a new one, or one adopted after a master restart)."""
+        app = self.apps.get(app_id)
+        return app is None or not app.proof or hmac.compare_digest(app.proof, proof or "")
 
     def app_heartbeat(self, app_id, now):
         """False if the master does not know where the driver listens (it must register again)."""
@@ -210,7 +226,7 @@ class Membership:
                 worker.executor_id = "%s-exec-%d" % (app.app_id, app.launched)
                 app.workers.add(worker.worker_id)
                 actions.append(LaunchExecutor(worker.worker_id, app.app_id, worker.executor_id,
-                                              app.driver_url, app.executor_conf))
+                                              app.driver_url, app.executor_conf, app.wrapped_secret))
         return actions
 
     # ------------------------------------------------------------ the status view

@@ -10,13 +10,14 @@ import time
 
 import zmq
 
-from ..common import messages, protocol
+from ..common import messages, protocol, security
 from ..common.secret import load_or_create
 from .membership import KillApp, LaunchExecutor, Membership
 
 log = logging.getLogger("zpark.master")
 
 REFUSED = protocol.REFUSED
+MAX_MESSAGE_BYTES = 1 << 20
 REQUESTS = (messages.WorkerRegister, messages.WorkerHeartbeat, messages.WorkerExecutorExited, messages.Hello,
             messages.AppRegister, messages.AppHeartbeat, messages.AppEnd, messages.StatusRequest)
 TICK_SECONDS = 0.25
@@ -31,12 +32,17 @@ def peer_address(frame):
 
 
 class MasterServer:
-    def __init__(self, secret, host="0.0.0.0", port=7077, worker_timeout=6.0, app_timeout=6.0):
-        self.codec = protocol.Codec(secret)
+    def __init__(self, secret, host="0.0.0.0", port=7077, worker_timeout=6.0, app_timeout=6.0, crypto=True):
+        self.secret = secret
+        # Control messages only: a small cap, per frame and for all frames of a message together.
+        self.codec = protocol.Codec(secret, security.cluster_keys(secret) if crypto else None, MAX_MESSAGE_BYTES)
         self.zmq = zmq.Context()
         self.zmq.linger = 0
-        # Control messages only: a small size cap bounds what an unauthenticated peer can make us hold.
-        self.socket, self.port = protocol.bind_router(self.zmq, host, port, max_message_bytes=1 << 20)
+        self.gate = None
+        if crypto:
+            self.gate = security.Gate(self.zmq)
+            self.gate.admit(self.codec.keys)
+        self.socket, self.port = protocol.bind_router(self.zmq, host, port, MAX_MESSAGE_BYTES, self.codec.keys)
         self.membership = Membership(worker_timeout, app_timeout)
         self.worker_sockets = {}       # worker id -> routing identity
         self._stopping = False
@@ -54,6 +60,8 @@ class MasterServer:
                     self._act(self.membership.tick(now))
         finally:
             self.socket.close(0)
+            if self.gate is not None:
+                self.gate.stop()
             self.zmq.term()
 
     def stop(self):
@@ -72,14 +80,14 @@ class MasterServer:
             try:
                 header, _ = self.codec.decode([f.bytes for f in body])
             except (protocol.AuthenticationError, messages.BadMessage) as exc:
-                log.warning("refused a message from %s: %s", peer, exc)
+                protocol.refusals.warn(log, peer, "refused a message from %s: %s", peer, exc)
                 self._send_raw([identity, REFUSED, b"the master refused the message: %s"
                                 % str(exc).encode()])
                 continue
             try:
                 request = messages.decode(header, REQUESTS)
             except messages.BadMessage as exc:
-                log.warning("refused a request from %s: %s", peer, exc)
+                protocol.refusals.warn(log, peer, "refused a request from %s: %s", peer, exc)
                 rid = header.get("request_id") if type(header) is dict else None
                 self._send(identity, messages.Error("malformed request: %s" % exc,
                                                     rid if type(rid) is int and rid >= 0 else None))
@@ -114,12 +122,22 @@ class MasterServer:
             app_id = members.new_app(request.name, now, time.time())
             self._reply(identity, request, messages.Welcome(app_id, peer))
         elif isinstance(request, messages.AppRegister):
+            if not self._proof_holds(request):
+                self._refuse(identity, peer, request, "its proof does not match its application secret")
+                return
             assigned, actions = members.register_app(request.app_id, request.driver_url, request.max_executors,
-                                                     request.executor_conf, now, request.name)
+                                                     request.executor_conf, now, request.name,
+                                                     request.app_secret, request.proof)
+            if assigned is None:
+                self._refuse(identity, peer, request, "another driver registered %s" % request.app_id)
+                return
             log.info("application %s (%s) registered from %s", request.app_id,
                      members.apps[request.app_id].name, request.driver_url)
             self._act(actions)
             self._reply(identity, request, messages.AppRegistered(assigned, members.waiting_reason(request.app_id)))
+        elif isinstance(request, (messages.AppHeartbeat, messages.AppEnd)) and \
+                not members.authorized(request.app_id, request.proof):
+            self._refuse(identity, peer, request, "only the driver that registered %s may do that" % request.app_id)
         elif isinstance(request, messages.AppHeartbeat):
             known = members.app_heartbeat(request.app_id, now)
             waiting = members.waiting_reason(request.app_id)
@@ -133,6 +151,19 @@ class MasterServer:
         elif isinstance(request, messages.StatusRequest):
             self._reply(identity, request, messages.StatusReport(members.status(now)))
 
+    def _proof_holds(self, register):
+        """The driver holds the application secret it registers (the one its executors will get)."""
+        try:
+            app_secret = security.unwrap(self.secret, register.app_secret)
+        except ValueError:
+            return False
+        return security.control_proof(app_secret, register.app_id) == register.proof
+
+    def _refuse(self, identity, peer, request, why):
+        protocol.refusals.warn(log, (peer, request.KIND), "refused %s for %s from %s: %s", request.KIND,
+                               getattr(request, "app_id", "?"), peer, why)
+        self._reply(identity, request, messages.Error("refused: %s" % why))
+
     # ------------------------------------------------------------ messages out
 
     def _act(self, actions):
@@ -143,7 +174,8 @@ class MasterServer:
             if isinstance(action, LaunchExecutor):
                 log.info("executor %s serves %s as %s", action.worker_id, action.app_id, action.executor_id)
                 self._send(identity, messages.LaunchExecutor(action.app_id, action.executor_id,
-                                                             action.driver_url, action.executor_conf))
+                                                             action.driver_url, action.executor_conf,
+                                                             action.wrapped_secret))
             elif isinstance(action, KillApp):
                 self._send(identity, messages.KillApp(action.app_id))
 
@@ -161,7 +193,7 @@ class MasterServer:
             pass  # the peer is gone
 
 
-def main(host, port, state_dir, worker_timeout, app_timeout):
+def main(host, port, state_dir, worker_timeout, app_timeout, crypto=True):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     secret = load_or_create(state_dir)
-    MasterServer(secret, host, port, worker_timeout, app_timeout).serve_forever()
+    MasterServer(secret, host, port, worker_timeout, app_timeout, crypto).serve_forever()
