@@ -21,9 +21,11 @@ import zmq
 
 import zpark
 from zpark import TaskContext
+from zpark.common import security
 from zpark.driver.event_log import read_events
 from zpark.driver.master_client import MasterUnreachable, fetch_status
 
+from intruder import Intruder
 from waiting import wait_for
 
 FAST = {"zpark.executor.heartbeatTimeout": 3.0, "zpark.ui.showConsoleProgress": False}
@@ -353,6 +355,17 @@ def test_wrong_secrets_and_garbage_are_refused_and_the_cluster_carries_on(cluste
         driver_host = ctx._standalone.peer_host
         block_servers = [i.block_address for i in ctx.executorInfos()]
         targets = ["tcp://127.0.0.1:%d" % cluster.port, "tcp://%s:%d" % (driver_host, driver_port)] + block_servers
+        other_app = security.app_keys(security.new_app_secret())
+        for target in targets:        # nobody without the keys finishes a handshake, whatever it claims
+            for keys, identity in [(None, None), (other_app, None), (other_app, ctx.executorInfos()[0].executor_id),
+                                   (security.cluster_keys("not-the-secret"), None)]:
+                intruder = Intruder(target, identity, keys)
+                try:
+                    intruder.send([b"\x00" * 64] * 3)
+                    intruder.send([b"\x01" * (8 << 20)])
+                    assert intruder.refused(), (target, identity, intruder.events)
+                finally:
+                    intruder.close()
         rng = random.Random(1)
         zctx = zmq.Context()
         zctx.linger = 0

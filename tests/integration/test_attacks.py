@@ -18,19 +18,16 @@ import time
 import psutil
 import pytest
 import zmq
-from zmq.utils.monitor import recv_monitor_message
 
 import zpark
 from zpark.common import messages, protocol, security
 from zpark.driver.event_log import read_events
 from zpark.driver.master_client import MasterClient, fetch_status
 
+from intruder import Intruder
 from waiting import wait_for
 
 QUIET = {"zpark.ui.showConsoleProgress": False}
-HANDSHAKE_OK = zmq.EVENT_HANDSHAKE_SUCCEEDED
-HANDSHAKE_FAILED = (zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
-                    | zmq.EVENT_HANDSHAKE_FAILED_AUTH)
 
 
 def exact_job(ctx):
@@ -38,47 +35,6 @@ def exact_job(ctx):
     pairs = ctx.parallelize(range(2000), 8).map(lambda x: acc.add(1) or (x % 10, x)).reduceByKey(lambda a, b: a + b)
     assert dict(pairs.collect()) == {k: sum(range(k, 2000, 10)) for k in range(10)}
     assert acc.value == 2000
-
-
-class Intruder:
-    """A DEALER of the attacker's, with a monitor that tells whether its handshake ever succeeded."""
-
-    def __init__(self, address, identity=None, keys=None):
-        self.context = zmq.Context()
-        self.context.linger = 0
-        self.socket = self.context.socket(zmq.DEALER)
-        self.socket.linger = 0
-        if identity:
-            self.socket.setsockopt(zmq.ROUTING_ID, identity.encode())
-        if keys is not None:
-            keys.dial(self.socket)
-        self.monitor = self.socket.get_monitor_socket(HANDSHAKE_OK | HANDSHAKE_FAILED)
-        self.socket.connect(address)
-        self.events = []
-
-    def send(self, frames):
-        self.socket.send_multipart(frames, copy=False)
-
-    def watch(self, seconds):
-        """Events and messages seen for ``seconds``: (handshake events, frames received)."""
-        received = []
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.monitor.poll(20):
-                self.events.append(recv_monitor_message(self.monitor)["event"])
-            while self.socket.poll(0):
-                received.append(self.socket.recv_multipart())
-        return self.events, received
-
-    def refused(self, seconds=1.0):
-        events, received = self.watch(seconds)
-        return HANDSHAKE_OK not in events and any(e & HANDSHAKE_FAILED for e in events) and not received
-
-    def close(self):
-        self.socket.disable_monitor()
-        self.monitor.close()
-        self.socket.close()
-        self.context.term()
 
 
 def rss_of(pid):
