@@ -11,10 +11,11 @@ from .rdd.broadcast import Broadcast
 from .driver.context import Context
 from .rdd.base import RDD
 from .rdd.stat_counter import StatCounter
+from .compat.install import install_pyspark
 
 __version__ = "0.1.0"
 
 __all__ = ["Context", "RDD", "TaskContext", "StorageLevel", "Partitioner", "HashPartitioner",
            "RangePartitioner", "AccumulatorParam", "Accumulator", "Broadcast", "StatCounter", "Conf",
            "portable_hash", "ZparkError", "JobFailedError", "JobCancelledError", "SerializationError",
-           "FetchFailedError"]
+           "FetchFailedError", "install_pyspark"]

@@ -11,6 +11,7 @@ import click
 from .common.errors import ZparkError
 from .common.secret import find_secret, wait_for_secret
 from .driver.master_client import fetch_status
+from .compat.install import install_pyspark
 from .executor.worker import Worker, healthy
 from .master.server import main as master_main
 
@@ -46,8 +47,12 @@ def _apply_submit_options(master, executors, conf):
 @click.argument("script", type=click.Path(exists=True, dir_okay=False))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def submit(master, executors, conf, script, args):
-    """Run SCRIPT with ARGS; its Context picks up --master, --executors and --conf."""
+    """Run SCRIPT with ARGS; its Context (or SparkContext) picks up --master, --executors and --conf.
+
+    ``import pyspark`` in the script gives zpark, unless a real PySpark is installed.
+    """
     _apply_submit_options(master, executors, conf)
+    install_pyspark()
     sys.argv = [script, *args]
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
     runpy.run_path(script, run_name="__main__")

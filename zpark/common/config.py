@@ -63,14 +63,58 @@ KEYS = {
                                         "accepts; larger ones are refused", "--max-message-size"),
 }
 DEFAULTS = {name: key.default for name, key in KEYS.items()}
+
+
+def _seconds(text, bare_unit=0.001):
+    """Spark's time strings ('100ms', '5s', '2min', '1h'); a bare number is in the key's unit (mostly ms)."""
+    text = str(text).strip().lower()
+    for suffix, factor in (("ms", 0.001), ("min", 60.0), ("s", 1.0), ("m", 60.0), ("h", 3600.0)):
+        if text.endswith(suffix):
+            return float(text[:-len(suffix)]) * factor
+    return float(text) * bare_unit
+
+
+# Spark's keys that mean something here, and how their values translate (PySpark programs set them).
+SPARK_KEYS = {
+    "spark.master": ("zpark.master", None),
+    "spark.app.name": ("zpark.app.name", None),
+    "spark.default.parallelism": ("zpark.default.parallelism", None),
+    "spark.task.maxFailures": ("zpark.task.maxFailures", None),
+    "spark.stage.maxConsecutiveAttempts": ("zpark.stage.maxConsecutiveAttempts", None),
+    "spark.executor.memory": ("zpark.executor.memory", None),
+    "spark.executor.instances": ("zpark.executor.instances", None),
+    "spark.speculation": ("zpark.speculation", None),
+    "spark.speculation.interval": ("zpark.speculation.interval", _seconds),
+    "spark.speculation.quantile": ("zpark.speculation.quantile", None),
+    "spark.speculation.multiplier": ("zpark.speculation.multiplier", None),
+    "spark.speculation.minTaskRuntime": ("zpark.speculation.minTaskRuntime", _seconds),
+    "spark.ui.showConsoleProgress": ("zpark.ui.showConsoleProgress", None),
+    "spark.eventLog.enabled": ("zpark.eventLog.enabled", None),
+    "spark.eventLog.dir": ("zpark.eventLog.dir", lambda v: str(v)[len("file://"):] if str(v).startswith("file://")
+                           else v),
+    "spark.driver.host": ("zpark.driver.host", None),
+    "spark.driver.bindAddress": ("zpark.driver.bindAddress", None),
+    "spark.driver.port": ("zpark.driver.port", None),
+    "spark.executor.heartbeatInterval": ("zpark.executor.heartbeatInterval", _seconds),
+    "spark.network.timeout": ("zpark.executor.heartbeatTimeout", lambda v: _seconds(v, bare_unit=1.0)),
+    "spark.local.dir": ("zpark.local.dir", None),
+    "spark.network.crypto.enabled": ("zpark.network.crypto.enabled", None),
+}
 EXECUTOR_KEYS = [name for name, key in KEYS.items() if key.executor_flag]
 
 _warned = set()
 
 
 def warn_if_unknown(name):
-    """An unknown zpark.* key is accepted (it may be a typo): say so once, naming the closest known key."""
-    if not name.startswith("zpark.") or name in KEYS or name in _warned:
+    """An unknown zpark.* key is accepted (it may be a typo): say so once, naming the closest known key;
+    a spark.* key zpark has no use for is accepted and reported once as ignored, as Spark does."""
+    if name in KEYS or name in SPARK_KEYS or name in _warned:
+        return
+    if name.startswith("spark."):
+        _warned.add(name)
+        log.warning("Spark configuration key %r has no meaning in zpark and is ignored", name)
+        return
+    if not name.startswith("zpark."):
         return
     _warned.add(name)
     close = difflib.get_close_matches(name, KEYS, n=1, cutoff=0.6)
@@ -132,6 +176,9 @@ class Conf:
 
     def set(self, key, value):
         warn_if_unknown(key)
+        if key in SPARK_KEYS:                   # kept under zpark's name, which is what is read
+            key, translate = SPARK_KEYS[key]
+            value = translate(value) if translate is not None else value
         self._values[key] = _coerce(key, value)
         return self
 

@@ -1,0 +1,173 @@
+"""PySpark programs run unchanged: ``import pyspark`` gives zpark under ``zpark submit`` and after
+``zpark.install_pyspark()``; SparkContext/SparkConf/SparkSession behave as PySpark's do."""
+import logging
+import os
+import pickle
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+
+import zpark
+from zpark.compat import install
+
+ZPARK = [sys.executable, "-m", "zpark.cli"]
+
+PI = '''
+import sys
+from random import random
+from operator import add
+from pyspark.sql import SparkSession
+
+if __name__ == "__main__":
+    spark = SparkSession.builder.appName("pi-as-pyspark-writes-it").getOrCreate()
+    slices = int(sys.argv[1]) if len(sys.argv) > 1 else 2
+    n = 20000 * slices
+
+    def inside(_):
+        x, y = random() * 2 - 1, random() * 2 - 1
+        return 1 if x * x + y * y <= 1 else 0
+
+    count = spark.sparkContext.parallelize(range(1, n + 1), slices).map(inside).reduce(add)
+    print("Pi is roughly %f" % (4.0 * count / n))
+    spark.stop()
+'''
+
+WORDCOUNT = '''
+import sys
+from operator import add
+from pyspark.sql import SparkSession
+
+if __name__ == "__main__":
+    spark = SparkSession.builder.appName("wordcount-as-pyspark-writes-it").getOrCreate()
+    lines = spark.read.text(sys.argv[1]).rdd.map(lambda r: r[0])
+    counts = lines.flatMap(lambda line: line.split(" ")).map(lambda w: (w, 1)).reduceByKey(add)
+    for word, count in sorted(counts.collect()):
+        print("%s: %i" % (word, count))
+    spark.stop()
+'''
+
+CONTEXT_PROGRAM = '''
+from pyspark import SparkConf, SparkContext, StorageLevel, TaskContext
+from pyspark.taskcontext import TaskContext as TC2
+from pyspark.rdd import RDD
+from pyspark.resultiterable import ResultIterable
+from pyspark.serializers import CloudPickleSerializer
+import pyspark
+
+conf = SparkConf().setAppName("ctx").setMaster("local[2]").set("spark.task.maxFailures", "3")
+sc = SparkContext(conf=conf, serializer=CloudPickleSerializer())
+assert SparkContext.getOrCreate() is sc and SparkContext._active_spark_context is sc
+assert TaskContext is TC2 and isinstance(sc.parallelize([1]), RDD)
+rdd = sc.parallelize(range(10), 3).map(lambda x: (x % 2, x)).groupByKey()
+assert all(isinstance(v, ResultIterable) for _, v in rdd.collect())
+print("partitions", sc.parallelize(range(10), 3).map(lambda x: TaskContext.get().partitionId()).distinct().count())
+print("version", pyspark.__version__, sc.version, sc.getConf().get("zpark.task.maxFailures"))
+sc.stop()
+sc.stop()
+assert SparkContext._active_spark_context is None
+with SparkContext("local[2]", "again") as sc2:
+    print("sum", sc2.parallelize(range(100)).persist(StorageLevel.MEMORY_ONLY).sum())
+'''
+
+
+def submit(tmp_path, source, *args, timeout=120):
+    script = tmp_path / "job.py"
+    script.write_text(source)
+    env = dict(os.environ, ZPARK_CONF='{"zpark.ui.showConsoleProgress": false}')
+    return subprocess.run(ZPARK + ["submit", "--master", "local[2]", str(script), *args], capture_output=True,
+                          text=True, timeout=timeout, env=env, cwd=str(tmp_path))
+
+
+def test_a_pyspark_pi_program_runs_unchanged_under_zpark_submit(tmp_path):
+    out = submit(tmp_path, PI, "4")
+    assert out.returncode == 0, out.stderr
+    value = float(out.stdout.split("Pi is roughly")[1])
+    assert 3.0 < value < 3.3
+
+
+def test_a_pyspark_wordcount_reading_through_spark_read_text_is_exact(tmp_path):
+    text = ["the quick brown fox", "jumps over the lazy dog", "the end"] * 50
+    (tmp_path / "input.txt").write_text("\n".join(text) + "\n")
+    out = submit(tmp_path, WORDCOUNT, str(tmp_path / "input.txt"))
+    assert out.returncode == 0, out.stderr
+    expected = Counter(w for line in text for w in line.split(" "))
+    got = dict(line.rsplit(": ", 1) for line in out.stdout.splitlines() if ": " in line)
+    assert {w: int(c) for w, c in got.items()} == dict(expected)
+
+
+def test_spark_context_life_cycle_conf_and_module_names(tmp_path):
+    out = submit(tmp_path, CONTEXT_PROGRAM)
+    assert out.returncode == 0, out.stderr
+    assert "partitions 3" in out.stdout and "version 3.5.0 3.5.0 3" in out.stdout and "sum 4950" in out.stdout
+
+
+@pytest.fixture
+def served_pyspark():
+    saved = {n: m for n, m in sys.modules.items() if n == "pyspark" or n.startswith("pyspark.")}
+    assert zpark.install_pyspark()
+    yield
+    for name in [n for n in sys.modules if n == "pyspark" or n.startswith("pyspark.")]:
+        del sys.modules[name]
+    sys.modules.update(saved)
+
+
+def test_spark_keys_map_to_zpark_and_unknown_ones_are_reported_once(served_pyspark, caplog):
+    from pyspark import SparkConf, SparkContext
+    conf = (SparkConf().setMaster("local[2]").setAppName("keys").set("spark.speculation", "true")
+            .set("spark.speculation.interval", "250ms").set("spark.default.parallelism", "3")
+            .set("spark.some.jvm.only.setting", "x"))
+    with caplog.at_level(logging.WARNING):
+        with SparkContext(conf=conf) as sc:
+            assert sc._conf.get("zpark.speculation") is True
+            assert sc._conf.get("zpark.speculation.interval") == 0.25
+            assert sc.defaultParallelism == 3 and sc.parallelize(range(9)).getNumPartitions() == 3
+            assert sc.appName == "keys" and sc.master == "local[2]"
+            with pytest.raises(ValueError, match="multiple SparkContexts"):
+                SparkContext("local[2]", "second")
+    assert caplog.text.count("spark.some.jvm.only.setting") == 1
+    with pytest.raises(ValueError, match="JVM"):
+        SparkContext("local[2]", "jvm", gateway=object())
+
+
+def test_spark_session_rows_and_what_is_not_implemented(served_pyspark, tmp_path):
+    from pyspark.sql import Row, SparkSession
+    (tmp_path / "a.txt").write_text("x y\nz\n")
+    spark = SparkSession.builder.master("local[2]").appName("rows").config("spark.ui.showConsoleProgress",
+                                                                           "false").getOrCreate()
+    try:
+        assert SparkSession.builder.getOrCreate() is spark
+        rows = spark.read.text(str(tmp_path / "a.txt")).rdd
+        assert rows.map(lambda r: (r[0], r.value, r["value"])).collect() == [("x y", "x y", "x y"), ("z", "z", "z")]
+        row = rows.first()
+        assert row == Row(value="x y") and row.asDict() == {"value": "x y"}
+        assert pickle.loads(pickle.dumps(row)).value == "x y"
+        with pytest.raises(NotImplementedError, match="Spark SQL's SparkSession.sql"):
+            spark.sql("select 1")
+        with pytest.raises(NotImplementedError, match="DataFrame.groupBy"):
+            spark.read.text(str(tmp_path / "a.txt")).groupBy("value")
+    finally:
+        spark.stop()
+
+
+def test_a_real_pyspark_is_never_shadowed_unless_asked(tmp_path, monkeypatch):
+    fake = tmp_path / "site" / "pyspark"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("REAL = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    saved = {n: m for n, m in sys.modules.items() if n == "pyspark" or n.startswith("pyspark.")}
+    for name in saved:
+        del sys.modules[name]
+    try:
+        assert install.real_pyspark_installed()
+        assert zpark.install_pyspark() is False
+        import pyspark
+        assert getattr(pyspark, "REAL", False)
+        assert zpark.install_pyspark(force=True) is True
+        import pyspark as served
+        assert served.SparkContext.__module__ == "zpark.compat.context"
+    finally:
+        for name in [n for n in sys.modules if n == "pyspark" or n.startswith("pyspark.")]:
+            del sys.modules[name]
+        sys.modules.update(saved)

@@ -1,0 +1,4 @@
+"""``pyspark.broadcast``."""
+from ..rdd.broadcast import Broadcast
+
+__all__ = ["Broadcast"]

@@ -1,0 +1,4 @@
+"""``pyspark.resultiterable``."""
+from ..rdd.result_iterable import ResultIterable
+
+__all__ = ["ResultIterable"]

@@ -1,0 +1,4 @@
+"""``pyspark.storagelevel``."""
+from ..common.storage import StorageLevel
+
+__all__ = ["StorageLevel"]
