@@ -58,7 +58,7 @@ def test_stage_structure_of_joins(sc):
     assert len(job_stages(sc, last_job_id(sc))[0]["stage_ids"]) == 3
     pa, pb = a.partitionBy(4), b.partitionBy(4)
     joined = pa.join(pb)
-    assert "ShuffledRDD" in joined.toDebugString()
+    assert b"ShuffledRDD" in joined.toDebugString()
     assert joined.count() == 500
     assert len(job_stages(sc, last_job_id(sc))[0]["stage_ids"]) == 3  # no shuffle for the join itself
     reduced = pa.reduceByKey(add)
@@ -69,12 +69,12 @@ def test_stage_structure_of_joins(sc):
 
 def test_debug_string_indents_one_level_per_shuffle(sc):
     rdd = sc.parallelize(["a b"], 2).flatMap(str.split).map(lambda w: (w, 1)).reduceByKey(add).mapValues(str)
-    lines = rdd.toDebugString().splitlines()
+    assert isinstance(rdd.toDebugString(), bytes)                # as PySpark returns it
+    lines = rdd.toDebugString().decode().splitlines()
     assert lines[0].startswith("(2) MapPartitionsRDD")
     assert lines[1].startswith(" |  ShuffledRDD")
     assert lines[2].startswith(" +-(2) MapPartitionsRDD")
     assert lines[3].startswith("    |  MapPartitionsRDD") and lines[4].startswith("    |  ParallelCollectionRDD")
-    assert rdd.toDebugString().decode() == rdd.toDebugString()
 
 
 def test_transformations_are_lazy_and_finished_stages_are_skipped(sc):

@@ -35,7 +35,7 @@ def main(argv=None):
     with zpark.Context(app_name="wordcount") as ctx:
         lines = ctx.textFile(path, minPartitions=8)
         counts = lines.flatMap(str.split).map(lambda w: (w, 1)).reduceByKey(add)
-        print(counts.toDebugString())
+        print(counts.toDebugString().decode())
         for word, count in counts.takeOrdered(10, key=lambda kv: (-kv[1], kv[0])):
             print("%-12s %d" % (word, count))
         empty = ctx.accumulator(0)

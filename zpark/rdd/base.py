@@ -6,6 +6,7 @@ computes - its dependencies, partitions and per-partition function - is its
 ``kind`` (rdd/kind.py, and the kinds in sources, narrow and shuffled), so this
 module imports the kinds and no kind imports it.
 """
+import concurrent.futures
 import heapq
 import itertools
 import operator
@@ -13,6 +14,7 @@ import os
 import pickle
 import random
 import sys
+import types
 from collections import defaultdict
 from functools import reduce as _reduce
 
@@ -22,20 +24,16 @@ from ..common.storage import StorageLevel
 from ..data.chunks import chunks
 from .dependencies import ShuffleDependency
 from .narrow import Cartesian, Coalesced, MapPartitions, Union, Zipped
+from .approximate import ApproximateActions
+from .numeric import NumericActions
 from .pair_functions import PairFunctions
+from .pipe import Pipe
 from .sampling import Sampler, SplitSampler, fraction_for_sample_size
 from .stat_counter import StatCounter
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The engine's own frames are not call sites; the bundled examples are user code.
 _ENGINE_DIRS = tuple(os.path.join(_PACKAGE_DIR, d) + os.sep for d in ("rdd", "driver", "common", "data", "compat"))
-
-
-class DebugString(str):
-    """toDebugString's text; ``.decode()`` is accepted as PySpark returns bytes."""
-
-    def decode(self, *args, **kwargs):
-        return str(self)
 
 
 def _call_site():
@@ -50,8 +48,10 @@ def _call_site():
     return "%s at %s:%d" % (op, os.path.basename(frame.f_code.co_filename), frame.f_lineno)
 
 
-class RDD(PairFunctions):
-    """A resilient distributed dataset (PySpark's ``pyspark.RDD``)."""
+class RDD(PairFunctions, NumericActions, ApproximateActions):
+    """A resilient distributed dataset (PySpark's ``pyspark.RDD``); ``RDD[T]`` works in annotations."""
+
+    __class_getitem__ = classmethod(types.GenericAlias)
 
     def __init__(self, ctx, kind):
         self.ctx = ctx
@@ -146,7 +146,7 @@ class RDD(PairFunctions):
 
         lines.append("(%d) %s" % (self.getNumPartitions(), describe(self)))
         emit(self, "")
-        return DebugString("\n".join(lines))
+        return "\n".join(lines).encode("utf-8")          # bytes, as PySpark returns
 
     # ------------------------------------------------------------ persistence
 
@@ -167,6 +167,14 @@ class RDD(PairFunctions):
 
     def mapPartitionsWithIndex(self, f, preservesPartitioning=False):
         return self._derived(MapPartitions(self, f, preservesPartitioning))
+
+    def mapPartitionsWithSplit(self, f, preservesPartitioning=False):
+        """Deprecated name of mapPartitionsWithIndex, kept as PySpark does."""
+        return self.mapPartitionsWithIndex(f, preservesPartitioning)
+
+    def pipe(self, command, env=None, checkCode=False):
+        """Each partition's elements, one per line (``str(x)``), through ``command``; its output lines."""
+        return self.mapPartitions(Pipe(command, env, checkCode))
 
     def mapPartitions(self, f, preservesPartitioning=False):
         return self.mapPartitionsWithIndex(lambda _, it: f(it), preservesPartitioning)
@@ -402,6 +410,21 @@ class RDD(PairFunctions):
                 items.extend(chunk)
             scanned += to_try
         return items[:num]
+
+    def toLocalIterator(self, prefetchPartitions=False):
+        """The elements, one partition's job at a time (with ``prefetchPartitions``, the next
+        partition is computed while this one is consumed)."""
+        total = self.getNumPartitions()
+        if not prefetchPartitions:
+            for p in range(total):
+                yield from self.ctx._run_job(self, list, [p])[0]
+            return
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            ahead = pool.submit(self.ctx._run_job, self, list, [0]) if total else None
+            for p in range(total):
+                part = ahead.result()[0]
+                ahead = pool.submit(self.ctx._run_job, self, list, [p + 1]) if p + 1 < total else None
+                yield from part
 
     def first(self):
         items = self.take(1)

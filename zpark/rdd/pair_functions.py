@@ -5,6 +5,8 @@
 import copy
 import itertools
 import operator
+import random
+import sys
 
 from ..data import aggregation, joins, spill
 from ..common.task_context import TaskContext
@@ -12,6 +14,7 @@ from ..common.hashing import portable_hash
 from ..common.partitioner import Partitioner, RangePartitioner
 from .dependencies import Aggregator
 from .result_iterable import ResultIterable
+from .sampling import KeySampler
 from .shuffled import CoGrouped, Shuffled
 
 
@@ -90,6 +93,25 @@ class PairFunctions:
     def groupByKey(self, numPartitions=None, partitionFunc=portable_hash):
         grouped = self._combined(Aggregator.grouping(), numPartitions, partitionFunc, mapSideCombine=False)
         return grouped.mapValues(ResultIterable)
+
+    def repartitionAndSortWithinPartitions(self, numPartitions=None, partitionFunc=portable_hash,
+                                           ascending=True, keyfunc=lambda k: k):
+        """One shuffle: partition by ``partitionFunc``, then sort each partition by key."""
+        if numPartitions is None:
+            numPartitions = self._default_partitioner().numPartitions
+        sort_key = lambda kv: keyfunc(kv[0])  # noqa: E731 - pickled with the stage
+
+        def sort_partition(iterator):
+            return spill.external_sorted(iterator, sort_key, not ascending, TaskContext.get())
+        return self.partitionBy(numPartitions, partitionFunc).mapPartitions(sort_partition, True)
+
+    def sampleByKey(self, withReplacement, fractions, seed=None):
+        """A sample with a fraction per key (``fractions``: key -> fraction; every key needs one)."""
+        for key, fraction in fractions.items():
+            if fraction < 0.0:
+                raise ValueError("Negative fraction value: %s" % fraction)
+        seed = random.randrange(sys.maxsize) if seed is None else seed
+        return self.mapPartitionsWithIndex(KeySampler(withReplacement, fractions, seed), True)
 
     def sortByKey(self, ascending=True, numPartitions=None, keyfunc=None):
         if numPartitions is None:

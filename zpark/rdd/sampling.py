@@ -52,3 +52,23 @@ def fraction_for_sample_size(sample_size, total, with_replacement):
     delta = 0.00005
     gamma = -math.log(delta) / total
     return min(1, fraction + gamma + math.sqrt(gamma * gamma + 2 * gamma * fraction))
+
+
+class KeySampler:
+    """sampleByKey: each (key, value) kept with its key's fraction (or drawn Poisson times)."""
+
+    def __init__(self, with_replacement, fractions, seed):
+        self.with_replacement = with_replacement
+        self.fractions = dict(fractions)
+        self.seed = seed
+
+    def __call__(self, split, iterator):
+        rng = random.Random(self.seed ^ (split * 0x9E3779B1))
+        fractions = self.fractions
+        for item in iterator:
+            fraction = fractions[item[0]]
+            if self.with_replacement:
+                for _ in range(_poisson(rng, fraction)):
+                    yield item
+            elif rng.random() < fraction:
+                yield item

@@ -1,0 +1,90 @@
+"""The rest of PySpark's documented RDD API, checked against the outputs PySpark documents."""
+from typing import Tuple
+
+import pytest
+
+import zpark
+from zpark import RDD
+
+
+@pytest.fixture(scope="module")
+def sc():
+    with zpark.Context("local[2]", app_name="pyspark-rdd-api", conf={"zpark.ui.showConsoleProgress": False}) as ctx:
+        yield ctx
+
+
+def test_histogram_with_even_and_given_buckets(sc):
+    rdd = sc.parallelize(range(51))
+    assert rdd.histogram(2) == ([0, 25, 50], [25, 26])
+    assert rdd.histogram([0, 5, 25, 50]) == ([0, 5, 25, 50], [5, 20, 26])
+    assert rdd.histogram([0, 15, 30, 45, 60]) == ([0, 15, 30, 45, 60], [15, 15, 15, 6])
+    assert sc.parallelize(["ab", "ac", "b", "bd", "ef"]).histogram(("a", "b", "c")) == (("a", "b", "c"), [2, 2])
+    assert sc.parallelize([1.0, 1.0]).histogram(3) == ([1.0, 1.0], [2])
+    assert sc.parallelize([0.0, 0.5, float("nan"), 1.0]).histogram(2) == ([0.0, 0.5, 1.0], [1, 2])
+    with pytest.raises(ValueError, match="sorted"):
+        rdd.histogram([5, 1])
+    with pytest.raises(ValueError, match="empty"):
+        sc.parallelize([]).histogram(2)
+
+
+def test_pipe_runs_each_partition_through_a_program(sc):
+    assert sc.parallelize(["1", "2", "", "3"]).pipe("cat").collect() == ["1", "2", "", "3"]
+    assert sc.parallelize([1, 2, 3], 2).pipe("wc -l").map(int).sum() == 3
+    with pytest.raises(zpark.JobFailedError, match="exited with error code 3"):
+        sc.parallelize([1], 1).pipe(["sh", "-c", "cat >/dev/null; exit 3"], checkCode=True).collect()
+
+
+def test_to_local_iterator_goes_partition_by_partition(sc):
+    rdd = sc.parallelize(range(10), 4)
+    assert list(rdd.toLocalIterator()) == list(range(10))
+    assert list(rdd.toLocalIterator(prefetchPartitions=True)) == list(range(10))
+    it = rdd.map(lambda x: x * 2).toLocalIterator()
+    assert next(it) == 0 and next(it) == 2
+
+
+def test_repartition_and_sort_within_partitions(sc):
+    rdd = sc.parallelize([(0, 5), (3, 8), (2, 6), (0, 8), (3, 8), (1, 3)])
+    rdd2 = rdd.repartitionAndSortWithinPartitions(2, lambda x: x % 2, True)
+    assert rdd2.glom().collect() == [[(0, 5), (0, 8), (2, 6)], [(1, 3), (3, 8), (3, 8)]]
+    desc = rdd.repartitionAndSortWithinPartitions(2, lambda x: x % 2, False).glom().collect()
+    assert [[k for k, _ in part] for part in desc] == [[2, 0, 0], [3, 3, 1]]
+
+
+def test_sample_by_key_keeps_about_each_key_s_fraction(sc):
+    fractions = {"a": 0.2, "b": 0.1}
+    rdd = sc.parallelize(list(fractions)).cartesian(sc.parallelize(range(0, 1000)))
+    sample = dict(rdd.sampleByKey(False, fractions, 2).groupByKey().collect())
+    assert 100 < len(sample["a"]) < 300 and 50 < len(sample["b"]) < 150
+    assert max(sample["a"]) <= 999 and min(sample["a"]) >= 0
+    again = dict(rdd.sampleByKey(False, fractions, 2).groupByKey().collect())
+    assert sorted(again["a"]) == sorted(sample["a"])              # the same seed, the same sample
+    with pytest.raises(ValueError, match="Negative fraction"):
+        rdd.sampleByKey(False, {"a": -0.1})
+
+
+def test_approximate_actions(sc):
+    rdd = sc.parallelize(range(1000), 10)
+    assert rdd.countApprox(1000, 1.0) == 1000
+    r = sum(range(1000))
+    assert abs(rdd.sumApprox(1000) - r) / r < 0.05
+    assert abs(rdd.meanApprox(1000) - r / 1000.0) / (r / 1000.0) < 0.05
+    assert rdd.sumApprox(1000).confidence == 0.95
+    n = sc.parallelize(range(1000)).map(str).countApproxDistinct()
+    assert 900 < n < 1100
+    assert sc.parallelize([i % 20 for i in range(1000)]).countApproxDistinct() == 20
+    with pytest.raises(ValueError):
+        rdd.countApproxDistinct(0.000001)
+
+
+def test_rdd_is_generic_in_annotations_and_old_names_work(sc):
+    def pairs_of(rdd: RDD[Tuple[int, int]]) -> RDD[int]:
+        return rdd.keys()
+    assert pairs_of(sc.parallelize([(1, 2)])).collect() == [1]
+    assert RDD[int].__origin__ is RDD
+    assert sc.parallelize(range(4), 2).mapPartitionsWithSplit(lambda i, it: [i]).collect() == [0, 1]
+
+
+def test_stats_family(sc):
+    rdd = sc.parallelize([1, 2, 3])
+    assert rdd.stdev() == pytest.approx(0.816496580927726) and rdd.sampleStdev() == 1.0
+    assert rdd.variance() == pytest.approx(0.6666666666666666) and rdd.sampleVariance() == 1.0
