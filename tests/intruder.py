@@ -26,7 +26,12 @@ class Intruder:
         self.events = []
 
     def send(self, frames):
-        self.socket.send_multipart(frames, copy=False)
+        """Queue a message if the socket can take it now. A DEALER with no connection (its handshakes
+        keep failing) blocks on send; for an attacker that message is simply not delivered."""
+        try:
+            self.socket.send_multipart(frames, zmq.NOBLOCK, copy=False)
+        except zmq.Again:
+            pass
 
     def watch(self, seconds):
         """Events and messages seen for ``seconds``: (handshake events, frames received)."""
