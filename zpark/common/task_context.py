@@ -13,8 +13,8 @@ class TaskContext:
     ``runtime``; user code only needs the PySpark accessors.
     """
 
-    def __init__(self, stage_id, stage_attempt, partition_id, attempt_number, task_attempt_id,
-                 executor_id, runtime=None):
+    def __init__(self, stage_id=0, stage_attempt=0, partition_id=0, attempt_number=0, task_attempt_id=0,
+                 executor_id="driver", runtime=None):
         self._stage_id = stage_id
         self._stage_attempt = stage_attempt
         self._partition_id = partition_id
@@ -26,6 +26,7 @@ class TaskContext:
         self.killed = False
         self.cached_blocks = []
         self.metrics = {}
+        self.local_properties = {}   # the job's, set on the driver with Context.setLocalProperty
 
     def add_metric(self, name, amount):
         """Count into this attempt's metrics (they travel to the driver's event log)."""
@@ -54,6 +55,16 @@ class TaskContext:
 
     def taskAttemptId(self):
         return self._task_attempt_id
+
+    def cpus(self):
+        return 1
+
+    def resources(self):
+        return {}
+
+    def getLocalProperty(self, key):
+        """A local property the driver's thread set before submitting this task's job (or None)."""
+        return self.local_properties.get(key)
 
     def executorId(self):
         return self._executor_id

@@ -26,6 +26,7 @@ from ..common.errors import SchedulerError
 from ..scheduler import events as m
 from ..scheduler.dag_scheduler import DAGScheduler
 from .stage_serialization import serialize_stage
+from .status import StatusStore
 
 log = logging.getLogger("zpark.driver")
 
@@ -67,6 +68,7 @@ class Backend:
         self.on_executor_removed = on_executor_removed
         self.exit_poller = exit_poller        # () -> [(executor id, reason)] of processes that died
         self.cleaner = cleaner                # notes of what the program no longer references
+        self.status = StatusStore()           # what ran and runs, for statusTracker()
         self.router, self.port = protocol.bind_router(zmq_context, bind_host, int(conf.get("zpark.driver.port")),
                                                       codec.max_message_bytes, codec.keys)
         self.scheduler = DAGScheduler(conf, serialize_stage)
@@ -97,10 +99,10 @@ class Backend:
         with self._wake_lock:
             self._wake_out.send(b"", zmq.NOBLOCK)
 
-    def run_job(self, job_id, rdd, func, partitions, description):
+    def run_job(self, job_id, rdd, func, partitions, description, properties=None):
         handle = JobHandle(job_id)
         self.jobs[job_id] = handle
-        self.submit(m.JobSubmitted(job_id, rdd, func, partitions, description))
+        self.submit(m.JobSubmitted(job_id, rdd, func, partitions, description, dict(properties or {})))
         return handle
 
     def stop(self):
@@ -275,7 +277,7 @@ class Backend:
                 conn.broadcasts_sent.add(bid)
         if ok:
             inputs = serialization.dumps({"split": a.split, "shuffle_locations": a.shuffle_locations,
-                                          "cache_locations": a.cache_locations})
+                                          "cache_locations": a.cache_locations, "properties": a.properties})
             self._launches.setdefault(a.executor_id, []).append((
                 wire.LaunchTask(a.task_id, a.stage_id, a.stage_attempt, a.partition, a.attempt, a.is_map),
                 [inputs]))
@@ -367,6 +369,7 @@ class Backend:
 
     def _do_LogEvent(self, a):
         self.event_log.write(a.kind, a.fields)
+        self.status.on_event(a.kind, a.fields)
         self.progress.on_event(a.kind, a.fields)
 
     # ------------------------------------------------------------ loop-thread commands

@@ -30,6 +30,7 @@ from .stage_serialization import DriverOnly
 from .event_log import EventLog, NullEventLog
 from .local_cluster import LocalCluster
 from .progress import ConsoleProgress
+from .status import StatusTracker
 from .standalone import StandaloneApp
 
 log = logging.getLogger("zpark")
@@ -140,7 +141,8 @@ class Context(DriverOnly):
         self._persisted = weakref.WeakValueDictionary()
         self._cleaner = ContextCleaner()
         self._stopped = False
-        self._running_jobs = set()
+        self._running_jobs = {}               # job id -> the local properties it was submitted with
+        self._thread_local = threading.local()
         self.master = self._conf.get("zpark.master")
         self.appName = self._conf.get("zpark.app.name")
         try:
@@ -312,11 +314,13 @@ class Context(DriverOnly):
             serialization.pickle_local_modules_by_value()
         job_id = next(self._job_ids)
         self._cleaner.track_job(rdd)
-        self._running_jobs.add(job_id)      # before it can start: cancelAllJobs() must see it
+        properties = dict(self._local_properties())
+        self._running_jobs[job_id] = properties   # before it can start: cancelAllJobs() must see it
+        description = properties.get("spark.job.description") or description or rdd.creation_site
         try:
-            handle = self._backend.run_job(job_id, rdd, func, partitions, description or rdd.creation_site)
+            handle = self._backend.run_job(job_id, rdd, func, partitions, description, properties)
         except BaseException:
-            self._running_jobs.discard(job_id)
+            self._running_jobs.pop(job_id, None)
             raise
         try:
             early = _decode_while_running(handle)
@@ -325,7 +329,7 @@ class Context(DriverOnly):
             handle.done.wait(5)
             raise
         finally:
-            self._running_jobs.discard(job_id)
+            self._running_jobs.pop(job_id, None)
         if handle.error is not None:
             raise handle.error
         return [early[p] if p in early else serialization.loads(data) for p, data in zip(partitions, handle.results)]
@@ -333,6 +337,40 @@ class Context(DriverOnly):
     def cancelAllJobs(self):
         for job_id in list(self._running_jobs):
             self._backend.submit(m.JobCancelled(job_id, "cancelAllJobs()"))
+
+    # ------------------------------------------------------------ local properties, job groups, status
+
+    def _local_properties(self):
+        """This thread's properties: jobs it submits carry them to their tasks (as in PySpark)."""
+        if not hasattr(self._thread_local, "properties"):
+            self._thread_local.properties = {}
+        return self._thread_local.properties
+
+    def setLocalProperty(self, key, value):
+        if value is None:
+            self._local_properties().pop(key, None)
+        else:
+            self._local_properties()[key] = str(value)
+
+    def getLocalProperty(self, key):
+        return self._local_properties().get(key)
+
+    def setJobGroup(self, groupId, description, interruptOnCancel=False):
+        """Jobs this thread submits from now on belong to ``groupId`` (cancelJobGroup ends them)."""
+        self.setLocalProperty("spark.jobGroup.id", groupId)
+        self.setLocalProperty("spark.job.description", description)
+        self.setLocalProperty("spark.job.interruptOnCancel", str(bool(interruptOnCancel)).lower())
+
+    def setJobDescription(self, value):
+        self.setLocalProperty("spark.job.description", value)
+
+    def cancelJobGroup(self, groupId):
+        for job_id, properties in list(self._running_jobs.items()):
+            if properties.get("spark.jobGroup.id") == groupId:
+                self._backend.submit(m.JobCancelled(job_id, "part of cancelled job group %s" % groupId))
+
+    def statusTracker(self):
+        return StatusTracker(self._backend.status)
 
     def _save(self, rdd, path, write):
         """Write each partition to an attempt-private file; the driver commits one per partition."""

@@ -62,6 +62,7 @@ def context_for(task, runtime):
                      runtime.executor_id, runtime)
     tc.shuffle_locations = task.inputs["shuffle_locations"]
     tc.cache_locations = task.inputs["cache_locations"]
+    tc.local_properties = task.inputs.get("properties") or {}
     return tc
 
 

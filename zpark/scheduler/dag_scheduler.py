@@ -239,11 +239,17 @@ class DAGScheduler(Recovery):
         self._emit(m.LaunchTask(attempt.executor_id, attempt.task_id, stage.id, task_set.stage_attempt,
                                 attempt.partition, attempt.attempt, stage.is_map, stage.binary,
                                 stage.broadcast_ids, stage.rdd.partitions()[attempt.partition],
-                                shuffle_locations, cache_locations, attempt.speculative))
+                                shuffle_locations, cache_locations, attempt.speculative,
+                                self._properties_of(stage)))
         self._log("TaskStart", task_id=attempt.task_id, stage_id=stage.id,
                   stage_attempt=task_set.stage_attempt, partition=attempt.partition,
                   attempt=attempt.attempt, executor_id=attempt.executor_id,
                   speculative=attempt.speculative)
+
+    def _properties_of(self, stage):
+        """A stage shared by jobs runs with the local properties of the first of them (as in Spark)."""
+        jobs = [self.jobs[j] for j in sorted(stage.job_ids) if j in self.jobs]
+        return jobs[0].properties if jobs else {}
 
     def _kill(self, attempt):
         """Ask the attempt's executor to stop it; one that has not answered by the kill timeout is
@@ -275,7 +281,7 @@ class DAGScheduler(Recovery):
     # ------------------------------------------------------------ events
 
     def _on_JobSubmitted(self, event):
-        job = Job(event.job_id, event.partitions, event.description)
+        job = Job(event.job_id, event.partitions, event.description, event.properties)
         job.last_progress = self.now
         if self.exhausted is not None and not self.executors and job.partitions:
             self._emit(m.JobFailed(job.id, JobFailedError("Job %d cannot run: %s" % (job.id, self.exhausted))))
@@ -293,7 +299,7 @@ class DAGScheduler(Recovery):
                 "Job %d could not be planned: %s: %s" % (job.id, type(exc).__name__, exc))
             self._emit(m.JobFailed(job.id, error))
             return
-        self._log("JobStart", job_id=job.id, description=job.description,
+        self._log("JobStart", job_id=job.id, description=job.description, group=job.properties.get("spark.jobGroup.id"),
                   stage_ids=sorted(s.id for s in job.stages), partitions=len(job.partitions))
         if not job.partitions:
             self._finish_job(job)

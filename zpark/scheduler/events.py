@@ -12,6 +12,7 @@ class JobSubmitted:
     func: Any                   # func(iterator) -> value, run on each result partition
     partitions: list
     description: str = ""
+    properties: dict = field(default_factory=dict)   # the submitting thread's local properties
 
 
 @dataclass
@@ -176,6 +177,7 @@ class LaunchTask:
     shuffle_locations: dict     # shuffle id -> [(executor id, address, tag) | None per map]
     cache_locations: dict       # (rdd id, partition) -> [block server addresses]
     speculative: bool = False
+    properties: dict = field(default_factory=dict)   # of the stage's first job (TaskContext.getLocalProperty)
 
 
 @dataclass

@@ -29,10 +29,11 @@ class Stage:
 
 
 class Job:
-    def __init__(self, job_id, partitions, description):
+    def __init__(self, job_id, partitions, description, properties=None):
         self.id = job_id
         self.partitions = list(partitions)
         self.description = description
+        self.properties = dict(properties or {})
         self.results = {}
         self.final_stage = None
         self.stages = set()
