@@ -12,6 +12,7 @@ from .common.errors import ZparkError
 from .common.secret import find_secret, wait_for_secret
 from .driver.master_client import fetch_status
 from .compat.install import install_pyspark
+from .compat.submit import SubmitError, add_py_files, submit_settings
 from .executor.worker import Worker, healthy
 from .master.server import main as master_main
 
@@ -22,14 +23,21 @@ def main():
     """zpark: a Spark-style distributed engine with a PySpark-compatible RDD API."""
 
 
-def _apply_submit_options(master, executors, conf):
-    """Carry spark-submit style options to the Context the script creates (through the environment)."""
-    values = json.loads(os.environ.get("ZPARK_CONF", "{}"))
+def _conf_pairs(conf):
+    pairs = {}
     for item in conf:
         if "=" not in item:
             raise click.BadParameter("expected key=value, got %r" % item, param_hint="--conf")
         key, value = item.split("=", 1)
-        values[key.strip()] = value.strip()
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def _apply_submit_options(master, executors, conf, extra=None):
+    """Carry spark-submit style options to the Context the script creates (through the environment)."""
+    values = json.loads(os.environ.get("ZPARK_CONF", "{}"))
+    values.update(extra or {})
+    values.update(_conf_pairs(conf))
     if executors:
         if master and not master.startswith("local"):
             raise click.BadParameter("--executors only applies to local masters", param_hint="--executors")
@@ -44,14 +52,36 @@ def _apply_submit_options(master, executors, conf):
 @click.option("--master", help="local, local[N], local[*] or a cluster, tcp://HOST:7077 (default: local[*])")
 @click.option("--executors", type=int, help="number of local executors (local[N])")
 @click.option("--conf", "conf", multiple=True, metavar="KEY=VALUE", help="configuration, repeatable")
+@click.option("--name", help="the application's name (spark.app.name)")
+@click.option("--py-files", "py_files", help="comma-separated .py/.zip/.egg files to import from")
+@click.option("--executor-memory", "executor_memory", help="an executor's memory budget, e.g. 1g")
+@click.option("--num-executors", "num_executors", type=int, help="cluster: executors to ask the master for")
+@click.option("--executor-cores", "executor_cores", type=int, help="accepted; not applied (reported)")
+@click.option("--total-executor-cores", "total_executor_cores", type=int, help="accepted; not applied (reported)")
+@click.option("--driver-memory", "driver_memory", help="accepted; not applied (reported)")
+@click.option("--deploy-mode", "deploy_mode", type=click.Choice(["client", "cluster"]), help="client only")
+@click.option("--properties-file", "properties_file", type=click.Path(exists=True, dir_okay=False),
+              help="spark-defaults.conf style settings (--conf and flags win)")
+@click.option("--verbose", is_flag=True, help="print the configuration the script starts with")
 @click.argument("script", type=click.Path(exists=True, dir_okay=False))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def submit(master, executors, conf, script, args):
-    """Run SCRIPT with ARGS; its Context (or SparkContext) picks up --master, --executors and --conf.
+def submit(master, executors, conf, script, args, py_files, verbose, **spark_flags):
+    """Run SCRIPT with ARGS; its Context (or SparkContext) picks up --master, --executors, --conf and
+    spark-submit's flags.
 
     ``import pyspark`` in the script gives zpark, unless a real PySpark is installed.
     """
-    _apply_submit_options(master, executors, conf)
+    try:
+        values, notes = submit_settings(spark_flags, _conf_pairs(conf))
+        add_py_files([p for p in (py_files or "").split(",") if p])
+    except SubmitError as exc:
+        raise click.UsageError(str(exc))
+    for note in notes:
+        click.echo("zpark submit: %s" % note, err=True)
+    _apply_submit_options(master, executors, (), values)
+    if verbose:
+        click.echo("zpark submit: master %s, configuration %s" % (os.environ.get("ZPARK_MASTER", "local[*]"),
+                                                               os.environ.get("ZPARK_CONF", "{}")), err=True)
     install_pyspark()
     sys.argv = [script, *args]
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))

@@ -171,3 +171,36 @@ def test_a_real_pyspark_is_never_shadowed_unless_asked(tmp_path, monkeypatch):
         for name in [n for n in sys.modules if n == "pyspark" or n.startswith("pyspark.")]:
             del sys.modules[name]
         sys.modules.update(saved)
+
+
+SHOW_CONF = '''
+from pyspark import SparkContext
+from helper_module import double
+sc = SparkContext.getOrCreate()
+print("app", sc.appName, "memory", sc._conf.get("zpark.executor.memory"),
+      "parallelism", sc._conf.get("zpark.default.parallelism"), "failures", sc._conf.get("zpark.task.maxFailures"))
+print("doubled", sc.parallelize([1, 2, 3], 2).map(double).collect())
+sc.stop()
+'''
+
+
+def test_zpark_submit_takes_spark_submit_flags(tmp_path):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "helper_module.py").write_text("def double(x):\n    return 2 * x\n")
+    props = tmp_path / "spark-defaults.conf"
+    props.write_text("# defaults\nspark.default.parallelism   5\nspark.task.maxFailures=7\n")
+    script = tmp_path / "job.py"
+    script.write_text(SHOW_CONF)
+    out = subprocess.run(ZPARK + ["submit", "--master", "local[2]", "--name", "flags", "--executor-memory", "700m",
+                                  "--py-files", str(lib / "helper_module.py"), "--properties-file", str(props),
+                                  "--conf", "spark.task.maxFailures=3", "--driver-memory", "2g",
+                                  "--executor-cores", "2", "--deploy-mode", "client", "--verbose", str(script)],
+                         capture_output=True, text=True, timeout=120, cwd=str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert "app flags memory 700m parallelism 5 failures 3" in out.stdout
+    assert "doubled [2, 4, 6]" in out.stdout
+    assert "--driver-memory is ignored" in out.stderr and "--executor-cores is ignored" in out.stderr
+    refused = subprocess.run(ZPARK + ["submit", "--deploy-mode", "cluster", str(script)], capture_output=True,
+                             text=True, timeout=60)
+    assert refused.returncode != 0 and "client mode" in refused.stderr
