@@ -1,5 +1,4 @@
 """The ``zpark`` command: submit a job, run a bundled example, start an executor."""
-import importlib
 import json
 import logging
 import os
@@ -8,6 +7,7 @@ import sys
 
 import click
 
+from . import examples
 from .common.errors import ZparkError
 from .common.secret import find_secret, wait_for_secret
 from .driver.master_client import fetch_status
@@ -94,15 +94,19 @@ def submit(master, executors, conf, script, args, py_files, verbose, **spark_fla
 @click.argument("name")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def run_example(master, conf, name, args):
-    """Run a bundled example (wordcount) with ARGS."""
-    try:
-        module = importlib.import_module("zpark.examples.%s" % name)
-    except ModuleNotFoundError:
-        raise click.BadParameter("no example named %r (try: wordcount)" % name, param_hint="NAME")
+    """Run a bundled example with ARGS: pi, wordcount, sort, pagerank, kmeans, logistic_regression,
+    transitive_closure, als, status. All but wordcount are ordinary PySpark programs."""
+    path = os.path.join(os.path.dirname(examples.__file__), "%s.py" % name)
+    if name.startswith("_") or not os.path.exists(path):
+        raise click.BadParameter("no example named %r (try: %s)" % (name, ", ".join(EXAMPLES)), param_hint="NAME")
     _apply_submit_options(master, None, conf)
-    module.main(list(args))
+    install_pyspark()
+    sys.argv = [path, *args]
+    runpy.run_path(path, run_name="__main__")
 
 
+EXAMPLES = ["pi", "wordcount", "sort", "pagerank", "kmeans", "logistic_regression", "transitive_closure", "als",
+            "status"]
 DEFAULT_MASTER_URL = "tcp://localhost:7077"
 
 
