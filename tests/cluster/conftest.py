@@ -89,7 +89,8 @@ class Cluster:
     def up(self, executors, extra_services=()):
         """``executors`` plain executors, plus one container of each extra service (from extra files)."""
         self.compose("up", "-d", "--scale", "executor=%d" % executors, "master", "executor", *extra_services)
-        wait_for(lambda: os.path.exists(os.path.join(self.state_dir, "secret")), 60, message="the secret")
+        secret = os.path.join(self.state_dir, "secret")
+        wait_for(lambda: os.path.exists(secret) and os.path.getsize(secret) > 0, 60, message="the secret")
         self.wait_for_executors(executors + len(extra_services))
 
     def down(self):

@@ -324,15 +324,21 @@ class MiniCluster:
             [sys.executable, "-m", "zpark.cli", "master", "--port", str(self.port), "--state-dir", self.state,
              "--worker-timeout", "2", "--app-timeout", "3", flag], env=self.env,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)]
-        wait_for(lambda: os.path.exists(os.path.join(self.state, "secret")), 20, message="the secret")
-        with open(os.path.join(self.state, "secret")) as f:
-            self.secret = f.read().strip()
+        self.secret = wait_for(self._written_secret, 20, message="the secret")
         for n in range(2):
             self.processes.append(subprocess.Popen(
                 [sys.executable, "-m", "zpark.cli", "executor", "--master", self.url, "--state-dir", self.state,
                  "--work-dir", os.path.join(root, "work-%d" % n), flag], env=self.env,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         wait_for(lambda: self._free() == 2, 30, interval=0.2, message="two executors")
+
+    def _written_secret(self):
+        """The secret once the master has written it (the file exists a moment before it has content)."""
+        try:
+            with open(os.path.join(self.state, "secret")) as f:
+                return f.read().strip()
+        except FileNotFoundError:
+            return None
 
     def _free(self):
         try:

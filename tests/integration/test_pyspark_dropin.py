@@ -204,3 +204,13 @@ def test_zpark_submit_takes_spark_submit_flags(tmp_path):
     refused = subprocess.run(ZPARK + ["submit", "--deploy-mode", "cluster", str(script)], capture_output=True,
                              text=True, timeout=60)
     assert refused.returncode != 0 and "client mode" in refused.stderr
+
+
+def test_empty_rdd_and_local_cluster_master():
+    with zpark.Context("local-cluster[2, 1, 600]", app_name="local-cluster",
+                       conf={"zpark.ui.showConsoleProgress": False}) as ctx:
+        assert len(ctx.executorInfos()) == 2 and ctx._conf.get("zpark.executor.memory") == "600m"
+        empty = ctx.emptyRDD()
+        assert b"EmptyRDD" in empty.toDebugString() and empty.count() == 0 and empty.getNumPartitions() == 0
+    with pytest.raises(zpark.ZparkError, match="local-cluster"):
+        zpark.Context("local-cluster[2, x, 600]")

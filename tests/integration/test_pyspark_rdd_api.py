@@ -88,3 +88,47 @@ def test_stats_family(sc):
     rdd = sc.parallelize([1, 2, 3])
     assert rdd.stdev() == pytest.approx(0.816496580927726) and rdd.sampleStdev() == 1.0
     assert rdd.variance() == pytest.approx(0.6666666666666666) and rdd.sampleVariance() == 1.0
+
+
+def test_tree_aggregate_with_a_mutable_zero_on_one_partition_counts_once(sc):
+    def add_to(counts, x):
+        counts[x % 2] += 1
+        return counts
+
+    def merge(a, b):
+        return [a[0] + b[0], a[1] + b[1]]
+    for partitions in (1, 3):
+        rdd = sc.parallelize(range(10), partitions)
+        assert rdd.treeAggregate([0, 0], add_to, merge) == [5, 5]
+        assert rdd.aggregate([0, 0], add_to, merge) == [5, 5]
+
+
+def test_a_union_of_rdds_partitioned_alike_keeps_the_partitioner(sc):
+    a = sc.parallelize([(1, "a"), (2, "b")]).partitionBy(2)
+    b = sc.parallelize([(1, "c"), (3, "d")]).partitionBy(2)
+    u = a.union(b)
+    assert u.getNumPartitions() == 2 and u.partitioner == a.partitioner
+    assert sorted(u.collect()) == [(1, "a"), (1, "c"), (2, "b"), (3, "d")]
+    assert sorted(u.glom().collect()[0]) == sorted(kv for kv in u.collect() if kv[0] % 2 == 0)
+    assert sc.union([a, b]).partitioner == a.partitioner
+    c = sc.parallelize([(1, "x")]).partitionBy(3)
+    assert a.union(c).getNumPartitions() == 5 and a.union(c).partitioner is None
+
+
+def test_stat_counter_as_pyspark_defines_it(sc):
+    import numpy as np
+    from zpark import StatCounter
+    stats = sc.parallelize([1.0, 2.0, 3.0, 4.0]).stats()
+    assert stats.asDict() == {"count": 4, "mean": 2.5, "sum": 10.0, "min": 1.0, "max": 4.0,
+                              "stdev": pytest.approx(1.2909944487358056), "variance": pytest.approx(5 / 3)}
+    assert stats.asDict(sample=True)["variance"] == pytest.approx(1.25)
+    assert StatCounter(None).count() == 0
+    vectors = sc.parallelize([np.array([1.0, 10.0]), np.array([3.0, 30.0])], 2).stats()
+    assert vectors.mean().tolist() == [2.0, 20.0] and vectors.max().tolist() == [3.0, 30.0]
+    assert vectors.stdev().tolist() == [1.0, 10.0]
+
+
+def test_accumulator_value_inside_a_task_raises_pyspark_s_error(sc):
+    acc = sc.accumulator(0)
+    with pytest.raises(zpark.JobFailedError, match="Accumulator.value cannot be accessed inside tasks"):
+        sc.parallelize([1], 1).map(lambda x: acc.value).collect()

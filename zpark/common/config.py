@@ -99,6 +99,7 @@ SPARK_KEYS = {
     "spark.network.timeout": ("zpark.executor.heartbeatTimeout", lambda v: _seconds(v, bare_unit=1.0)),
     "spark.local.dir": ("zpark.local.dir", None),
     "spark.network.crypto.enabled": ("zpark.network.crypto.enabled", None),
+    "spark.executor.pyspark.memory": ("zpark.executor.memoryLimit", None),   # a hard cap, as in Spark
 }
 EXECUTOR_KEYS = [name for name, key in KEYS.items() if key.executor_flag]
 

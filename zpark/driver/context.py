@@ -22,8 +22,8 @@ from ..scheduler import events as m
 from ..rdd.accumulators import Accumulator, default_param
 from ..rdd.base import RDD
 from ..rdd.broadcast import Broadcast
-from ..rdd.narrow import Union
-from ..rdd.sources import ParallelCollection, PickleFile, TextFile, WholeTextFiles
+from ..rdd.narrow import union_of
+from ..rdd.sources import Empty, ParallelCollection, PickleFile, TextFile, WholeTextFiles
 from .backend import Backend
 from .cleaner import ContextCleaner
 from .stage_serialization import DriverOnly
@@ -43,13 +43,27 @@ _OPTION_KEYS = {"speculation": "zpark.speculation", "max_failures": "zpark.task.
 _LOCAL = re.compile(r"local\[\s*([^,\]]*)\s*(?:,\s*([^\]]*))?\]")
 
 
+_LOCAL_CLUSTER = re.compile(r"local-cluster\[\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\]")
+
+
+def parse_local_cluster(master):
+    """'local-cluster[N, CORES, MEMORY_MB]' (the form PySpark's own tests use) -> (N, CORES, MEMORY_MB)."""
+    found = _LOCAL_CLUSTER.fullmatch(master)
+    if found is None or min(int(g) for g in found.groups()) < 1:
+        raise ZparkError("Invalid master %r: use local-cluster[N, CORES, MEMORY_MB] with numbers >= 1" % master)
+    return tuple(int(g) for g in found.groups())
+
+
 def parse_local_master(master):
-    """'local' -> 1, 'local[4]' -> 4, 'local[*]' -> cores (at least 2); None for other masters.
+    """'local' -> 1, 'local[4]' -> 4, 'local[*]' -> cores (at least 2), 'local-cluster[N, C, M]' -> N;
+    None for other masters.
 
     Anything else that starts with ``local`` is an error naming the forms that work.
     """
     if master == "local":
         return 1
+    if master.startswith("local-cluster"):
+        return parse_local_cluster(master)[0]
     if not master.startswith("local"):
         return None
     found = _LOCAL.fullmatch(master)
@@ -126,6 +140,10 @@ class Context(DriverOnly):
         self.applicationId = None
         self.master = self._conf.get("zpark.master")
         self._local_executors = parse_local_master(self.master)   # a malformed master fails here
+        self._executor_cores = 1
+        if self.master.startswith("local-cluster"):
+            _, self._executor_cores, memory_mb = parse_local_cluster(self.master)
+            self._conf.setIfMissing("zpark.executor.memory", "%dm" % memory_mb)
         with Context._active_lock:
             if Context._active is not None:
                 raise ZparkError("A Context is already running in this process (%s); stop() it first"
@@ -203,7 +221,8 @@ class Context(DriverOnly):
         # Local executors keep their shuffle files and cached blocks under one folder of this application.
         self._work_root = tempfile.mkdtemp(prefix="zpark-%s-" % self.applicationId,
                                            dir=self._conf.get("zpark.local.dir") or None)
-        self._cluster = LocalCluster(num_executors, driver_url, secret, self._work_root, self._conf)
+        self._cluster = LocalCluster(num_executors, driver_url, secret, self._work_root, self._conf,
+                                     self._executor_cores)
         self._backend.on_executor_removed = self._cluster.on_removed
         self._backend.exit_poller = self._cluster.exited
         self._backend.start()
@@ -283,10 +302,10 @@ class Context(DriverOnly):
         return RDD(self, PickleFile(name, minPartitions or self.defaultMinPartitions))
 
     def union(self, rdds):
-        return RDD(self, Union(list(rdds)))
+        return RDD(self, union_of(list(rdds)))
 
     def emptyRDD(self):
-        return RDD(self, ParallelCollection([], 0))
+        return RDD(self, Empty())
 
     def broadcast(self, value):
         bid = next(self._broadcast_ids)

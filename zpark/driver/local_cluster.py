@@ -28,8 +28,9 @@ class LocalExecutor:
 
 
 class LocalCluster:
-    def __init__(self, num_executors, driver_address, secret, work_root, conf):
+    def __init__(self, num_executors, driver_address, secret, work_root, conf, cores=1):
         self.num_executors = num_executors
+        self.cores = cores
         self.driver_address = driver_address
         self.secret = secret
         self.work_root = work_root
@@ -55,7 +56,7 @@ class LocalCluster:
         env.pop("ZPARK_SECRET", None)
         # Functions pickled by reference (from the user's modules) must import on the executor.
         env["PYTHONPATH"] = os.pathsep.join(p for p in [os.getcwd()] + sys.path if p)
-        command = executor_command(self.driver_address, executor_id, 1, work_dir,
+        command = executor_command(self.driver_address, executor_id, self.cores, work_dir,
                                    executor_settings(self.conf), os.getpid(),
                                    hand_over(self.secret, self.work_root))
         process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)

@@ -7,6 +7,7 @@ computes - its dependencies, partitions and per-partition function - is its
 module imports the kinds and no kind imports it.
 """
 import concurrent.futures
+import copy
 import heapq
 import itertools
 import operator
@@ -23,7 +24,7 @@ from ..common.partitioner import Partitioner
 from ..common.storage import StorageLevel
 from ..data.chunks import chunks
 from .dependencies import ShuffleDependency
-from .narrow import Cartesian, Coalesced, MapPartitions, Union, Zipped
+from .narrow import Cartesian, Coalesced, MapPartitions, Zipped, union_of
 from .approximate import ApproximateActions
 from .numeric import NumericActions
 from .pair_functions import PairFunctions
@@ -200,7 +201,7 @@ class RDD(PairFunctions, NumericActions, ApproximateActions):
                 .reduceByKey(lambda x, _: x, numPartitions).map(lambda kv: kv[0]))
 
     def union(self, other):
-        return self._derived(Union([self, other]))
+        return self._derived(union_of([self, other]))
 
     def __add__(self, other):
         return self.union(other)
@@ -325,11 +326,11 @@ class RDD(PairFunctions, NumericActions, ApproximateActions):
 
     def aggregate(self, zeroValue, seqOp, combOp):
         def partial(iterator):
-            acc = zeroValue
+            acc = copy.deepcopy(zeroValue)
             for x in iterator:
                 acc = seqOp(acc, x)
             return acc
-        return _reduce(combOp, self.ctx._run_job(self, partial), zeroValue)
+        return _reduce(combOp, self.ctx._run_job(self, partial), copy.deepcopy(zeroValue))
 
     def treeAggregate(self, zeroValue, seqOp, combOp, depth=2):
         if depth < 1:
@@ -339,7 +340,7 @@ class RDD(PairFunctions, NumericActions, ApproximateActions):
             return zeroValue
 
         def partial(iterator):
-            acc = zeroValue
+            acc = copy.deepcopy(zeroValue)     # the fold below runs in the same task: not the same zero
             for x in iterator:
                 acc = seqOp(acc, x)
             yield acc

@@ -46,6 +46,32 @@ class Union(Kind):
         return self.rdds[split.parent_index].iterator(split.parent, tc)
 
 
+class PartitionerAwareUnion(Kind):
+    """A union of RDDs partitioned alike keeps their partitioner: partition i is every parent's
+    partition i, so a later join or reduce on it does not shuffle again (as in Spark)."""
+
+    def __init__(self, rdds):
+        self.rdds = list(rdds)
+        self.partitioner = self.rdds[0].partitioner
+        self.deps = [OneToOneDependency(rdd) for rdd in self.rdds]
+
+    def partitions(self):
+        return [GroupPartition(i, [rdd.partitions()[i] for rdd in self.rdds])
+                for i in range(self.partitioner.numPartitions)]
+
+    def compute(self, split, tc):
+        return itertools.chain.from_iterable(rdd.iterator(part, tc) for rdd, part in zip(self.rdds, split.parents))
+
+
+def union_of(rdds):
+    """The union kind for ``rdds``: partitioner-aware when they all share a partitioner."""
+    rdds = list(rdds)
+    first = rdds[0].partitioner if rdds else None
+    if first is not None and len(rdds) > 1 and all(r.partitioner == first for r in rdds):
+        return PartitionerAwareUnion(rdds)
+    return Union(rdds)
+
+
 class Coalesced(Kind):
     """Fewer partitions without a shuffle: each child reads a contiguous run of parents."""
 

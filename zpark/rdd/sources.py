@@ -75,6 +75,17 @@ def expand_paths(path):
     return [os.path.abspath(f) for f in found]
 
 
+
+class Empty(ParallelCollection):
+    """``emptyRDD()``: no partitions, reported as PySpark names it."""
+
+    def __init__(self):
+        super().__init__([], 0)
+
+    @property
+    def name(self):
+        return "EmptyRDD"
+
 class _FileSource(Kind):
     """A source whose partitions are computed on the driver once and then travel with the tasks."""
 

@@ -1,15 +1,36 @@
-"""Running count, mean and variance (Welford), mergeable across partitions: RDD.stats()."""
+"""Running count, mean and variance (Welford), mergeable across partitions: RDD.stats().
+
+Values may be numbers or numpy arrays (element-wise statistics, as PySpark's).
+"""
 import math
 
 
+def _is_array(x):
+    return type(x).__module__ == "numpy"
+
+
+def _elementwise(name, builtin):
+    def op(*args):
+        if any(_is_array(a) for a in args):
+            import numpy      # only when the data are numpy values, so a driver without them never loads it
+            return getattr(numpy, name)(*args)
+        return builtin(*args)
+    return op
+
+
+_maximum = _elementwise("maximum", max)
+_minimum = _elementwise("minimum", min)
+_sqrt = _elementwise("sqrt", math.sqrt)
+
+
 class StatCounter:
-    def __init__(self, values=()):
+    def __init__(self, values=None):
         self.n = 0
         self.mu = 0.0
         self.m2 = 0.0
         self.maxValue = float("-inf")
         self.minValue = float("inf")
-        for v in values:
+        for v in values or ():
             self.merge(v)
 
     def merge(self, value):
@@ -17,8 +38,8 @@ class StatCounter:
         self.n += 1
         self.mu += delta / self.n
         self.m2 += delta * (value - self.mu)
-        self.maxValue = max(self.maxValue, value)
-        self.minValue = min(self.minValue, value)
+        self.maxValue = _maximum(self.maxValue, value)
+        self.minValue = _minimum(self.minValue, value)
         return self
 
     def mergeStats(self, other):
@@ -38,8 +59,8 @@ class StatCounter:
             self.mu = (self.mu * self.n + other.mu * other.n) / total
         self.m2 += other.m2 + delta * delta * self.n * other.n / total
         self.n = total
-        self.maxValue = max(self.maxValue, other.maxValue)
-        self.minValue = min(self.minValue, other.minValue)
+        self.maxValue = _maximum(self.maxValue, other.maxValue)
+        self.minValue = _minimum(self.minValue, other.minValue)
         return self
 
     def copy(self):
@@ -49,10 +70,10 @@ class StatCounter:
         return int(self.n)
 
     def mean(self):
-        return float(self.mu)
+        return self.mu
 
     def sum(self):
-        return self.n * float(self.mu)
+        return self.n * self.mu
 
     def min(self):
         return self.minValue
@@ -67,15 +88,16 @@ class StatCounter:
         return float("nan") if self.n <= 1 else self.m2 / (self.n - 1)
 
     def stdev(self):
-        return math.sqrt(self.variance())
+        return _sqrt(self.variance())
 
     def sampleStdev(self):
-        return math.sqrt(self.sampleVariance())
+        return _sqrt(self.sampleVariance())
 
     def asDict(self, sample=False):
+        """PySpark's quirk, kept: by default (``sample=False``) stdev and variance are the sample ones."""
         return {"count": self.count(), "mean": self.mean(), "sum": self.sum(), "min": self.min(),
-                "max": self.max(), "stdev": self.sampleStdev() if sample else self.stdev(),
-                "variance": self.sampleVariance() if sample else self.variance()}
+                "max": self.max(), "stdev": self.stdev() if sample else self.sampleStdev(),
+                "variance": self.variance() if sample else self.sampleVariance()}
 
     def __repr__(self):
         return "(count: %s, mean: %s, stdev: %s, max: %s, min: %s)" % (
