@@ -132,3 +132,19 @@ def test_accumulator_value_inside_a_task_raises_pyspark_s_error(sc):
     acc = sc.accumulator(0)
     with pytest.raises(zpark.JobFailedError, match="Accumulator.value cannot be accessed inside tasks"):
         sc.parallelize([1], 1).map(lambda x: acc.value).collect()
+
+
+@pytest.mark.parametrize("codec,suffix,opener", [("org.apache.hadoop.io.compress.GzipCodec", ".gz", "gzip"),
+                                                 ("org.apache.hadoop.io.compress.BZip2Codec", ".bz2", "bz2")])
+def test_save_as_text_file_compressed_by_hadoop_codec_name_and_read_back(sc, tmp_path, codec, suffix, opener):
+    import importlib
+    import os
+    out = str(tmp_path / "out")
+    sc.parallelize(["line %d" % i for i in range(100)], 3).saveAsTextFile(out, codec)
+    parts = sorted(f for f in os.listdir(out) if f.startswith("part-"))
+    assert parts == ["part-0000%d%s" % (i, suffix) for i in range(3)]
+    with importlib.import_module(opener).open(os.path.join(out, parts[0]), "rt") as f:
+        assert f.readline() == "line 0\n"
+    assert sc.textFile(out).collect() == ["line %d" % i for i in range(100)]
+    with pytest.raises(ValueError, match="unsupported compression codec"):
+        sc.parallelize([1]).saveAsTextFile(str(tmp_path / "x"), "org.apache.hadoop.io.compress.Lz4Codec")

@@ -4,13 +4,15 @@ A line belongs to the range its first byte is in (so splits of one file
 never share or lose a line), ends at ``\\n`` (a ``\\r`` before it is dropped),
 and is decoded as UTF-8 a chunk at a time rather than line by line.
 """
+from .compression import open_for_reading
+
 CHUNK_BYTES = 1 << 20
 
 
 def line_batches(path, start, end, decode, counts):
     """Yields lists of lines starting in [start, end); ``counts`` gets "lines" and "bytes" read."""
     counts["lines"] = counts["bytes"] = 0
-    with open(path, "rb") as f:
+    with open_for_reading(path) as f:
         if start:
             f.seek(start - 1)
             f.readline()  # the line in progress at ``start`` belongs to the previous range

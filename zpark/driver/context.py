@@ -391,7 +391,7 @@ class Context(DriverOnly):
     def statusTracker(self):
         return StatusTracker(self._backend.status)
 
-    def _save(self, rdd, path, write):
+    def _save(self, rdd, path, write, suffix="", opener=open):
         """Write each partition to an attempt-private file; the driver commits one per partition."""
         path = os.path.abspath(path[5:] if path.startswith("file:") else path)
         if os.path.exists(path):
@@ -403,9 +403,9 @@ class Context(DriverOnly):
             tc = TaskContext.get()
             attempt_dir = os.path.join(temporary, "attempt_%d" % tc.taskAttemptId())
             os.mkdir(attempt_dir)  # fails once the job is over: a late loser writes nothing
-            target = os.path.join(attempt_dir, "part-%05d" % tc.partitionId())
+            target = os.path.join(attempt_dir, "part-%05d%s" % (tc.partitionId(), suffix))
             counted = _Counting(iterator)
-            with open(target, "wb") as stream:
+            with opener(target, "wb") as stream:
                 write(stream, counted)
                 tc.add_metric("output_bytes_written", stream.tell())
             tc.add_metric("output_records_written", counted.count)
@@ -417,7 +417,7 @@ class Context(DriverOnly):
             shutil.rmtree(path, ignore_errors=True)
             raise
         for index, source in enumerate(written):
-            os.replace(source, os.path.join(path, "part-%05d" % index))
+            os.replace(source, os.path.join(path, "part-%05d%s" % (index, suffix)))
         shutil.rmtree(temporary, ignore_errors=True)
         open(os.path.join(path, "_SUCCESS"), "wb").close()
 

@@ -22,6 +22,7 @@ from functools import reduce as _reduce
 from ..common.hashing import portable_hash
 from ..common.partitioner import Partitioner
 from ..common.storage import StorageLevel
+from ..data import compression
 from ..data.chunks import chunks
 from .dependencies import ShuffleDependency
 from .narrow import Cartesian, Coalesced, MapPartitions, Zipped, union_of
@@ -469,12 +470,15 @@ class RDD(PairFunctions, NumericActions, ApproximateActions):
         return samples[:num]
 
     def saveAsTextFile(self, path, compressionCodecClass=None):
+        """One ``part-NNNNN`` file per partition; compressed (``.gz``, ``.bz2``) with
+        ``compressionCodecClass="org.apache.hadoop.io.compress.GzipCodec"`` or ``BZip2Codec``."""
         def line(x):
             if isinstance(x, bytes):
                 return x.decode("utf-8")
             return str(x)
+        suffix, opener = compression.codec(compressionCodecClass) if compressionCodecClass else ("", open)
         self.ctx._save(self, path, lambda stream, it: stream.writelines(
-            (line(x) + "\n").encode("utf-8") for x in it))
+            (line(x) + "\n").encode("utf-8") for x in it), suffix, opener)
 
     def saveAsPickleFile(self, path, batchSize=10):
         def write(stream, iterator):

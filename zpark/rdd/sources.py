@@ -1,8 +1,10 @@
 """Kinds of RDD that read data: a driver-side collection, text files, whole files, pickle files."""
 import glob
 import os
+import sys
 import pickle
 
+from ..data.compression import is_compressed
 from ..common import serialization
 from ..common.serialization import load_renamed
 from ..data.line_reader import line_batches
@@ -107,6 +109,9 @@ class TextFile(_FileSource):
         goal = max(1, sum(sizes) // max(1, min_partitions))
         self._layout = []
         for f, size in zip(files, sizes):
+            if is_compressed(f):
+                self._layout.append((f, 0, sys.maxsize))      # read whole: a compressed file cannot split
+                continue
             start = 0
             while size - start > goal * 1.1:
                 self._layout.append((f, start, start + goal))
