@@ -214,3 +214,27 @@ def test_empty_rdd_and_local_cluster_master():
         assert b"EmptyRDD" in empty.toDebugString() and empty.count() == 0 and empty.getNumPartitions() == 0
     with pytest.raises(zpark.ZparkError, match="local-cluster"):
         zpark.Context("local-cluster[2, x, 600]")
+
+
+def test_add_file_and_add_py_file_reach_tasks(served_pyspark, tmp_path):
+    import threading
+    from pyspark import SparkContext, SparkFiles
+    (tmp_path / "lookup.txt").write_text("42\n")
+    (tmp_path / "mylib.py").write_text("def triple(x):\n    return 3 * x\n")
+    with SparkContext("local[2]", "files", conf=None) as sc:
+        sc.addFile(str(tmp_path / "lookup.txt"))
+        sc.addPyFile(str(tmp_path / "mylib.py"))
+
+        def read(_):
+            import mylib
+            with open(SparkFiles.get("lookup.txt")) as f:
+                return mylib.triple(int(f.read()))
+        assert sc.parallelize(range(4), 2).map(read).collect() == [126] * 4
+        other = []
+        t = threading.Thread(target=lambda: other.append(sc.parallelize([0], 1).map(read).collect()))
+        t.start()
+        t.join()
+        assert other == [[126]]                    # jobs from any thread find the files
+        assert open(SparkFiles.get("lookup.txt")).read() == "42\n"
+        root = SparkFiles.getRootDirectory()
+    assert not os.path.exists(root)                # removed with the context

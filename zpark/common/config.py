@@ -57,6 +57,8 @@ KEYS = {
     "zpark.driver.port": Key(0, "the driver's port (0: any free one)"),
     "zpark.executor.instances": Key(0, "cluster mode: executors to ask the master for (0: all free)"),
     "zpark.default.parallelism": Key(0, "partitions of shuffles and parallelize by default (0: the cores)"),
+    "zpark.files.dir": Key("", "where SparkContext.addFile copies files (default: the temp dir; in a cluster, a "
+                                "folder every executor sees)"),
     "zpark.network.crypto.enabled": Key(True, "encrypt and authenticate connections with CURVE keys (off: "
                                         "HMAC-signed messages only, in clear text)", "--crypto"),
     "zpark.network.maxMessageSize": Key("2g", "the largest message (all its frames) a driver or executor "

@@ -6,6 +6,10 @@ from .errors import TaskKilledError
 _current = threading.local()
 
 
+# A job property: folders and archives (addPyFile) a task's executor puts on its import path first.
+PY_FILES_PROPERTY = "zpark.pyFiles"
+
+
 class TaskContext:
     """Information about the task attempt running in this thread.
 

@@ -11,9 +11,10 @@ from ..rdd.base import RDD
 from ..rdd.broadcast import Broadcast
 from .conf import SparkConf
 from .context import SPARK_VERSION, SparkContext
+from .files import SparkFiles
 
 __zpark__ = True
 __version__ = SPARK_VERSION
 
-__all__ = ["SparkContext", "SparkConf", "RDD", "StorageLevel", "TaskContext", "Broadcast", "Accumulator",
+__all__ = ["SparkContext", "SparkConf", "SparkFiles", "RDD", "StorageLevel", "TaskContext", "Broadcast", "Accumulator",
            "AccumulatorParam"]

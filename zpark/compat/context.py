@@ -7,11 +7,17 @@ Arguments that only make sense with a JVM are refused by name rather than
 silently taken for configuration.
 """
 import getpass
+import os
+import shutil
+import tempfile
 import threading
 import time
 
+from ..common.task_context import PY_FILES_PROPERTY
 from ..driver.context import Context
 from .conf import SparkConf
+from .files import ROOT_PROPERTY, SparkFiles
+from .submit import add_py_files
 
 SPARK_VERSION = "3.5.0"
 
@@ -58,6 +64,31 @@ class SparkContext(Context):
     def sparkUser(self):
         return getpass.getuser()
 
+    def addFile(self, path, recursive=False):
+        """Copy ``path`` into the application's files folder, where SparkFiles.get(name) finds it."""
+        root = SparkFiles._root_directory
+        if root is None:
+            base = self._conf.get("zpark.files.dir") or tempfile.gettempdir()
+            root = SparkFiles._root_directory = tempfile.mkdtemp(prefix="zpark-files-", dir=base)
+            os.chmod(root, 0o755)
+            self._shared_properties[ROOT_PROPERTY] = root
+            self._files_root = root
+        path = path[len("file://"):] if path.startswith("file://") else path
+        target = os.path.join(root, os.path.basename(path.rstrip("/")))
+        if os.path.isdir(path):
+            if not recursive:
+                raise ValueError("%s is a directory: addFile(path, recursive=True) adds directories" % path)
+            shutil.copytree(path, target, dirs_exist_ok=True)
+        else:
+            shutil.copy(path, target)
+
+    def addPyFile(self, path):
+        """A .py, .zip or .egg file importable by the driver and by the tasks of later jobs (their
+        executors put it on their import path; in a cluster it must be on storage they all see)."""
+        entries = add_py_files([path])
+        known = [e for e in self._shared_properties.get(PY_FILES_PROPERTY, "").split(os.pathsep) if e]
+        self._shared_properties[PY_FILES_PROPERTY] = os.pathsep.join(known + [e for e in entries if e not in known])
+
     def getConf(self):
         conf = SparkConf()
         for key, value in self._conf.getAll():
@@ -68,6 +99,10 @@ class SparkContext(Context):
         try:
             super().stop()
         finally:
+            root = getattr(self, "_files_root", None)
+            if root is not None and SparkFiles._root_directory == root:
+                shutil.rmtree(root, ignore_errors=True)
+                SparkFiles._root_directory = None
             with SparkContext._lock:
                 if SparkContext._active_spark_context is self:
                     SparkContext._active_spark_context = None

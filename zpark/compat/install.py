@@ -10,7 +10,7 @@ import importlib.util
 import sys
 
 SUBMODULES = ["conf", "context", "rdd", "sql", "taskcontext", "storagelevel", "accumulators", "broadcast",
-              "resultiterable", "serializers", "rddsampler"]
+              "resultiterable", "serializers", "rddsampler", "files"]
 
 
 def real_pyspark_installed():

@@ -62,13 +62,17 @@ def submit_settings(flags, conf_pairs):
 
 def add_py_files(paths):
     """--py-files / addPyFile: .py, .zip and .egg files importable by the driver and, through its
-    path, by local executors (functions from them are shipped by value to a cluster's executors)."""
+    path, by local executors (functions from them are shipped by value to a cluster's executors).
+    Returns the import path entries added."""
+    entries = []
     for path in paths:
         path = os.path.abspath(path)
         if not os.path.exists(path):
             raise SubmitError("--py-files: no such file %s" % path)
         entry = os.path.dirname(path) if path.endswith(".py") else path
+        entries.append(entry)
         if entry not in sys.path:
             sys.path.insert(0, entry)
         os.environ["PYTHONPATH"] = os.pathsep.join([entry] + [p for p in os.environ.get("PYTHONPATH", "").split(
             os.pathsep) if p and p != entry])
+    return entries

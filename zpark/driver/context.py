@@ -161,6 +161,7 @@ class Context(DriverOnly):
         self._stopped = False
         self._running_jobs = {}               # job id -> the local properties it was submitted with
         self._thread_local = threading.local()
+        self._shared_properties = {}          # properties every job carries, whichever thread submits it
         self.master = self._conf.get("zpark.master")
         self.appName = self._conf.get("zpark.app.name")
         try:
@@ -333,7 +334,8 @@ class Context(DriverOnly):
             serialization.pickle_local_modules_by_value()
         job_id = next(self._job_ids)
         self._cleaner.track_job(rdd)
-        properties = dict(self._local_properties())
+        properties = dict(self._shared_properties)
+        properties.update(self._local_properties())
         self._running_jobs[job_id] = properties   # before it can start: cancelAllJobs() must see it
         description = properties.get("spark.job.description") or description or rdd.creation_site
         try:

@@ -1,13 +1,14 @@
 """Runs one task attempt: compute the partition, then write shuffle output or pickle the result."""
 import errno
 import os
+import sys
 import time
 import traceback
 
 from ..common import messages, serialization
 from ..common.errors import FetchFailedError, TaskKilledError
 from ..data.record_batches import records_of
-from ..common.task_context import TaskContext
+from ..common.task_context import PY_FILES_PROPERTY, TaskContext
 from .shuffle_writer import write_map_output
 
 
@@ -63,6 +64,9 @@ def context_for(task, runtime):
     tc.shuffle_locations = task.inputs["shuffle_locations"]
     tc.cache_locations = task.inputs["cache_locations"]
     tc.local_properties = task.inputs.get("properties") or {}
+    for entry in tc.local_properties.get(PY_FILES_PROPERTY, "").split(os.pathsep):
+        if entry and entry not in sys.path:
+            sys.path.insert(0, entry)
     return tc
 
 
