@@ -1,4 +1,5 @@
 """Real clusters in containers: build the image offline, one compose project per fixture, always torn down."""
+import contextlib
 import json
 import os
 import shutil
@@ -138,13 +139,14 @@ class Cluster:
         return "".join(c.logs().decode(errors="replace") for c in self.containers(service))
 
 
-@pytest.fixture(scope="module")
-def cluster(docker_client, zpark_image, tmp_path_factory):
-    c = Cluster(docker_client, zpark_image, str(tmp_path_factory.mktemp("cluster")))
+@contextlib.contextmanager
+def running_cluster(client, image, root_dir, executors, extra_files=(), extra_services=()):
+    """A cluster up for the block's duration, its secret where this process's drivers look for it."""
+    c = Cluster(client, image, root_dir, extra_files)
     previous = os.environ.get("ZPARK_SECRET_FILE")
     os.environ["ZPARK_SECRET_FILE"] = c.env["ZPARK_SECRET_FILE"]
     try:
-        c.up(3)
+        c.up(executors, extra_services)
         yield c
     finally:
         c.down()
@@ -152,6 +154,12 @@ def cluster(docker_client, zpark_image, tmp_path_factory):
             os.environ.pop("ZPARK_SECRET_FILE", None)
         else:
             os.environ["ZPARK_SECRET_FILE"] = previous
+
+
+@pytest.fixture(scope="module")
+def cluster(docker_client, zpark_image, tmp_path_factory):
+    with running_cluster(docker_client, zpark_image, str(tmp_path_factory.mktemp("cluster")), 3) as c:
+        yield c
 
 
 def read_json_lines(text):

@@ -15,26 +15,16 @@ from zpark import TaskContext
 from zpark.common.errors import JobFailedError
 from zpark.driver.event_log import read_events
 
-from conftest import Cluster
+from conftest import running_cluster
 
 FAST = {"zpark.executor.heartbeatTimeout": 10.0, "zpark.ui.showConsoleProgress": False}
 
 
 @pytest.fixture(scope="module")
 def limited(docker_client, zpark_image, tmp_path_factory):
-    c = Cluster(docker_client, zpark_image, str(tmp_path_factory.mktemp("limited")),
-                extra_files=["tests/cluster/limited-executors.yml"])
-    previous = os.environ.get("ZPARK_SECRET_FILE")
-    os.environ["ZPARK_SECRET_FILE"] = c.env["ZPARK_SECRET_FILE"]
-    try:
-        c.up(1, extra_services=["executor-lowmem", "executor-smalldisk"])
+    with running_cluster(docker_client, zpark_image, str(tmp_path_factory.mktemp("limited")), 1,
+                         ["tests/cluster/limited-executors.yml"], ["executor-lowmem", "executor-smalldisk"]) as c:
         yield c
-    finally:
-        c.down()
-        if previous is None:
-            os.environ.pop("ZPARK_SECRET_FILE", None)
-        else:
-            os.environ["ZPARK_SECRET_FILE"] = previous
 
 
 def context(cluster, tmp_path, **conf):

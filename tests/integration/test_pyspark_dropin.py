@@ -14,26 +14,6 @@ from zpark.compat import install
 
 ZPARK = [sys.executable, "-m", "zpark.cli"]
 
-PI = '''
-import sys
-from random import random
-from operator import add
-from pyspark.sql import SparkSession
-
-if __name__ == "__main__":
-    spark = SparkSession.builder.appName("pi-as-pyspark-writes-it").getOrCreate()
-    slices = int(sys.argv[1]) if len(sys.argv) > 1 else 2
-    n = 20000 * slices
-
-    def inside(_):
-        x, y = random() * 2 - 1, random() * 2 - 1
-        return 1 if x * x + y * y <= 1 else 0
-
-    count = spark.sparkContext.parallelize(range(1, n + 1), slices).map(inside).reduce(add)
-    print("Pi is roughly %f" % (4.0 * count / n))
-    spark.stop()
-'''
-
 WORDCOUNT = '''
 import sys
 from operator import add
@@ -81,7 +61,7 @@ def submit(tmp_path, source, *args, timeout=120):
 
 
 def test_a_pyspark_pi_program_runs_unchanged_under_zpark_submit(tmp_path):
-    out = submit(tmp_path, PI, "4")
+    out = submit(tmp_path, open(os.path.join(os.path.dirname(zpark.__file__), "examples", "pi.py")).read(), "4")
     assert out.returncode == 0, out.stderr
     value = float(out.stdout.split("Pi is roughly")[1])
     assert 3.0 < value < 3.3

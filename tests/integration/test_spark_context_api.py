@@ -36,7 +36,7 @@ def test_local_properties_reach_the_tasks_of_jobs_this_thread_submits(sc):
 
 
 def test_cancel_job_group_ends_only_that_group_s_jobs(sc):
-    errors, done = [], []
+    errors = []
 
     def grouped():
         sc.setJobGroup("slow-group", "jobs to cancel", interruptOnCancel=True)
