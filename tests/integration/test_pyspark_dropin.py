@@ -218,3 +218,19 @@ def test_add_file_and_add_py_file_reach_tasks(served_pyspark, tmp_path):
         assert open(SparkFiles.get("lookup.txt")).read() == "42\n"
         root = SparkFiles.getRootDirectory()
     assert not os.path.exists(root)                # removed with the context
+
+
+def test_inheritable_threads_carry_the_job_group_and_added_files_are_listed(served_pyspark, tmp_path):
+    from pyspark import InheritableThread, SparkContext, TaskContext
+    (tmp_path / "a.txt").write_text("x")
+    with SparkContext("local[2]", "threads") as sc:
+        sc.setLocalProperty("who", "parent")
+        seen = []
+        t = InheritableThread(target=lambda: seen.append(
+            sc.parallelize([0], 1).map(lambda _: TaskContext.get().getLocalProperty("who")).collect()))
+        t.start()
+        t.join()
+        assert seen == [["parent"]]
+        sc.addFile(str(tmp_path / "a.txt"))
+        sc.addFile(str(tmp_path / "a.txt"))                    # a second time is ignored
+        assert sc.listFiles == ["file:" + str(tmp_path / "a.txt")]

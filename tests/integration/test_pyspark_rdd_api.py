@@ -148,3 +148,11 @@ def test_save_as_text_file_compressed_by_hadoop_codec_name_and_read_back(sc, tmp
     assert sc.textFile(out).collect() == ["line %d" % i for i in range(100)]
     with pytest.raises(ValueError, match="unsupported compression codec"):
         sc.parallelize([1]).saveAsTextFile(str(tmp_path / "x"), "org.apache.hadoop.io.compress.Lz4Codec")
+
+
+def test_tree_reduce_with_empty_partitions_and_an_empty_rdd(sc):
+    from operator import add
+    rdd = sc.parallelize([-5, -4, -3, -2, -1, 1, 2, 3, 4], 10)        # more partitions than elements
+    assert rdd.treeReduce(add) == -5 and rdd.treeReduce(add, 1) == -5 and rdd.treeReduce(add, 5) == -5
+    with pytest.raises(ValueError, match="empty"):
+        sc.parallelize([], 3).treeReduce(add)

@@ -82,3 +82,42 @@ def test_task_context_can_be_built_without_arguments():
     tc = TaskContext()
     assert tc.partitionId() == 0 and tc.attemptNumber() == 0 and tc.getLocalProperty("x") is None
     assert tc.cpus() == 1 and tc.resources() == {}
+
+
+def test_run_job_binary_files_and_broadcast_files(sc, tmp_path):
+    rdd = sc.parallelize([1, 2, 3, 4, 5], 3)
+    assert sc.runJob(rdd, lambda part: [x * x for x in part]) == [1, 4, 9, 16, 25]
+    assert sc.runJob(rdd, lambda part: [x * x for x in part], [0, 2], True) == [1, 16, 25]
+    (tmp_path / "1.bin").write_bytes(b"binary data I")
+    (tmp_path / "2.bin").write_bytes(b"\x00\x01\x02\x03\x04\x05")
+    assert sorted(sc.binaryFiles(str(tmp_path)).collect()) == [
+        ("file:" + str(tmp_path / "1.bin"), b"binary data I"), ("file:" + str(tmp_path / "2.bin"), b"\x00\x01\x02\x03\x04\x05")]
+    assert sc.binaryRecords(str(tmp_path / "2.bin"), 2).collect() == [b"\x00\x01", b"\x02\x03", b"\x04\x05"]
+    b = sc.broadcast([1, 2, 3])
+    with open(tmp_path / "b.pickle", "wb") as f:
+        b.dump(b.value, f)
+    assert b.load_from_path(str(tmp_path / "b.pickle")) == [1, 2, 3]
+
+
+def test_job_tags_cancel_only_the_tagged_jobs(sc):
+    sc.addJobTag("a")
+    sc.addJobTag("b")
+    assert sc.getJobTags() == {"a", "b"}
+    sc.removeJobTag("a")
+    assert sc.getJobTags() == {"b"}
+    errors = []
+
+    def tagged():
+        sc.addJobTag("slow")
+        try:
+            sc.parallelize(range(40), 2).map(lambda x: time.sleep(0.05) or x).count()
+        except zpark.JobCancelledError as exc:
+            errors.append(str(exc))
+    thread = threading.Thread(target=tagged)
+    thread.start()
+    wait_for(lambda: sc.statusTracker().getActiveJobsIds(), 20, message="the tagged job to start")
+    sc.cancelJobsWithTag("slow")
+    thread.join(30)
+    assert errors and "slow" in errors[0]
+    sc.clearJobTags()
+    assert sc.getJobTags() == set() and sc.parallelize(range(4)).sum() == 6

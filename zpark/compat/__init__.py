@@ -12,9 +12,10 @@ from ..rdd.broadcast import Broadcast
 from .conf import SparkConf
 from .context import SPARK_VERSION, SparkContext
 from .files import SparkFiles
+from .threads import InheritableThread, inheritable_thread_target
 
 __zpark__ = True
 __version__ = SPARK_VERSION
 
-__all__ = ["SparkContext", "SparkConf", "SparkFiles", "RDD", "StorageLevel", "TaskContext", "Broadcast", "Accumulator",
+__all__ = ["SparkContext", "SparkConf", "SparkFiles", "InheritableThread", "inheritable_thread_target", "RDD", "StorageLevel", "TaskContext", "Broadcast", "Accumulator",
            "AccumulatorParam"]

@@ -44,6 +44,7 @@ class SparkContext(Context):
             self.environment = dict(environment or {})
             self.serializer = serializer
             self.pythonExec = None
+            self._added_files = []
             SparkContext._active_spark_context = self
 
     @classmethod
@@ -73,7 +74,10 @@ class SparkContext(Context):
             os.chmod(root, 0o755)
             self._shared_properties[ROOT_PROPERTY] = root
             self._files_root = root
-        path = path[len("file://"):] if path.startswith("file://") else path
+        path = os.path.abspath(path[len("file://"):] if path.startswith("file://") else path)
+        if "file:" + path in self._added_files:
+            return                                       # added before: ignored, as in Spark
+        self._added_files.append("file:" + path)
         target = os.path.join(root, os.path.basename(path.rstrip("/")))
         if os.path.isdir(path):
             if not recursive:
@@ -82,12 +86,20 @@ class SparkContext(Context):
         else:
             shutil.copy(path, target)
 
+    @property
+    def listFiles(self):
+        """The files added with addFile, as URIs."""
+        return list(self._added_files)
+
     def addPyFile(self, path):
         """A .py, .zip or .egg file importable by the driver and by the tasks of later jobs (their
         executors put it on their import path; in a cluster it must be on storage they all see)."""
         entries = add_py_files([path])
         known = [e for e in self._shared_properties.get(PY_FILES_PROPERTY, "").split(os.pathsep) if e]
         self._shared_properties[PY_FILES_PROPERTY] = os.pathsep.join(known + [e for e in entries if e not in known])
+
+    def __repr__(self):
+        return "<SparkContext master=%s appName=%s>" % (self.master, self.appName)
 
     def getConf(self):
         conf = SparkConf()

@@ -23,7 +23,7 @@ from ..rdd.accumulators import Accumulator, default_param
 from ..rdd.base import RDD
 from ..rdd.broadcast import Broadcast
 from ..rdd.narrow import union_of
-from ..rdd.sources import Empty, ParallelCollection, PickleFile, TextFile, WholeTextFiles
+from ..rdd.sources import BinaryFiles, Empty, ParallelCollection, PickleFile, TextFile, WholeTextFiles
 from .backend import Backend
 from .cleaner import ContextCleaner
 from .stage_serialization import DriverOnly
@@ -299,6 +299,14 @@ class Context(DriverOnly):
     def wholeTextFiles(self, path, minPartitions=None, use_unicode=True):
         return RDD(self, WholeTextFiles(path, minPartitions or self.defaultMinPartitions))
 
+    def binaryFiles(self, path, minPartitions=None):
+        return RDD(self, BinaryFiles(path, minPartitions or self.defaultMinPartitions))
+
+    def binaryRecords(self, path, recordLength):
+        if recordLength < 1:
+            raise ValueError("recordLength must be positive, got %r" % recordLength)
+        return RDD(self, BinaryFiles(path, self.defaultMinPartitions, recordLength))
+
     def pickleFile(self, name, minPartitions=None):
         return RDD(self, PickleFile(name, minPartitions or self.defaultMinPartitions))
 
@@ -382,6 +390,9 @@ class Context(DriverOnly):
         self.setLocalProperty("spark.job.description", description)
         self.setLocalProperty("spark.job.interruptOnCancel", str(bool(interruptOnCancel)).lower())
 
+    def setInterruptOnCancel(self, interruptOnCancel):
+        self.setLocalProperty("spark.job.interruptOnCancel", str(bool(interruptOnCancel)).lower())
+
     def setJobDescription(self, value):
         self.setLocalProperty("spark.job.description", value)
 
@@ -389,6 +400,34 @@ class Context(DriverOnly):
         for job_id, properties in list(self._running_jobs.items()):
             if properties.get("spark.jobGroup.id") == groupId:
                 self._backend.submit(m.JobCancelled(job_id, "part of cancelled job group %s" % groupId))
+
+    # Job tags (PySpark 3.5): like a job group, but a job may carry several and they add up.
+    def _job_tags(self):
+        return [t for t in (self.getLocalProperty("spark.job.tags") or "").split(",") if t]
+
+    def addJobTag(self, tag):
+        if not tag or "," in tag:
+            raise ValueError("a job tag must be a non-empty string without commas: %r" % (tag,))
+        self.setLocalProperty("spark.job.tags", ",".join(sorted(set(self._job_tags()) | {tag})))
+
+    def removeJobTag(self, tag):
+        self.setLocalProperty("spark.job.tags", ",".join(t for t in self._job_tags() if t != tag) or None)
+
+    def getJobTags(self):
+        return set(self._job_tags())
+
+    def clearJobTags(self):
+        self.setLocalProperty("spark.job.tags", None)
+
+    def cancelJobsWithTag(self, tag):
+        for job_id, properties in list(self._running_jobs.items()):
+            if tag in (properties.get("spark.job.tags") or "").split(","):
+                self._backend.submit(m.JobCancelled(job_id, "part of cancelled job tag %s" % tag))
+
+    def runJob(self, rdd, partitionFunc, partitions=None, allowLocal=False):
+        """``partitionFunc(iterator)`` on the given partitions; its outputs, concatenated (PySpark's)."""
+        outputs = self._run_job(rdd, lambda it: list(partitionFunc(it)), partitions)
+        return [x for output in outputs for x in output]
 
     def statusTracker(self):
         return StatusTracker(self._backend.status)

@@ -10,6 +10,7 @@ import concurrent.futures
 import copy
 import heapq
 import itertools
+import math
 import operator
 import os
 import pickle
@@ -153,6 +154,9 @@ class RDD(PairFunctions, NumericActions, ApproximateActions):
     # ------------------------------------------------------------ persistence
 
     def persist(self, storageLevel=StorageLevel.MEMORY_ONLY):
+        if self._storage_level != StorageLevel.NONE and storageLevel != self._storage_level:
+            raise ValueError("Cannot change storage level of an RDD after it was already assigned a level "
+                             "(%s; unpersist() it first)" % self._storage_level)
         self._storage_level = storageLevel
         self.ctx._persist(self)
         return self
@@ -309,18 +313,17 @@ class RDD(PairFunctions, NumericActions, ApproximateActions):
     def treeReduce(self, f, depth=2):
         if depth < 1:
             raise ValueError("Depth cannot be smaller than 1 but got depth = %s." % depth)
-        marker = object()
-
+        # (value, empty?) pairs: a flag survives the zero value's copies and pickling, an identity would not
         def op(x, y):
-            if x is marker:
+            if x[1]:
                 return y
-            if y is marker:
+            if y[1]:
                 return x
-            return f(x, y)
-        result = self.treeAggregate(marker, op, op, depth)
-        if result is marker:
+            return f(x[0], y[0]), False
+        result = self.treeAggregate((None, True), lambda acc, v: op(acc, (v, False)), op, depth)
+        if result[1]:
             raise ValueError("Cannot reduce empty RDD.")
-        return result
+        return result[0]
 
     def fold(self, zeroValue, op):
         return self.aggregate(zeroValue, op, op)
@@ -450,9 +453,13 @@ class RDD(PairFunctions, NumericActions, ApproximateActions):
         return heapq.nlargest(num, itertools.chain.from_iterable(parts), key)
 
     def takeSample(self, withReplacement, num, seed=None):
+        """``num`` elements drawn as PySpark draws them (the same seed, the same sample)."""
+        largest = sys.maxsize - int(10.0 * math.sqrt(sys.maxsize))
         if num < 0:
             raise ValueError("Sample size cannot be negative.")
-        if num == 0:
+        if num > largest:
+            raise ValueError("Sample size cannot be greater than %d." % largest)
+        if num == 0 or self.getNumPartitions() == 0:
             return []
         total = self.count()
         if total == 0:
@@ -463,9 +470,9 @@ class RDD(PairFunctions, NumericActions, ApproximateActions):
             rng.shuffle(samples)
             return samples
         fraction = fraction_for_sample_size(num, total, withReplacement)
-        samples = self.sample(withReplacement, fraction, rng.randrange(sys.maxsize)).collect()
+        samples = self.sample(withReplacement, fraction, seed).collect()
         while len(samples) < num:
-            samples = self.sample(withReplacement, fraction, rng.randrange(sys.maxsize)).collect()
+            samples = self.sample(withReplacement, fraction, rng.randint(0, sys.maxsize)).collect()
         rng.shuffle(samples)
         return samples[:num]
 

@@ -5,6 +5,7 @@ serialized, so the driver knows to ship the value before that stage's first
 task on an executor; the task side then reads it from its executor's block
 store, through the running task's context.
 """
+import pickle
 import threading
 
 from ..common import serialization
@@ -50,6 +51,18 @@ class Broadcast:
     @property
     def data(self):
         return self._data
+
+    # PySpark's file form of a broadcast value (a pickle), which programs also use directly.
+    def dump(self, value, f):
+        pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        f.close()
+
+    def load(self, file):
+        return pickle.load(file)
+
+    def load_from_path(self, path):
+        with open(path, "rb") as f:
+            return self.load(f)
 
     def unpersist(self, blocking=False):
         """Drop executor copies; a later job ships the value again."""

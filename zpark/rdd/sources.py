@@ -152,6 +152,28 @@ class WholeTextFiles(_FileSource):
             yield "file:" + path, content
 
 
+class BinaryFiles(WholeTextFiles):
+    """(path, bytes) per file (binaryFiles), or the file's fixed-length records (binaryRecords)."""
+
+    def __init__(self, path, min_partitions, record_length=None):
+        super().__init__(path, min_partitions)
+        self.record_length = record_length
+
+    def compute(self, split, tc):
+        for path in split.paths:
+            with open(path, "rb") as f:
+                content = f.read()
+            _count_input(tc, 1, len(content))
+            if self.record_length is None:
+                yield "file:" + path, content
+                continue
+            if len(content) % self.record_length:
+                raise ValueError("%s holds %d bytes, not a whole number of %d-byte records"
+                                 % (path, len(content), self.record_length))
+            for start in range(0, len(content), self.record_length):
+                yield content[start:start + self.record_length]
+
+
 class PickleFile(_FileSource):
     """Objects written by saveAsPickleFile: each part file is a sequence of pickled batches.
 
