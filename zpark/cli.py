@@ -145,14 +145,17 @@ def master(host, port, state_dir, worker_timeout, app_timeout, crypto):
               help="address peers and drivers reach this machine at (default: the interface towards the master)")
 @click.option("--block-port", default=0, show_default=True,
               help="port peers fetch shuffle blocks from (0: any free one; fix it to open a firewall)")
+@click.option("--block-host", default=lambda: os.environ.get("ZPARK_BLOCK_HOST", "0.0.0.0"), show_default="0.0.0.0",
+              help="interface the block server listens on (peers on other machines must reach it)")
 @click.option("--state-dir", default=lambda: os.environ.get("ZPARK_STATE_DIR"),
               help="read the secret the master writes there (waits for it)")
 @crypto_option
-def executor(master_url, cores, work_dir, advertise_host, block_port, state_dir, crypto):
+def executor(master_url, cores, work_dir, advertise_host, block_port, block_host, state_dir, crypto):
     """Start an executor daemon that joins a cluster and serves the applications the master assigns."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     secret = os.environ.get("ZPARK_SECRET") or (wait_for_secret(state_dir) if state_dir else find_secret())
-    Worker(master_url, secret, cores, work_dir, advertise_host, block_port=block_port, crypto=crypto).run()
+    Worker(master_url, secret, cores, work_dir, advertise_host, block_port=block_port, crypto=crypto,
+           block_host=block_host).run()
 
 
 @main.command()

@@ -328,7 +328,7 @@ class MiniCluster:
         for n in range(2):
             self.processes.append(subprocess.Popen(
                 [sys.executable, "-m", "zpark.cli", "executor", "--master", self.url, "--state-dir", self.state,
-                 "--work-dir", os.path.join(root, "work-%d" % n), flag], env=self.env,
+                 "--work-dir", os.path.join(root, "work-%d" % n), "--block-host", "127.0.0.1", flag], env=self.env,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         wait_for(lambda: self._free() == 2, 30, interval=0.2, message="two executors")
 

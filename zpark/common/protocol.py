@@ -178,7 +178,7 @@ def configure(sock, max_message_bytes=MAX_MESSAGE_BYTES):
     return sock
 
 
-def bind_router(ctx, host="127.0.0.1", port=0, max_message_bytes=MAX_MESSAGE_BYTES, keys=None):
+def bind_router(ctx, host="127.0.0.1", port=0, max_message_bytes=MAX_MESSAGE_BYTES, keys=None, max_queued=0):
     """A ROUTER that reports unroutable sends.
 
     With ``keys`` it is a CURVE server: only clients holding the same keys get
@@ -188,6 +188,10 @@ def bind_router(ctx, host="127.0.0.1", port=0, max_message_bytes=MAX_MESSAGE_BYT
     handed over: a reconnect waits until the old connection is found dead.
     """
     sock = configure(ctx.socket(zmq.ROUTER), max_message_bytes)
+    if max_queued:
+        # At most this many messages wait per peer; past it the peer's own sends back up, so
+        # a flood costs the sender memory, not us (for servers of small requests).
+        sock.setsockopt(zmq.RCVHWM, max_queued)
     sock.setsockopt(zmq.ROUTER_MANDATORY, 1)
     sock.setsockopt(zmq.ROUTER_HANDOVER, 1 if keys is not None else 0)
     if keys is not None:

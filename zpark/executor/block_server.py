@@ -10,8 +10,9 @@ from ..common import messages, protocol
 log = logging.getLogger(__name__)
 
 
-# Requests are small (block ids): a cap this size keeps a flood from taking the spill budget.
+# Requests are small (block ids): these caps keep a flood from taking the spill budget.
 MAX_REQUEST_BYTES = 1 << 20
+MAX_QUEUED_REQUESTS = 64          # per peer: at most 64 MiB waiting for one peer
 
 
 class BlockServer:
@@ -21,7 +22,8 @@ class BlockServer:
     def __init__(self, zmq_context, codec, store, bind_host, advertise_host, port=0):
         self.codec = codec
         self.store = store
-        self.socket, port = protocol.bind_router(zmq_context, bind_host, port, MAX_REQUEST_BYTES, codec.keys)
+        self.socket, port = protocol.bind_router(zmq_context, bind_host, port, MAX_REQUEST_BYTES, codec.keys,
+                                                 MAX_QUEUED_REQUESTS)
         self.address = "tcp://%s:%d" % (advertise_host, port)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="block-server", daemon=True)

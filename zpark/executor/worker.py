@@ -51,7 +51,7 @@ AppExecutor = namedtuple("AppExecutor", "executor_id process oom_watch")
 
 class Worker:
     def __init__(self, master_url, secret, cores=1, work_root="/tmp/zpark-work", advertise_host=None,
-                 health_file=HEALTH_FILE, block_port=0, crypto=True):
+                 health_file=HEALTH_FILE, block_port=0, crypto=True, block_host="0.0.0.0"):
         self.master_url = master_url
         self.secret = secret
         self.codec = protocol.Codec(secret, security.cluster_keys(secret) if crypto else None, protocol.MAX_CONTROL_BYTES)
@@ -60,6 +60,7 @@ class Worker:
         self.advertise_host = advertise_host
         self.health_file = health_file
         self.block_port = block_port
+        self.block_host = block_host
         self.worker_id = protocol.incarnation_id("worker-" + socket.gethostname())
         self.apps = {}                 # app id -> AppExecutor
         self._stopping = False
@@ -140,7 +141,7 @@ class Worker:
         env = {k: v for k, v in os.environ.items() if k != "ZPARK_SECRET"}
         command = executor_command(launch.driver_url, executor_id, self.cores, work_dir,
                                    executor_settings(Conf(given, load_environment=False)), os.getpid(),
-                                   hand_over(app_secret, self.work_root), bind_host="0.0.0.0",
+                                   hand_over(app_secret, self.work_root), bind_host=self.block_host,
                                    advertise_host=self.advertise_host or local_ip_towards(launch.driver_url),
                                    block_port=self.block_port)
         log.info("starting executor %s for %s (driver %s)", executor_id, app_id, launch.driver_url)

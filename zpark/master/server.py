@@ -42,7 +42,8 @@ class MasterServer:
         if crypto:
             self.gate = security.Gate(self.zmq)
             self.gate.admit(self.codec.keys)
-        self.socket, self.port = protocol.bind_router(self.zmq, host, port, MAX_MESSAGE_BYTES, self.codec.keys)
+        self.socket, self.port = protocol.bind_router(self.zmq, host, port, MAX_MESSAGE_BYTES, self.codec.keys,
+                                                      max_queued=64)
         self.membership = Membership(worker_timeout, app_timeout)
         self.worker_sockets = {}       # worker id -> routing identity
         self._stopping = False
