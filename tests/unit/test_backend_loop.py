@@ -5,6 +5,7 @@ exercised, with a scripted scheduler.
 """
 import collections
 
+from zpark.driver.status import StatusStore
 from zpark.common.errors import SchedulerError
 from zpark.driver.backend import Backend, JobHandle
 from zpark.scheduler import events as m
@@ -51,6 +52,7 @@ def backend_with(scheduler):
     backend._launches = {}
     backend.event_log = RecordingLog()
     backend.progress = Quiet()
+    backend.status = StatusStore()
     backend.on_executor_removed = None
     return backend
 
@@ -88,4 +90,15 @@ def test_an_action_that_fails_fails_the_jobs_and_the_actions_after_it_still_run(
     handle = backend.jobs[0] = JobHandle(0)
     backend._feed(m.TaskSucceeded(1, "e1", m.ResultValue(b"")))
     assert isinstance(handle.error, SchedulerError) and "ApplyAccumulators" in str(handle.error)
+    assert backend.event_log.kinds == ["TaskEnd"]
+
+
+def test_accumulator_updates_that_are_not_a_map_are_refused_and_the_job_goes_on():
+    import pickle
+    backend = backend_with(ScriptedScheduler({
+        "TaskSucceeded": [m.ApplyAccumulators(pickle.dumps([1, 2])), m.ApplyAccumulators(pickle.dumps({"x": 1})),
+                          m.LogEvent("TaskEnd", {})]}))
+    handle = backend.jobs[0] = JobHandle(0)
+    backend._feed(m.TaskSucceeded(1, "e1", m.ResultValue(b"")))
+    assert handle.error is None and not handle.done.is_set()
     assert backend.event_log.kinds == ["TaskEnd"]

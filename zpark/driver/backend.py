@@ -305,7 +305,13 @@ class Backend:
         self._send(a.executor_id, wire.KillTask(a.task_id))
 
     def _do_ApplyAccumulators(self, a):
-        for aid, delta in serialization.loads(a.data).items():
+        deltas = serialization.loads(a.data)
+        if type(deltas) is not dict or any(type(aid) is not int for aid in deltas):
+            # Only a broken or hostile executor sends this: refuse it, the jobs go on.
+            protocol.refusals.warn(log, "accumulators", "refused accumulator updates that are not a map of "
+                                   "accumulator ids: %.80r", deltas)
+            return
+        for aid, delta in deltas.items():
             acc = self.accumulators.get(aid)
             if acc is not None:
                 acc._merge(delta)
