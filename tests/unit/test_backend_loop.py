@@ -97,8 +97,8 @@ def test_accumulator_updates_that_are_not_a_map_are_refused_and_the_job_goes_on(
     import pickle
     backend = backend_with(ScriptedScheduler({
         "TaskSucceeded": [m.ApplyAccumulators(pickle.dumps([1, 2])), m.ApplyAccumulators(pickle.dumps({"x": 1})),
-                          m.LogEvent("TaskEnd", {})]}))
+                          m.LogEvent("AfterTheRefusals", {})]}))
     handle = backend.jobs[0] = JobHandle(0)
     backend._feed(m.TaskSucceeded(1, "e1", m.ResultValue(b"")))
     assert handle.error is None and not handle.done.is_set()
-    assert backend.event_log.kinds == ["TaskEnd"]
+    assert backend.event_log.kinds == ["AfterTheRefusals"]
