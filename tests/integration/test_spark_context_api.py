@@ -35,18 +35,24 @@ def test_local_properties_reach_the_tasks_of_jobs_this_thread_submits(sc):
     assert sc.parallelize([1], 1).map(lambda _: TaskContext.get().getLocalProperty("team")).collect() == [None]
 
 
-def test_cancel_job_group_ends_only_that_group_s_jobs(sc):
+def slow_job_in_a_thread(sc, prepare):
+    """Start a slow job in a thread that first calls ``prepare()``; returns (thread, cancellation errors)."""
     errors = []
 
-    def grouped():
-        sc.setJobGroup("slow-group", "jobs to cancel", interruptOnCancel=True)
+    def run():
+        prepare()
         try:
             sc.parallelize(range(40), 2).map(lambda x: time.sleep(0.05) or x).count()
         except zpark.JobCancelledError as exc:
             errors.append(str(exc))
-
-    thread = threading.Thread(target=grouped)
+    thread = threading.Thread(target=run)
     thread.start()
+    return thread, errors
+
+
+def test_cancel_job_group_ends_only_that_group_s_jobs(sc):
+    thread, errors = slow_job_in_a_thread(
+        sc, lambda: sc.setJobGroup("slow-group", "jobs to cancel", interruptOnCancel=True))
     tracker = sc.statusTracker()
     wait_for(lambda: tracker.getJobIdsForGroup("slow-group") and tracker.getActiveJobsIds(), 20,
              message="the grouped job to start")
@@ -105,16 +111,7 @@ def test_job_tags_cancel_only_the_tagged_jobs(sc):
     assert sc.getJobTags() == {"a", "b"}
     sc.removeJobTag("a")
     assert sc.getJobTags() == {"b"}
-    errors = []
-
-    def tagged():
-        sc.addJobTag("slow")
-        try:
-            sc.parallelize(range(40), 2).map(lambda x: time.sleep(0.05) or x).count()
-        except zpark.JobCancelledError as exc:
-            errors.append(str(exc))
-    thread = threading.Thread(target=tagged)
-    thread.start()
+    thread, errors = slow_job_in_a_thread(sc, lambda: sc.addJobTag("slow"))
     wait_for(lambda: sc.statusTracker().getActiveJobsIds(), 20, message="the tagged job to start")
     sc.cancelJobsWithTag("slow")
     thread.join(30)
