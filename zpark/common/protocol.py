@@ -78,9 +78,10 @@ class Codec:
         """Verify and split a message into (header dict, payload frames); a replay is refused too."""
         if len(frames) < 3:
             raise AuthenticationError("malformed message (%d frames)" % len(frames))
-        if sum(map(len, frames)) > self.max_message_bytes:
+        size = sum(map(len, frames))
+        if size > self.max_message_bytes:
             raise AuthenticationError("message over zpark.network.maxMessageSize (%d bytes in %d frames)"
-                                      % (sum(map(len, frames)), len(frames)))
+                                      % (size, len(frames)))
         tag, rest = frames[0], frames[1:]
         if not hmac.compare_digest(bytes(tag), _mac(self._keyed, rest)):
             raise AuthenticationError("bad message signature (wrong cluster secret?)")

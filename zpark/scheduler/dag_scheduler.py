@@ -248,8 +248,8 @@ class DAGScheduler(Recovery):
 
     def _properties_of(self, stage):
         """A stage shared by jobs runs with the local properties of the first of them (as in Spark)."""
-        jobs = [self.jobs[j] for j in sorted(stage.job_ids) if j in self.jobs]
-        return jobs[0].properties if jobs else {}
+        first = min((j for j in stage.job_ids if j in self.jobs), default=None)   # runs once per task launch
+        return self.jobs[first].properties if first is not None else {}
 
     def _kill(self, attempt):
         """Ask the attempt's executor to stop it; one that has not answered by the kill timeout is
