@@ -44,3 +44,7 @@ class FetchFailedError(ZparkError):
 
 class TaskKilledError(ZparkError):
     """Raised inside a task between records once the driver has asked to kill it."""
+
+
+class BarrierSyncError(ZparkError, RuntimeError):
+    """A barrier()/allGather() call could not complete (its stage attempt ended, or the tasks disagreed)."""

@@ -118,6 +118,7 @@ class LaunchTask:
     partition: int
     attempt: int
     is_map: bool
+    barrier: bool = False                 # a task of a barrier stage (BarrierTaskContext)
 
 
 @_kind("binary")
@@ -155,6 +156,26 @@ class TaskFailedReport:
     map_executor: Optional[str] = None
     map_executor_unreachable: bool = False
     metrics: dict = field(default_factory=dict)
+
+
+@_kind("barrier_sync")
+@dataclass
+class BarrierSync:
+    """A barrier task reached its ``sequence``-th barrier()/allGather() call (``kind`` says which)."""
+    task_id: int
+    sequence: int
+    kind: str
+    message: str = ""
+
+
+@_kind("barrier_reply")
+@dataclass
+class BarrierReply:
+    """Every task of the barrier stage attempt reached that call: their messages by partition, or why not."""
+    task_id: int
+    sequence: int
+    messages: Optional[list] = None
+    error: Optional[str] = None
 
 
 @_kind("kill")

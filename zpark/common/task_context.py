@@ -31,6 +31,7 @@ class TaskContext:
         self.cached_blocks = []
         self.metrics = {}
         self.local_properties = {}   # the job's, set on the driver with Context.setLocalProperty
+        self.barrier_calls = 0       # barrier()/allGather() calls so far (a barrier task's sync sequence)
 
     def add_metric(self, name, amount):
         """Count into this attempt's metrics (they travel to the driver's event log)."""
@@ -86,3 +87,49 @@ class TaskContext:
     def check_killed(self):
         if self.killed:
             raise TaskKilledError("task %d was killed by the driver" % self._task_attempt_id)
+
+
+class BarrierTaskInfo:
+    """Where one task of a barrier stage runs (PySpark's ``BarrierTaskInfo``)."""
+
+    def __init__(self, address):
+        self.address = address
+
+    def __repr__(self):
+        return "BarrierTaskInfo(address=%r)" % self.address
+
+
+class BarrierTaskContext(TaskContext):
+    """The context of a task in a barrier stage (``rdd.barrier().mapPartitions(f)``).
+
+    Every task of the stage attempt was launched at the same time, so they
+    can wait for each other: ``barrier()`` returns once all have called it,
+    ``allGather(message)`` also hands each task every task's message, in
+    partition order. Should one task fail, the driver kills the others -
+    including any waiting here - and runs the whole stage again.
+    """
+
+    task_hosts = ()
+
+    @classmethod
+    def get(cls):
+        context = TaskContext.get()
+        if not isinstance(context, BarrierTaskContext):
+            raise RuntimeError("It is not in a barrier stage")
+        return context
+
+    def barrier(self):
+        self._sync("barrier", "")
+
+    def allGather(self, message=""):
+        if not isinstance(message, str):
+            raise TypeError("Argument `message` must be of type `str`, got %s" % type(message).__name__)
+        return self._sync("allGather", message)
+
+    def getTaskInfos(self):
+        return [BarrierTaskInfo(host) for host in self.task_hosts]
+
+    def _sync(self, kind, message):
+        if self.runtime is None:
+            raise RuntimeError("%s() can only be called inside a running barrier task" % kind)
+        return self.runtime.barrier_sync(self, kind, message)

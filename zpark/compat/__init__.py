@@ -5,8 +5,9 @@ RDD, StorageLevel, TaskContext, Broadcast and the accumulators; ``pyspark.sql``
 as far as RDD programs use it. See install.py for how the names are served.
 """
 from ..common.storage import StorageLevel
-from ..common.task_context import TaskContext
+from ..common.task_context import BarrierTaskContext, BarrierTaskInfo, TaskContext
 from ..rdd.accumulators import Accumulator, AccumulatorParam
+from ..rdd.barrier import RDDBarrier
 from ..rdd.base import RDD
 from ..rdd.broadcast import Broadcast
 from .conf import SparkConf
@@ -18,4 +19,4 @@ __zpark__ = True
 __version__ = SPARK_VERSION
 
 __all__ = ["SparkContext", "SparkConf", "SparkFiles", "InheritableThread", "inheritable_thread_target", "RDD", "StorageLevel", "TaskContext", "Broadcast", "Accumulator",
-           "AccumulatorParam"]
+           "AccumulatorParam", "BarrierTaskContext", "BarrierTaskInfo", "RDDBarrier"]

@@ -1,4 +1,4 @@
 """``pyspark.taskcontext``."""
-from ..common.task_context import TaskContext
+from ..common.task_context import BarrierTaskContext, BarrierTaskInfo, TaskContext
 
-__all__ = ["TaskContext"]
+__all__ = ["TaskContext", "BarrierTaskContext", "BarrierTaskInfo"]

@@ -31,7 +31,8 @@ from .status import StatusStore
 log = logging.getLogger("zpark.driver")
 
 TICK_SECONDS = 0.05
-FROM_EXECUTORS = (wire.Register, wire.Heartbeat, wire.TaskDone, wire.TaskFailedReport, wire.ExecutorFatal)
+FROM_EXECUTORS = (wire.Register, wire.Heartbeat, wire.TaskDone, wire.TaskFailedReport, wire.ExecutorFatal,
+                  wire.BarrierSync)
 
 
 class JobHandle:
@@ -248,6 +249,9 @@ class Backend:
                                        [tuple(k) for k in message.cached], message.metrics))
         elif isinstance(message, wire.TaskFailedReport):
             self._feed(m.TaskFailed(message.task_id, identity, _failure_of(message), message.metrics))
+        elif isinstance(message, wire.BarrierSync):
+            self._feed(m.BarrierSyncRequested(message.task_id, identity, message.sequence, message.kind,
+                                              message.message))
         elif isinstance(message, wire.ExecutorFatal) and identity in self.executors:
             self._feed(m.ExecutorLost(identity, message.reason, message.caused_by_task))
 
@@ -277,9 +281,11 @@ class Backend:
                 conn.broadcasts_sent.add(bid)
         if ok:
             inputs = serialization.dumps({"split": a.split, "shuffle_locations": a.shuffle_locations,
-                                          "cache_locations": a.cache_locations, "properties": a.properties})
+                                          "cache_locations": a.cache_locations, "properties": a.properties,
+                                          "barrier_hosts": a.barrier_hosts})
             self._launches.setdefault(a.executor_id, []).append((
-                wire.LaunchTask(a.task_id, a.stage_id, a.stage_attempt, a.partition, a.attempt, a.is_map),
+                wire.LaunchTask(a.task_id, a.stage_id, a.stage_attempt, a.partition, a.attempt, a.is_map,
+                                a.barrier_hosts is not None),
                 [inputs]))
         else:
             self._feed(m.ExecutorLost(a.executor_id, "unreachable"))
@@ -303,6 +309,9 @@ class Backend:
 
     def _do_KillTask(self, a):
         self._send(a.executor_id, wire.KillTask(a.task_id))
+
+    def _do_BarrierRelease(self, a):
+        self._send(a.executor_id, wire.BarrierReply(a.task_id, a.sequence, a.messages, a.error))
 
     def _do_ApplyAccumulators(self, a):
         deltas = serialization.loads(a.data)

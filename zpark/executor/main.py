@@ -23,6 +23,7 @@ import zmq
 from ..data import columnar
 from ..common import config, messages, protocol, security, serialization
 from ..common.secret import take_over
+from .barrier_waits import BarrierWaits
 from .block_server import BlockServer
 from . import memory_watchdog
 from .block_store import BlockStore
@@ -34,7 +35,7 @@ log = logging.getLogger("zpark.executor")
 
 FROM_DRIVER = (messages.LaunchTask, messages.StageBinary, messages.BroadcastValue, messages.KillTask,
                messages.RemoveBroadcast, messages.RemoveRDD, messages.RemoveShuffle, messages.RemoveStage,
-               messages.PeerLost,
+               messages.PeerLost, messages.BarrierReply,
                messages.Shutdown, messages.DeclaredLost)
 
 
@@ -61,7 +62,8 @@ class Executor:
         self.table = TaskTable()    # every task attempt from arrival until its thread is done with it
         self.table_lock = threading.Lock()
         self.tasks = queue.SimpleQueue()
-        self.outbox = queue.SimpleQueue()  # (header, payload) results for the driver
+        self.outbox = queue.SimpleQueue()  # (message, payload) from task threads for the driver
+        self._thread_sockets = threading.local()   # each task thread's PUSH that wakes the loop
         self.dead_addresses = set()
         self.stopping = False
         self.profile_dir = os.environ.get("ZPARK_PROFILE_DIR")
@@ -82,7 +84,7 @@ class Executor:
         spill_dir = os.path.join(self.work_dir, "spill")
         os.makedirs(spill_dir, exist_ok=True)
         self.runtime = TaskRuntime(self.executor_id, self.store, reader, self._fetch_cached,
-                                   self.memory_bytes // max(1, self.cores), spill_dir)
+                                   self.memory_bytes // max(1, self.cores), spill_dir, BarrierWaits(self._post))
         self.results = self.zmq.socket(zmq.PULL)
         self.results.bind("inproc://results")
         self.driver = protocol.connect_dealer(self.zmq, self.driver_address, self.executor_id, self.codec.keys,
@@ -102,6 +104,15 @@ class Executor:
 
     def _send(self, message, payload=()):
         protocol.send_frames(self.driver, self.codec.encode_message(message, payload))
+
+    def _post(self, message, payload=()):
+        """From a task thread: queue a message for the driver and wake the loop thread to send it."""
+        self.outbox.put((message, list(payload)))
+        push = getattr(self._thread_sockets, "push", None)
+        if push is None:
+            push = self._thread_sockets.push = self.zmq.socket(zmq.PUSH)
+            push.connect("inproc://results")
+        push.send(b"")
 
     def _report_fatal(self, reason):
         """From another thread, just before the process ends itself: the loop tells the driver why."""
@@ -181,6 +192,8 @@ class Executor:
         elif isinstance(message, messages.RemoveStage):
             with self.binary_lock:
                 self.binaries.pop(message.stage_id, None)
+        elif isinstance(message, messages.BarrierReply):
+            self.runtime.barrier_waits.deliver(message)
         elif isinstance(message, messages.PeerLost):
             self.dead_addresses.add(message.address)
         elif isinstance(message, (messages.Shutdown, messages.DeclaredLost)):
@@ -197,8 +210,6 @@ class Executor:
             return binary
 
     def _work(self):
-        push = self.zmq.socket(zmq.PUSH)
-        push.connect("inproc://results")
         while True:
             task = self.tasks.get()
             try:
@@ -206,8 +217,7 @@ class Executor:
             finally:
                 with self.table_lock:
                     self.table.finished(task.launch.task_id)
-            self.outbox.put(report)
-            push.send(b"")
+            self._post(*report)
 
     def _attempt(self, task):
         """Load a task and run it, unless the table says it was killed first: (header, payload) to report."""

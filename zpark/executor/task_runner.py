@@ -8,15 +8,17 @@ import traceback
 from ..common import messages, serialization
 from ..common.errors import FetchFailedError, TaskKilledError
 from ..data.record_batches import records_of
-from ..common.task_context import PY_FILES_PROPERTY, TaskContext
+from ..common.task_context import PY_FILES_PROPERTY, BarrierTaskContext, TaskContext
 from .shuffle_writer import write_map_output
 
 
 class TaskRuntime:
     """What a running task may ask of its executor (reached through TaskContext)."""
 
-    def __init__(self, executor_id, store, shuffle_reader, fetch_cached, task_memory_bytes, spill_dir):
+    def __init__(self, executor_id, store, shuffle_reader, fetch_cached, task_memory_bytes, spill_dir,
+                 barrier_waits):
         self.executor_id = executor_id
+        self.barrier_waits = barrier_waits
         self.store = store
         self.shuffle_reader = shuffle_reader
         self.fetch_cached = fetch_cached
@@ -28,6 +30,9 @@ class TaskRuntime:
 
     def read_shuffle_blocks(self, tc, shuffle_id, reduce_id):
         return self.shuffle_reader.read_blocks(shuffle_id, reduce_id, tc.shuffle_locations[shuffle_id], tc)
+
+    def barrier_sync(self, tc, kind, message):
+        return self.barrier_waits.sync(tc, kind, message)
 
     def broadcast_value(self, bid):
         return self.store.broadcast_value(bid)
@@ -59,11 +64,14 @@ class QueuedTask:
 def context_for(task, runtime):
     """The TaskContext of a task whose inputs are loaded (what user code sees as TaskContext.get())."""
     launch = task.launch
-    tc = TaskContext(launch.stage_id, launch.stage_attempt, launch.partition, launch.attempt, launch.task_id,
+    context_class = BarrierTaskContext if launch.barrier else TaskContext
+    tc = context_class(launch.stage_id, launch.stage_attempt, launch.partition, launch.attempt, launch.task_id,
                      runtime.executor_id, runtime)
     tc.shuffle_locations = task.inputs["shuffle_locations"]
     tc.cache_locations = task.inputs["cache_locations"]
     tc.local_properties = task.inputs.get("properties") or {}
+    if launch.barrier:
+        tc.task_hosts = task.inputs.get("barrier_hosts") or ()
     for entry in tc.local_properties.get(PY_FILES_PROPERTY, "").split(os.pathsep):
         if entry and entry not in sys.path:
             sys.path.insert(0, entry)

@@ -14,13 +14,14 @@ from ..common.errors import JobCancelledError, JobFailedError, SerializationErro
 from ..rdd.dependencies import ShuffleDependency
 from ..rdd.lineage import shuffles_below
 from .map_output_tracker import MapOutputTracker, MapStatus
+from .barrier import BarrierStages
 from .recovery import Recovery
 from . import events as m
 from .stage import ExecutorSlots, Job, Stage
 from .task_set import TaskSetManager
 
 
-class DAGScheduler(Recovery):
+class DAGScheduler(Recovery, BarrierStages):
     def __init__(self, conf, serialize_stage):
         """``serialize_stage(stage) -> (bytes, broadcast ids)``; may raise SerializationError."""
         self.max_failures = int(conf.get("zpark.task.maxFailures"))
@@ -38,6 +39,7 @@ class DAGScheduler(Recovery):
         self.heartbeat_timeout = float(conf.get("zpark.executor.heartbeatTimeout"))
         self.no_executors_warning = float(conf.get("zpark.scheduler.noExecutorsWarning"))
         self.stall_timeout = float(conf.get("zpark.job.stallTimeout"))
+        self.barrier_slot_wait = float(conf.get("zpark.barrier.slotWaitTimeout"))
         self.exhausted = None                 # why no executor will come again, once that is so
         self.kill_timeout = float(conf.get("zpark.task.killTimeout"))
         self.killing = {}                     # task id -> when its kill must have been answered
@@ -155,14 +157,20 @@ class DAGScheduler(Recovery):
         if not partitions:
             self._stage_completed(stage)
             return
+        if stage.is_barrier and stage.is_map and len(partitions) < stage.num_partitions:
+            # Some outputs of a finished barrier stage were lost: its tasks only run together.
+            for p in range(stage.num_partitions):
+                self.tracker.unregister(stage.shuffle_dep.shuffle_id, p)
+            partitions = list(range(stage.num_partitions))
         stage.attempt += 1
+        stage.submitted_at = self.now
         preferred = {}
         for p in partitions:
             prefs = self._preferred_executors(stage.rdd, p)
             if prefs:
                 preferred[p] = prefs
         stage.task_set = TaskSetManager(stage.id, stage.attempt, partitions, self.max_failures,
-                                        preferred, self.speculation)
+                                        preferred, None if stage.is_barrier else self.speculation)
         self.running.add(stage)
         self._log("StageSubmitted", stage_id=stage.id, stage_attempt=stage.attempt,
                   num_tasks=len(partitions), name=stage.name,
@@ -212,6 +220,9 @@ class DAGScheduler(Recovery):
     def _schedule(self):
         ready = [s for s in sorted(self.running, key=lambda s: (min(s.job_ids, default=0), s.id))
                  if s.task_set is not None and s.task_set.wants_slots()]
+        for stage in [s for s in ready if s.is_barrier]:
+            ready.remove(stage)
+            self._launch_barrier(stage)
         progress = bool(ready)
         while progress:
             progress = False
@@ -226,7 +237,7 @@ class DAGScheduler(Recovery):
                         progress = True
                         break
 
-    def _launch(self, stage, attempt, slots):
+    def _launch(self, stage, attempt, slots, barrier_hosts=None):
         task_set = stage.task_set
         slots.free -= 1
         self.tasks[attempt.task_id] = (stage, task_set, attempt)
@@ -240,7 +251,7 @@ class DAGScheduler(Recovery):
                                 attempt.partition, attempt.attempt, stage.is_map, stage.binary,
                                 stage.broadcast_ids, stage.rdd.partitions()[attempt.partition],
                                 shuffle_locations, cache_locations, attempt.speculative,
-                                self._properties_of(stage)))
+                                self._properties_of(stage), barrier_hosts))
         self._log("TaskStart", task_id=attempt.task_id, stage_id=stage.id,
                   stage_attempt=task_set.stage_attempt, partition=attempt.partition,
                   attempt=attempt.attempt, executor_id=attempt.executor_id,
@@ -367,6 +378,11 @@ class DAGScheduler(Recovery):
             return
         stage, task_set, attempt = entry
         self._progress(stage)
+        if stage.is_barrier and task_set.zombie:
+            # A task of a barrier attempt that already failed: what it produced does not count.
+            task_set.on_success(event.task_id, self.now)
+            self._log_task_end(stage, attempt, "success", event.metrics, False)
+            return
         _, first, others = task_set.on_success(event.task_id, self.now)
         for other in others:
             self._kill(other)
@@ -384,6 +400,8 @@ class DAGScheduler(Recovery):
                 if (shuffle_id, p) not in self.merged_map_accumulators:
                     self.merged_map_accumulators.add((shuffle_id, p))
                     self._apply_accumulators(event)
+        elif stage.is_barrier and stage.job is not None and stage.job.id in self.jobs:
+            counted = self._hold_barrier_result(stage, task_set, p, event)
         elif stage.job is not None and stage.job.id in self.jobs and p not in stage.job.results:
             stage.job.results[p] = event.output.data
             self._emit(m.ResultAccepted(stage.job.id, p, event.output.data))
@@ -455,7 +473,14 @@ class DAGScheduler(Recovery):
         reason = event.reason
         _, abort = task_set.on_failure(event.task_id, counts=reason.counts)
         self._log_task_end(stage, attempt, reason.describe(), event.metrics, error=reason.message)
-        if isinstance(reason, m.FetchFailure):
+        if stage.is_barrier and not isinstance(reason, m.Killed):
+            if isinstance(reason, m.FetchFailure):
+                self._on_fetch_failed(stage, task_set, reason)   # resubmitted once its input is back
+                self._end_barrier_attempt(stage, task_set)
+            else:
+                self._restart_barrier_stage(stage, task_set, "partition %d: %s"
+                                            % (attempt.partition, reason.describe()))
+        elif isinstance(reason, m.FetchFailure):
             self._on_fetch_failed(stage, task_set, reason)
         elif abort and stage.task_set is task_set and stage in self.running:
             self._abort_stage(stage, "%s; most recent failure (partition %d, attempt %d, "

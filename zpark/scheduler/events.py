@@ -139,6 +139,16 @@ class TaskFailed:
 
 
 @dataclass
+class BarrierSyncRequested:
+    """A barrier task called barrier()/allGather() (its ``sequence``-th such call)."""
+    task_id: int
+    executor_id: str
+    sequence: int
+    kind: str
+    message: str
+
+
+@dataclass
 class RDDUnpersisted:
     rdd_id: int
 
@@ -178,6 +188,17 @@ class LaunchTask:
     cache_locations: dict       # (rdd id, partition) -> [block server addresses]
     speculative: bool = False
     properties: dict = field(default_factory=dict)   # of the stage's first job (TaskContext.getLocalProperty)
+    barrier_hosts: Optional[list] = None   # a barrier stage's task: every task's host, by partition
+
+
+@dataclass
+class BarrierRelease:
+    """Answer a barrier task's sync: all tasks' messages by partition, or the error it raises."""
+    executor_id: str
+    task_id: int
+    sequence: int
+    messages: Optional[list]
+    error: Optional[str] = None
 
 
 @dataclass

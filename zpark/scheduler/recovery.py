@@ -61,13 +61,17 @@ class Recovery:
         self._log("ExecutorRemoved", executor_id=eid, reason=reason, running_tasks=running)
         if slots is None:
             return
+        barrier_failures = {}
         for position, (task_id, (stage, task_set, attempt)) in enumerate(lost):
             del self.tasks[task_id]
             self.killing.pop(task_id, None)
             failure = m.ExecutorLostFailure(reason, caused_by_task and position < slots.cores)
             _, abort = task_set.on_failure(task_id, counts=failure.counts)
             self._log_task_end(stage, attempt, failure.describe(), counted=None, error=failure.message)
-            if abort and stage.task_set is task_set and stage in self.running:
+            if stage.is_barrier:
+                barrier_failures.setdefault(stage, (task_set, "partition %d: %s" % (attempt.partition,
+                                                                                      failure.describe())))
+            elif abort and stage.task_set is task_set and stage in self.running:
                 self._abort_stage(stage, "%s; most recent failure (partition %d, attempt %d, executor %s): %s"
                                   % (abort, attempt.partition, attempt.attempt, eid, failure.message))
         for stage in self.running:
@@ -76,8 +80,12 @@ class Recovery:
         lost_outputs = self.tracker.unregister_executor(eid)
         for shuffle_id, maps in lost_outputs.items():
             stage = self.shuffle_stages.get(shuffle_id)
-            if stage in self.running:
+            if stage in self.running and stage.is_barrier:
+                barrier_failures.setdefault(stage, (stage.task_set, "outputs lost with executor %s" % eid))
+            elif stage in self.running:
                 stage.task_set.reset_partitions(maps)
+        for stage, (task_set, why) in sorted(barrier_failures.items(), key=lambda item: item[0].id):
+            self._restart_barrier_stage(stage, task_set, why)
         self._resubmit_readers_of(set(lost_outputs))
         for key in list(self.cache_locs):
             self.cache_locs[key].discard(eid)

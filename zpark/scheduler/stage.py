@@ -1,4 +1,5 @@
 """What the DAG scheduler keeps per stage, per job and per executor."""
+from ..rdd.lineage import narrow_lineage
 
 
 class Stage:
@@ -18,6 +19,9 @@ class Stage:
         self.unreachable_executors = set()    # executors that once did not answer this stage's fetches
         self.unreadable_maps = set()          # (shuffle id, map index) it once could not read
         self.job_ids = set()
+        self.submitted_at = 0.0               # when its current attempt was submitted
+        # Its tasks run together when any RDD they compute came from rdd.barrier() (see barrier.py).
+        self.is_barrier = any(getattr(r.kind, "barrier", False) for r in narrow_lineage(rdd))
 
     @property
     def is_map(self):

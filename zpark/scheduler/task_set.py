@@ -38,6 +38,8 @@ class TaskSetManager:
         self.durations = []
         self._depth, self._depth_known_at = 0, 0
         self.zombie = False                       # no new launches (stage attempt failed or finished)
+        self.barrier_calls = {}                   # a barrier attempt: sync sequence -> {partition: call}
+        self.barrier_results = {}                 # a barrier result attempt: values held until all succeed
 
     # ------------------------------------------------------------ queries
 
