@@ -14,6 +14,7 @@ import doctest
 import os
 import re
 import tarfile
+import tempfile
 import urllib.request
 
 import zpark
@@ -62,6 +63,8 @@ def main():
     from pyspark.sql import SparkSession
     sc = SparkContext("local[4]", "pyspark-doctests", conf=SparkConf().set("spark.ui.showConsoleProgress", "false"))
     spark = SparkSession(sc)
+    checkpoints = tempfile.TemporaryDirectory()
+    sc.setCheckpointDir(checkpoints.name)        # as PySpark's own doctest set-up does
     failed, total = [], 0
     try:
         for path in sources(args.version):
@@ -78,6 +81,7 @@ def main():
                         print("".join(report))
     finally:
         sc.stop()
+        checkpoints.cleanup()
     print("passed %d of %d documented methods" % (total - len(failed), total))
     for name in failed:
         print("FAILED", name)

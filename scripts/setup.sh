@@ -6,3 +6,8 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e ".[test]"
+# An editable install leaves out the .pth that a wheel carries (setup.py): put it beside the package.
+.venv/bin/python - <<'PY'
+import shutil, sysconfig
+shutil.copy("zpark/compat/zpark-pyspark.pth", sysconfig.get_paths()["purelib"])
+PY

@@ -54,6 +54,9 @@ def _apply_submit_options(master, executors, conf, extra=None):
 @click.option("--conf", "conf", multiple=True, metavar="KEY=VALUE", help="configuration, repeatable")
 @click.option("--name", help="the application's name (spark.app.name)")
 @click.option("--py-files", "py_files", help="comma-separated .py/.zip/.egg files to import from")
+@click.option("--files", help="comma-separated files for SparkFiles.get in the driver and the tasks")
+@click.option("--archives", help="comma-separated .zip/.tar.gz/.tgz/.tar/.jar archives, unpacked for SparkFiles.get "
+                                 "(NAME#DIR unpacks into DIR)")
 @click.option("--executor-memory", "executor_memory", help="an executor's memory budget, e.g. 1g")
 @click.option("--num-executors", "num_executors", type=int, help="cluster: executors to ask the master for")
 @click.option("--executor-cores", "executor_cores", type=int, help="accepted; not applied (reported)")

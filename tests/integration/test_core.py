@@ -73,8 +73,8 @@ def test_debug_string_indents_one_level_per_shuffle(sc):
     lines = rdd.toDebugString().decode().splitlines()
     assert lines[0].startswith("(2) MapPartitionsRDD")
     assert lines[1].startswith(" |  ShuffledRDD")
-    assert lines[2].startswith(" +-(2) MapPartitionsRDD")
-    assert lines[3].startswith("    |  MapPartitionsRDD") and lines[4].startswith("    |  ParallelCollectionRDD")
+    assert lines[2].startswith(" +-(2) MapPartitionsRDD")       # flatMap and map pipelined into one RDD
+    assert lines[3].startswith("    |  ParallelCollectionRDD") and len(lines) == 4
 
 
 def test_transformations_are_lazy_and_finished_stages_are_skipped(sc):

@@ -52,11 +52,13 @@ with SparkContext("local[2]", "again") as sc2:
 '''
 
 
-def submit(tmp_path, source, *args, timeout=120):
+def submit(tmp_path, source, *args, timeout=120, flags_first=False):
+    """Run ``source`` with zpark submit; ``args`` go after the script, or before it with ``flags_first``."""
     script = tmp_path / "job.py"
     script.write_text(source)
     env = dict(os.environ, ZPARK_CONF='{"zpark.ui.showConsoleProgress": false}')
-    return subprocess.run(ZPARK + ["submit", "--master", "local[2]", str(script), *args], capture_output=True,
+    line = [*args, str(script)] if flags_first else [str(script), *args]
+    return subprocess.run(ZPARK + ["submit", "--master", "local[2]", *line], capture_output=True,
                           text=True, timeout=timeout, env=env, cwd=str(tmp_path))
 
 
@@ -234,3 +236,64 @@ def test_inheritable_threads_carry_the_job_group_and_added_files_are_listed(serv
         sc.addFile(str(tmp_path / "a.txt"))
         sc.addFile(str(tmp_path / "a.txt"))                    # a second time is ignored
         assert sc.listFiles == ["file:" + str(tmp_path / "a.txt")]
+
+
+FILES_AND_ARCHIVES = '''
+import os
+from pyspark import SparkContext, SparkFiles
+sc = SparkContext.getOrCreate()
+def read(_):
+    from pyspark import SparkFiles as Files     # imported inside the task, on the executor
+    return [open(Files.get("notes.txt")).read().strip(),
+            open(os.path.join(Files.get("bundle.zip"), "inner", "data.txt")).read().strip(),
+            open(os.path.join(Files.get("renamed"), "inner", "data.txt")).read().strip()]
+print("read", sc.parallelize([1], 1).flatMap(read).collect())
+print("listed", [os.path.basename(f) for f in sc.listFiles], [os.path.basename(a) for a in sc.listArchives])
+sc.stop()
+'''
+
+
+def test_submit_files_and_archives_reach_tasks_unpacked(tmp_path):
+    import shutil
+    (tmp_path / "notes.txt").write_text("hello file\n")
+    (tmp_path / "pkg" / "inner").mkdir(parents=True)
+    (tmp_path / "pkg" / "inner" / "data.txt").write_text("inside\n")
+    shutil.make_archive(str(tmp_path / "bundle"), "zip", str(tmp_path / "pkg"))
+    shutil.make_archive(str(tmp_path / "bundle"), "gztar", str(tmp_path / "pkg"))
+    out = submit(tmp_path, FILES_AND_ARCHIVES, "--files", "notes.txt", "--archives",
+                 "bundle.zip,bundle.tar.gz#renamed", flags_first=True)
+    assert out.returncode == 0, out.stderr
+    assert "read ['hello file', 'inside', 'inside']" in out.stdout
+    assert "listed ['notes.txt'] ['bundle.zip', 'bundle.tar.gz#renamed']" in out.stdout
+
+
+def test_add_archive_refuses_what_it_cannot_unpack(served_pyspark, tmp_path):
+    from pyspark import SparkContext
+    (tmp_path / "plain.txt").write_text("x")
+    with SparkContext("local[2]", "archives") as sc:
+        with pytest.raises(ValueError, match="is not a .zip, .jar, .tar, .tar.gz or .tgz archive"):
+            sc.addArchive(str(tmp_path / "plain.txt"))
+
+
+PLAIN_PYTHON = '''
+from pyspark import SparkContext
+sc = SparkContext("local[2]", "plain")
+def inside(x):
+    from pyspark import TaskContext     # imported inside the task, on the executor
+    return x, TaskContext.get().partitionId()
+print("pairs", sc.parallelize(range(4), 2).map(inside).collect())
+sc.stop()
+'''
+
+
+def test_the_environment_switch_serves_pyspark_to_plain_python_and_its_executors(tmp_path):
+    script = tmp_path / "job.py"
+    script.write_text(PLAIN_PYTHON)
+    env = {k: v for k, v in os.environ.items() if k != "ZPARK_PYSPARK"}
+    without = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                             env=env, cwd=str(tmp_path))
+    assert without.returncode != 0 and "No module named 'pyspark'" in without.stderr
+    switched = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                              env=dict(env, ZPARK_PYSPARK="1"), cwd=str(tmp_path))
+    assert switched.returncode == 0, switched.stderr
+    assert "pairs [(0, 0), (1, 0), (2, 1), (3, 1)]" in switched.stdout

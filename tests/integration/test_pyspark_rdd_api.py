@@ -1,4 +1,5 @@
 """The rest of PySpark's documented RDD API, checked against the outputs PySpark documents."""
+import os
 from typing import Tuple
 
 import pytest
@@ -156,3 +157,56 @@ def test_tree_reduce_with_empty_partitions_and_an_empty_rdd(sc):
     assert rdd.treeReduce(add) == -5 and rdd.treeReduce(add, 1) == -5 and rdd.treeReduce(add, 5) == -5
     with pytest.raises(ValueError, match="empty"):
         sc.parallelize([], 3).treeReduce(add)
+
+
+def test_checkpoint_saves_the_partitions_and_cuts_the_lineage(sc, tmp_path):
+    from operator import add
+    with pytest.raises(zpark.ZparkError, match="Checkpoint directory has not been set"):
+        sc.parallelize([1]).checkpoint()
+    sc.setCheckpointDir(str(tmp_path / "checkpoints"))
+    assert sc.getCheckpointDir().startswith(str(tmp_path / "checkpoints"))
+    computed = sc.accumulator(0)
+
+    def count(x):
+        computed.add(1)
+        return x % 5, x
+    sums = sc.parallelize(range(100), 4).map(count).reduceByKey(add, 3)
+    sums.checkpoint()
+    assert not sums.isCheckpointed() and sums.getCheckpointFile() is None
+    expected = {k: sum(x for x in range(100) if x % 5 == k) for k in range(5)}
+    assert dict(sums.collect()) == expected
+    assert sums.isCheckpointed() and not sums.isLocallyCheckpointed()
+    assert sorted(os.listdir(sums.getCheckpointFile())) == ["part-00000", "part-00001", "part-00002"]
+    assert computed.value == 100                  # the checkpoint job reused the shuffle's map outputs
+    lines = sums.toDebugString().decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("(3) ReliableCheckpointRDD")
+    assert dict(sums.mapValues(lambda v: -v).collect()) == {k: -v for k, v in expected.items()}
+    assert computed.value == 100 and sums.partitioner.numPartitions == 3   # read back, not recomputed
+
+
+def test_local_checkpoint_keeps_partitions_in_the_executors_and_cuts_the_lineage(sc):
+    computed = sc.accumulator(0)
+
+    def square(x):
+        computed.add(1)
+        return x * x
+    squares = sc.parallelize(range(10), 2).map(square)
+    squares.localCheckpoint()
+    assert squares.isLocallyCheckpointed() and not squares.isCheckpointed()
+    assert squares.take(2) == [0, 1]               # one partition, then the rest is materialized
+    assert squares.isCheckpointed() and squares.getCheckpointFile() is None
+    assert b"LocalCheckpointRDD" in squares.toDebugString()
+    assert squares.sum() == 285 and computed.value == 10
+
+
+def test_map_then_filter_is_one_pipelined_rdd_as_in_pyspark(sc):
+    base = sc.parallelize(range(10), 2)
+    before = sc.parallelize([]).id()
+    piped = base.map(lambda x: x + 1).filter(lambda x: x % 2 == 0).map(str)
+    assert piped.id() == before + 1                # the intermediate steps take no ids
+    assert piped.collect() == ["2", "4", "6", "8", "10"]
+    cached = base.map(lambda x: x * 2).cache()
+    assert cached.map(lambda x: x + 1).toDebugString().count(b"MapPartitionsRDD") == 2   # a cached step stays
+    keyed = sc.parallelize([(1, 1), (2, 2)], 2).partitionBy(2)
+    assert keyed.mapValues(str).filter(lambda kv: True).partitioner == keyed.partitioner
+    assert keyed.map(lambda kv: kv).filter(lambda kv: True).partitioner is None

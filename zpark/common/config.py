@@ -34,6 +34,8 @@ KEYS = {
     "zpark.scheduler.shortTaskSeconds": Key(0.05, "median task time under which tasks queue on busy executors"),
     "zpark.scheduler.noExecutorsWarning": Key(15.0, "seconds between warnings while jobs wait with no executors"),
     "zpark.task.killTimeout": Key(30.0, "seconds a killed task may take to stop before its executor is replaced"),
+    "zpark.barrier.slotWaitTimeout": Key(60.0, "seconds a barrier stage waits for as many free task slots as it has "
+                                         "tasks before its job fails"),
     "zpark.job.stallTimeout": Key(0.0, "fail a job that made no progress for this many seconds (0: never)"),
     "zpark.executor.heartbeatInterval": Key(0.5, "seconds between an executor's heartbeats",
                                             "--heartbeat-interval"),
@@ -59,6 +61,9 @@ KEYS = {
     "zpark.default.parallelism": Key(0, "partitions of shuffles and parallelize by default (0: the cores)"),
     "zpark.files.dir": Key("", "where SparkContext.addFile copies files (default: the temp dir; in a cluster, a "
                                 "folder every executor sees)"),
+    "zpark.files": Key("", "comma-separated files a SparkContext adds with addFile when it starts (--files)"),
+    "zpark.archives": Key("", "comma-separated archives a SparkContext adds with addArchive when it starts "
+                              "(--archives)"),
     "zpark.network.crypto.enabled": Key(True, "encrypt and authenticate connections with CURVE keys (off: "
                                         "HMAC-signed messages only, in clear text)", "--crypto"),
     "zpark.network.maxMessageSize": Key("2g", "the largest message (all its frames) a driver or executor "
@@ -100,6 +105,8 @@ SPARK_KEYS = {
     "spark.executor.heartbeatInterval": ("zpark.executor.heartbeatInterval", _seconds),
     "spark.network.timeout": ("zpark.executor.heartbeatTimeout", lambda v: _seconds(v, bare_unit=1.0)),
     "spark.local.dir": ("zpark.local.dir", None),
+    "spark.files": ("zpark.files", None),
+    "spark.archives": ("zpark.archives", None),
     "spark.network.crypto.enabled": ("zpark.network.crypto.enabled", None),
     "spark.executor.pyspark.memory": ("zpark.executor.memoryLimit", None),   # a hard cap, as in Spark
 }

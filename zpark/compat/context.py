@@ -45,7 +45,16 @@ class SparkContext(Context):
             self.serializer = serializer
             self.pythonExec = None
             self._added_files = []
+            self._added_archives = []
             SparkContext._active_spark_context = self
+        try:
+            for path in _listed(self._conf.get("zpark.files")):
+                self.addFile(path)
+            for path in _listed(self._conf.get("zpark.archives")):
+                self.addArchive(path)
+        except BaseException:
+            self.stop()
+            raise
 
     @classmethod
     def getOrCreate(cls, conf=None):
@@ -65,8 +74,8 @@ class SparkContext(Context):
     def sparkUser(self):
         return getpass.getuser()
 
-    def addFile(self, path, recursive=False):
-        """Copy ``path`` into the application's files folder, where SparkFiles.get(name) finds it."""
+    def _files_folder(self):
+        """The application's folder for added files and archives (created by the first of them)."""
         root = SparkFiles._root_directory
         if root is None:
             base = self._conf.get("zpark.files.dir") or tempfile.gettempdir()
@@ -74,7 +83,12 @@ class SparkContext(Context):
             os.chmod(root, 0o755)
             self._shared_properties[ROOT_PROPERTY] = root
             self._files_root = root
-        path = os.path.abspath(path[len("file://"):] if path.startswith("file://") else path)
+        return root
+
+    def addFile(self, path, recursive=False):
+        """Copy ``path`` into the application's files folder, where SparkFiles.get(name) finds it."""
+        root = self._files_folder()
+        path = _local_path(path)
         if "file:" + path in self._added_files:
             return                                       # added before: ignored, as in Spark
         self._added_files.append("file:" + path)
@@ -85,6 +99,26 @@ class SparkContext(Context):
             shutil.copytree(path, target, dirs_exist_ok=True)
         else:
             shutil.copy(path, target)
+
+    def addArchive(self, path):
+        """Unpack a .zip, .jar, .tar, .tar.gz or .tgz archive into the files folder: ``SparkFiles.get(name)``
+        is the folder holding its contents, ``name`` being the archive's file name or the part after '#'."""
+        path, _, alias = path.partition("#")
+        path = _local_path(path)
+        if "file:" + path in self._added_archives:
+            return
+        formats = {".zip": "zip", ".jar": "zip", ".tar": "tar", ".tar.gz": "gztar", ".tgz": "gztar"}
+        kind = next((f for suffix, f in formats.items() if path.lower().endswith(suffix)), None)
+        if kind is None:
+            raise ValueError("addArchive: %s is not a .zip, .jar, .tar, .tar.gz or .tgz archive" % path)
+        target = os.path.join(self._files_folder(), alias or os.path.basename(path))
+        shutil.unpack_archive(path, target, kind)
+        self._added_archives.append("file:" + path + ("#" + alias if alias else ""))
+
+    @property
+    def listArchives(self):
+        """The archives added with addArchive, as URIs."""
+        return list(self._added_archives)
 
     @property
     def listFiles(self):
@@ -118,3 +152,12 @@ class SparkContext(Context):
             with SparkContext._lock:
                 if SparkContext._active_spark_context is self:
                     SparkContext._active_spark_context = None
+
+
+def _local_path(path):
+    return os.path.abspath(path[len("file://"):] if path.startswith("file://") else path)
+
+
+def _listed(value):
+    """The entries of a comma-separated setting (spark.files, spark.archives)."""
+    return [entry.strip() for entry in str(value or "").split(",") if entry.strip()]

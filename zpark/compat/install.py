@@ -1,13 +1,21 @@
 """Making ``import pyspark`` give zpark: every ``pyspark.X`` this package serves is an alias of ``zpark.compat.X``.
 
-Only when asked (``zpark.install_pyspark()``, ``zpark submit``), and never
-over a real PySpark that is installed unless forced. The modules keep their
+Only when asked (``zpark.install_pyspark()``, ``zpark submit``, or the
+environment switch ``ZPARK_PYSPARK=1``, which the ``zpark-pyspark.pth`` file
+installed beside the package reads when any Python starts), and never over
+a real PySpark that is installed unless forced. Once a driver serves it,
+the switch is set in its environment, so the local executors it starts
+serve it too: code shipped by value may ``from pyspark import ...`` inside
+a task. The modules keep their
 zpark names, so functions shipped to executors refer to ``zpark.compat...``
 and load there without any alias.
 """
 import importlib
 import importlib.util
+import os
 import sys
+
+SWITCH = "ZPARK_PYSPARK"
 
 SUBMODULES = ["conf", "context", "rdd", "sql", "taskcontext", "storagelevel", "accumulators", "broadcast",
               "resultiterable", "serializers", "rddsampler", "files"]
@@ -33,4 +41,6 @@ def install_pyspark(force=False):
     sys.modules["pyspark"] = importlib.import_module("zpark.compat")
     for sub in SUBMODULES:
         sys.modules["pyspark." + sub] = importlib.import_module("zpark.compat." + sub)
+    os.environ[SWITCH] = "1"      # processes started from here (local executors) serve it too
     return True
+

@@ -11,6 +11,8 @@ FLAG_KEYS = {
     "name": ("spark.app.name", None),
     "executor_memory": ("spark.executor.memory", None),
     "num_executors": ("spark.executor.instances", None),
+    "files": ("spark.files", None),
+    "archives": ("spark.archives", None),
     "executor_cores": (None, "--executor-cores is ignored: each zpark executor runs its daemon's --cores "
                              "(local mode: one task per executor)"),
     "total_executor_cores": (None, "--total-executor-cores is ignored: use --num-executors (cluster) or "

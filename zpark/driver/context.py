@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import threading
 import time
+import uuid
 import weakref
 from collections import namedtuple
 
@@ -162,6 +163,7 @@ class Context(DriverOnly):
         self._running_jobs = {}               # job id -> the local properties it was submitted with
         self._thread_local = threading.local()
         self._shared_properties = {}          # properties every job carries, whichever thread submits it
+        self._checkpoint_dir = None
         self.master = self._conf.get("zpark.master")
         self.appName = self._conf.get("zpark.app.name")
         try:
@@ -331,8 +333,11 @@ class Context(DriverOnly):
 
     # ------------------------------------------------------------ running jobs
 
-    def _run_job(self, rdd, func, partitions=None, description=None):
-        """Run ``func(iterator)`` on the given partitions of ``rdd``; one result per partition."""
+    def _run_job(self, rdd, func, partitions=None, description=None, checkpoints=True):
+        """Run ``func(iterator)`` on the given partitions of ``rdd``; one result per partition.
+
+        Then, as Spark does, the RDDs of its lineage marked with checkpoint()
+        or localCheckpoint() are saved and cut (rdd/checkpoint.py)."""
         if self._stopped:
             raise ZparkError("Cannot run a job: the Context was stopped")
         if TaskContext.get() is not None:
@@ -361,7 +366,20 @@ class Context(DriverOnly):
             self._running_jobs.pop(job_id, None)
         if handle.error is not None:
             raise handle.error
-        return [early[p] if p in early else serialization.loads(data) for p, data in zip(partitions, handle.results)]
+        results = [early[p] if p in early else serialization.loads(data) for p, data in zip(partitions, handle.results)]
+        if checkpoints:
+            rdd._do_checkpoints(lambda marked, f: self._run_job(marked, f, checkpoints=False))
+        return results
+
+    def setCheckpointDir(self, dirName):
+        """RDD checkpoints go to a new folder under ``dirName`` (one per application, as in Spark); in a
+        cluster it must be on storage every executor sees."""
+        path = os.path.join(os.path.abspath(dirName), str(uuid.uuid4()))
+        os.makedirs(path, exist_ok=True)
+        self._checkpoint_dir = path
+
+    def getCheckpointDir(self):
+        return self._checkpoint_dir
 
     def cancelAllJobs(self):
         for job_id in list(self._running_jobs):

@@ -28,6 +28,8 @@ from ..data.chunks import chunks
 from .dependencies import ShuffleDependency
 from .narrow import Cartesian, Coalesced, MapPartitions, Zipped, union_of
 from .approximate import ApproximateActions
+from .barrier import RDDBarrier
+from .checkpoint import Checkpointing
 from .numeric import NumericActions
 from .pair_functions import PairFunctions
 from .pipe import Pipe
@@ -51,7 +53,7 @@ def _call_site():
     return "%s at %s:%d" % (op, os.path.basename(frame.f_code.co_filename), frame.f_lineno)
 
 
-class RDD(PairFunctions, NumericActions, ApproximateActions):
+class RDD(PairFunctions, NumericActions, ApproximateActions, Checkpointing):
     """A resilient distributed dataset (PySpark's ``pyspark.RDD``); ``RDD[T]`` works in annotations."""
 
     __class_getitem__ = classmethod(types.GenericAlias)
@@ -59,7 +61,7 @@ class RDD(PairFunctions, NumericActions, ApproximateActions):
     def __init__(self, ctx, kind):
         self.ctx = ctx
         self.kind = kind
-        self._id = ctx._new_rdd_id() if ctx is not None else -1
+        self._id = None if kind.lazy_id else (ctx._new_rdd_id() if ctx is not None else -1)
         self.partitioner = kind.partitioner
         self._storage_level = StorageLevel.NONE
         self._name = None
@@ -69,6 +71,7 @@ class RDD(PairFunctions, NumericActions, ApproximateActions):
     # ------------------------------------------------------------ plumbing
 
     def __getstate__(self):
+        self.id()                            # its id travels with it (executors key cached blocks by it)
         state = dict(self.__dict__)
         state["ctx"] = None
         state["_partitions"] = None
@@ -102,6 +105,8 @@ class RDD(PairFunctions, NumericActions, ApproximateActions):
     # ------------------------------------------------------------ introspection
 
     def id(self):
+        if self._id is None:
+            self._id = self.ctx._new_rdd_id() if self.ctx is not None else -1
         return self._id
 
     def name(self):
@@ -127,7 +132,7 @@ class RDD(PairFunctions, NumericActions, ApproximateActions):
         return self.ctx
 
     def __repr__(self):
-        return "%s[%d] at %s" % (self._name or self.kind.name, self._id, self.creation_site)
+        return "%s[%d] at %s" % (self._name or self.kind.name, self.id(), self.creation_site)
 
     def toDebugString(self):
         """The lineage, one RDD a line, indented one level per shuffle (Spark's format)."""
@@ -166,13 +171,24 @@ class RDD(PairFunctions, NumericActions, ApproximateActions):
 
     def unpersist(self, blocking=False):
         self._storage_level = StorageLevel.NONE
-        self.ctx._unpersist(self._id)
+        self.ctx._unpersist(self.id())
         return self
 
     # ------------------------------------------------------------ transformations
 
     def mapPartitionsWithIndex(self, f, preservesPartitioning=False):
-        return self._derived(MapPartitions(self, f, preservesPartitioning))
+        return self._derived(MapPartitions.pipelined(self, f, preservesPartitioning))
+
+    def barrier(self):
+        """Mark the next mapPartitions as a barrier stage: its tasks are launched together and may
+        meet in ``BarrierTaskContext.barrier()``/``allGather()``; a failure reruns them all."""
+        return RDDBarrier(self)
+
+    def _barrier_map_partitions(self, f, preservesPartitioning):
+        return self._derived(MapPartitions.pipelined(self, f, preservesPartitioning, barrier=True))
+
+    def _is_barrier(self):
+        return getattr(self.kind, "barrier", False)
 
     def mapPartitionsWithSplit(self, f, preservesPartitioning=False):
         """Deprecated name of mapPartitionsWithIndex, kept as PySpark does."""

@@ -14,6 +14,7 @@ class Kind:
 
     deps = ()
     partitioner = None
+    lazy_id = False         # True: the RDD takes its id on first use (see MapPartitions.pipelined)
 
     @property
     def name(self):

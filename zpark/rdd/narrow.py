@@ -9,12 +9,27 @@ from .partitions import GroupPartition, UnionPartition
 class MapPartitions(Kind):
     """f(partition_index, iterator) applied to the parent, pipelined in the parent's task."""
 
-    def __init__(self, prev, func, preserves_partitioning=False):
+    lazy_id = True                      # takes an RDD id only when asked (a pipelined step never is)
+
+    def __init__(self, prev, func, preserves_partitioning=False, barrier=False):
         self.deps = [OneToOneDependency(prev)]
         self.prev = prev
         self.func = func
+        self.preserves_partitioning = preserves_partitioning
+        self.barrier = barrier          # from rdd.barrier(): its stage's tasks run together
         if preserves_partitioning:
             self.partitioner = prev.partitioner
+
+    @classmethod
+    def pipelined(cls, prev, func, preserves_partitioning=False, barrier=False):
+        """``func`` over ``prev``; when ``prev`` is itself a plain, uncached function of its parent,
+        one RDD applying both (as PySpark's PipelinedRDD: ``map(f).filter(g)`` is one RDD, one id)."""
+        kind = prev.kind
+        if type(kind) is not cls or prev.is_cached or prev.isCheckpointed() or prev._checkpoint_mark:
+            return cls(prev, func, preserves_partitioning, barrier)
+        inner = kind.func
+        return cls(kind.prev, lambda index, iterator: func(index, inner(index, iterator)),
+                   kind.preserves_partitioning and preserves_partitioning, barrier or kind.barrier)
 
     def partitions(self):
         return self.prev.partitions()
