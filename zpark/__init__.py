@@ -12,6 +12,7 @@ from .driver.context import Context
 from .rdd.base import RDD
 from .rdd.stat_counter import StatCounter
 from .compat.install import install_pyspark
+from . import ui     # registers the live web UI with every Context (zpark/ui/__init__.py)
 
 __version__ = "0.1.0"
 

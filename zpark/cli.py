@@ -4,10 +4,12 @@ import logging
 import os
 import runpy
 import sys
+import tempfile
 
 import click
 
 from . import examples
+from .common.config import Conf, redact
 from .common.errors import ZparkError
 from .common.secret import find_secret, wait_for_secret
 from .driver.master_client import fetch_status
@@ -15,6 +17,9 @@ from .compat.install import install_pyspark
 from .compat.submit import SubmitError, add_py_files, submit_settings
 from .executor.worker import Worker, healthy
 from .master.server import main as master_main
+from .ui.history import EventLogFolder
+from .ui.pages import render_export
+from .ui.server import UIServer, build_app
 
 
 @click.group()
@@ -186,6 +191,34 @@ def status(master_url, as_json, timeout, crypto):
     for a in view["applications"]:
         click.echo("  %-28s %-16s %-8s %d executors  driver %s" % (
             a["id"], a["name"], a["state"], a["executors"], a["driver"]))
+
+
+@main.command()
+@click.argument("event_log_dir", required=False, type=click.Path(file_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True, help="interface to serve on")
+@click.option("--port", default=18080, show_default=True, type=int, help="port (the next free one if taken)")
+@click.option("--export", "export", nargs=2, metavar="APP_ID OUT.html",
+              help="write one application's self-contained HTML report instead of serving")
+def history(event_log_dir, host, port, export):
+    """Serve the web UI for every application in EVENT_LOG_DIR (default: zpark.eventLog.dir's default),
+    finished, failed or still running."""
+    directory = event_log_dir or Conf().get("zpark.eventLog.dir") or os.path.join(tempfile.gettempdir(),
+                                                                                   "zpark-events")
+    if not os.path.isdir(directory):
+        raise click.ClickException("no event-log folder %s" % directory)
+    apps = EventLogFolder(directory)
+    if export:
+        app_id, out = export
+        model = apps.get(app_id)
+        if model is None:
+            raise click.ClickException("no application %s in %s" % (app_id, directory))
+        with open(out, "w", encoding="utf-8") as f:
+            f.write(render_export(model, redact, "zpark"))
+        click.echo("wrote %s" % out)
+        return
+    server = UIServer(build_app(apps, redact), host, port)
+    click.echo("zpark history server for %s at %s" % (directory, server.url))
+    server.thread.run()            # in this thread: Ctrl-C stops it
 
 
 @main.command(hidden=True)

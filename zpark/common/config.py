@@ -4,6 +4,7 @@ Precedence (as spark-submit): arguments given to ``Context(...)`` in code, then
 ``zpark submit --conf`` / ``ZPARK_CONF`` (JSON), then the defaults below.
 """
 import difflib
+import re
 import json
 import logging
 import os
@@ -54,6 +55,9 @@ KEYS = {
     "zpark.eventLog.enabled": Key(True, "write the JSON-lines event log"),
     "zpark.eventLog.dir": Key("", "event log folder (default: <temp dir>/zpark-events)"),
     "zpark.ui.showConsoleProgress": Key(True, "draw the console progress bar"),
+    "zpark.ui.enabled": Key(True, "serve the live web UI while the application runs"),
+    "zpark.ui.port": Key(4040, "the live web UI's port (the next free one if taken; 0: any free port)"),
+    "zpark.ui.host": Key("127.0.0.1", "the interface the live web UI binds (loopback unless widened)"),
     "zpark.driver.host": Key("", "address executors dial the driver at (cluster mode)"),
     "zpark.driver.bindAddress": Key("", "interface the driver binds (cluster mode)"),
     "zpark.driver.port": Key(0, "the driver's port (0: any free one)"),
@@ -96,6 +100,8 @@ SPARK_KEYS = {
     "spark.speculation.multiplier": ("zpark.speculation.multiplier", None),
     "spark.speculation.minTaskRuntime": ("zpark.speculation.minTaskRuntime", _seconds),
     "spark.ui.showConsoleProgress": ("zpark.ui.showConsoleProgress", None),
+    "spark.ui.enabled": ("zpark.ui.enabled", None),
+    "spark.ui.port": ("zpark.ui.port", None),
     "spark.eventLog.enabled": ("zpark.eventLog.enabled", None),
     "spark.eventLog.dir": ("zpark.eventLog.dir", lambda v: str(v)[len("file://"):] if str(v).startswith("file://")
                            else v),
@@ -219,3 +225,13 @@ class Conf:
 
     def __getitem__(self, key):
         return self.get(key)
+
+
+SECRET_KEYS = re.compile(r"(?i)secret|password|token|access[.]key|credential")
+REDACTED = "*********(redacted)"
+
+
+def redact(key, value):
+    """A setting's value as the UI and the event log show it: hidden when its key names a secret (as
+    Spark's spark.redaction.regex does by default)."""
+    return REDACTED if SECRET_KEYS.search(str(key)) else value

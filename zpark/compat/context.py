@@ -67,10 +67,6 @@ class SparkContext(Context):
     def version(self):
         return SPARK_VERSION
 
-    @property
-    def uiWebUrl(self):
-        return None            # zpark has no web UI yet
-
     def sparkUser(self):
         return getpass.getuser()
 

@@ -1,10 +1,12 @@
 """The Context: the driver's entry point (PySpark's SparkContext)."""
+import getpass
 import itertools
 import logging
 import os
 import queue
 import re
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -15,7 +17,7 @@ from collections import namedtuple
 import zmq
 
 from ..common import protocol, security, serialization
-from ..common.config import Conf, executor_settings, parse_size
+from ..common.config import Conf, executor_settings, parse_size, redact
 from ..common.secret import find_secret
 from ..common.errors import ZparkError
 from ..common.task_context import TaskContext
@@ -26,6 +28,7 @@ from ..rdd.broadcast import Broadcast
 from ..rdd.narrow import union_of
 from ..rdd.sources import BinaryFiles, Empty, ParallelCollection, PickleFile, TextFile, WholeTextFiles
 from .backend import Backend
+from . import listeners
 from .cleaner import ContextCleaner
 from .stage_serialization import DriverOnly
 from .event_log import EventLog, NullEventLog
@@ -204,8 +207,11 @@ class Context(DriverOnly):
         log_dir = self._conf.get("zpark.eventLog.dir") or os.path.join(tempfile.gettempdir(), "zpark-events")
         self._event_log = (EventLog(log_dir, self.applicationId) if self._conf.get("zpark.eventLog.enabled")
                            else NullEventLog())
-        self._event_log.write("ApplicationStart", {"app_id": self.applicationId, "app_name": self.appName,
-                                                   "master": self.master})
+        self._start_listeners()
+        self._event_log.write("ApplicationStart", {
+            "app_id": self.applicationId, "app_name": self.appName, "master": self.master,
+            "user": getpass.getuser(), "pid": os.getpid(), "python": sys.version.split()[0],
+            "conf": {key: redact(key, value) for key, value in self._conf.getAll()}})
         show = self._conf.get("zpark.ui.showConsoleProgress")
         self._progress = ConsoleProgress(None if show else False)
         self._backend = Backend(self._conf, app_codec, self._zmq, self._accumulators,
@@ -231,6 +237,20 @@ class Context(DriverOnly):
         self._backend.start()
         self._cluster.start()
         self._wait_for_executors(num_executors, start_timeout)
+
+    def _start_listeners(self):
+        """The readers of the event stream registered above the driver (the web UI), before any event."""
+        self._listeners = []
+        for factory in listeners.FACTORIES:
+            listener = factory(self)
+            if listener is not None:
+                self._listeners.append(listener)
+                self._event_log.add(listener)
+
+    @property
+    def uiWebUrl(self):
+        """The live web UI's address (None when zpark.ui.enabled is off)."""
+        return next((l.url for l in getattr(self, "_listeners", ()) if getattr(l, "url", None)), None)
 
     def _wait_for_executors(self, count, timeout):
         deadline = time.monotonic() + timeout
@@ -511,6 +531,8 @@ class Context(DriverOnly):
             if getattr(self, "_event_log", None) is not None:
                 self._event_log.write("ApplicationEnd", {"app_id": self.applicationId})
                 self._event_log.close()
+            for listener in getattr(self, "_listeners", ()):
+                listener.close()
             if getattr(self, "_progress", None) is not None:
                 self._progress.close()
             if getattr(self, "_gate", None) is not None:

@@ -1,11 +1,38 @@
-"""The application's JSON-lines event log: what ran, where, how long, and what was recomputed."""
+"""The application's JSON-lines event log: what ran, where, how long, and what was recomputed.
+
+It is also where the event stream fans out: every event is stamped once and
+handed to the listeners (the web UI) with the same fields the file gets.
+"""
 import json
+import logging
 import os
 import time
 
+log = logging.getLogger("zpark")
 
-class EventLog:
+
+class Listeners:
+    """Readers of the event stream above the driver (the web UI). A listener that raises is dropped,
+    with its traceback in the log: what it showed stops updating, the application goes on."""
+
+    def __init__(self):
+        self.listeners = []
+
+    def add(self, listener):
+        self.listeners.append(listener)
+
+    def publish(self, kind, fields, stamp):
+        for listener in list(self.listeners):
+            try:
+                listener.on_event(kind, fields, stamp)
+            except Exception:  # noqa: BLE001 - see the class docstring
+                log.exception("event listener %r failed on %s and was removed", listener, kind)
+                self.listeners.remove(listener)
+
+
+class EventLog(Listeners):
     def __init__(self, directory, app_id):
+        super().__init__()
         os.makedirs(directory, mode=0o700, exist_ok=True)
         self.path = os.path.join(directory, app_id + ".jsonl")
         # Owner-only: the log holds configuration and failure tracebacks of the application.
@@ -15,6 +42,8 @@ class EventLog:
         record = {"event": kind, "time": round(time.time(), 6)}
         record.update(fields)
         self._file.write(json.dumps(record, default=str) + "\n")
+        if self.listeners:
+            self.publish(kind, fields, record["time"])
 
     def flush(self):
         if not self._file.closed:
@@ -25,11 +54,12 @@ class EventLog:
             self._file.close()
 
 
-class NullEventLog:
+class NullEventLog(Listeners):
     path = None
 
     def write(self, kind, fields):
-        pass
+        if self.listeners:
+            self.publish(kind, fields, round(time.time(), 6))
 
     def flush(self):
         pass

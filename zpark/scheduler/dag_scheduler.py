@@ -174,7 +174,9 @@ class DAGScheduler(Recovery, BarrierStages):
         self.running.add(stage)
         self._log("StageSubmitted", stage_id=stage.id, stage_attempt=stage.attempt,
                   num_tasks=len(partitions), name=stage.name,
-                  job_ids=sorted(stage.job_ids), partitions=partitions)
+                  job_ids=sorted(stage.job_ids), partitions=partitions,
+                  parent_ids=[p.id for p in stage.parents], rdds=stage.describe_rdds(),
+                  barrier=stage.is_barrier, num_partitions=stage.num_partitions)
 
     def _stage_completed(self, stage):
         self.running.discard(stage)
@@ -283,7 +285,8 @@ class DAGScheduler(Recovery, BarrierStages):
     def _log_task_end(self, stage, attempt, reason, metrics=None, counted=None, error=None):
         """``reason``: "success" or a one-line summary; ``error``: a failure's whole text (the remote
         traceback, capped), which the event log keeps so a failure can be read after the fact."""
-        self._log("TaskEnd", task_id=attempt.task_id, stage_id=stage.id, partition=attempt.partition,
+        self._log("TaskEnd", task_id=attempt.task_id, stage_id=stage.id, stage_attempt=attempt.stage_attempt,
+                  partition=attempt.partition,
                   attempt=attempt.attempt, executor_id=attempt.executor_id,
                   speculative=attempt.speculative, reason=reason,
                   duration=round(self.now - attempt.launch_time, 6), counted=counted,

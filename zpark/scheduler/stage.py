@@ -1,4 +1,5 @@
 """What the DAG scheduler keeps per stage, per job and per executor."""
+from ..rdd.dependencies import ShuffleDependency
 from ..rdd.lineage import narrow_lineage
 
 
@@ -22,6 +23,17 @@ class Stage:
         self.submitted_at = 0.0               # when its current attempt was submitted
         # Its tasks run together when any RDD they compute came from rdd.barrier() (see barrier.py).
         self.is_barrier = any(getattr(r.kind, "barrier", False) for r in narrow_lineage(rdd))
+
+    def describe_rdds(self):
+        """The RDDs one task of this stage computes, for the UI's DAG: id, name, call site, whether
+        cached, and the ids of their parents within the stage."""
+        described = []
+        for rdd in narrow_lineage(self.rdd):
+            described.append({"id": rdd.id(), "name": rdd.name() or rdd.kind.name, "site": rdd.creation_site,
+                              "cached": rdd.is_cached,
+                              "parents": [d.rdd.id() for d in rdd.deps if not isinstance(d, ShuffleDependency)],
+                              "shuffle_parents": [d.shuffle_id for d in rdd.deps if isinstance(d, ShuffleDependency)]})
+        return described
 
     @property
     def is_map(self):

@@ -16,6 +16,7 @@ class TaskAttempt:
     executor_id: str
     launch_time: float
     speculative: bool = False
+    stage_attempt: int = 0
 
 
 class TaskSetManager:
@@ -100,7 +101,7 @@ class TaskSetManager:
                 return None
             self.speculatable.discard(p)
             speculative = True
-        attempt = TaskAttempt(task_id, p, self.next_attempt[p], executor_id, now, speculative)
+        attempt = TaskAttempt(task_id, p, self.next_attempt[p], executor_id, now, speculative, self.stage_attempt)
         self.next_attempt[p] += 1
         self.ran_on[p].add(executor_id)
         self.running[task_id] = attempt

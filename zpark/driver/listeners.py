@@ -1,0 +1,14 @@
+"""Where readers of the event stream that live above the driver (the web UI) plug in.
+
+The driver cannot import them (imports point one way), so they register a
+factory here when their package is imported; each Context calls every
+factory once at start with itself and gets back a listener (``on_event(kind,
+fields, time)``, ``close()``, and an optional ``url``) or None.
+"""
+
+FACTORIES = []
+
+
+def register(factory):
+    if factory not in FACTORIES:
+        FACTORIES.append(factory)

@@ -1,0 +1,309 @@
+"""The UI's picture of one application: a fold over its events (events in, page model out; no I/O).
+
+The live UI feeds it the driver's event stream as it happens; the history
+server feeds it the same events read from an event-log file. Memory stays
+bounded whatever the job: at most RETAINED_JOBS jobs and RETAINED_STAGES
+stage attempts, TASK_ROWS task rows per stage attempt (later tasks count in
+the totals but get no row), METRIC_SAMPLES samples per metric for the
+quantiles, and RETAINED_FAILURES failures.
+"""
+import collections
+import threading
+
+RETAINED_JOBS = 1000
+RETAINED_STAGES = 1000
+TASK_ROWS = 1000
+METRIC_SAMPLES = 10000
+RETAINED_FAILURES = 1000
+RESUBMIT_WINDOW = 10.0      # seconds: a stage resubmitted this soon after a failure is blamed on it
+QUANTILES = (0.0, 0.25, 0.5, 0.75, 1.0)
+METRICS = ("duration", "run_time", "input_records", "shuffle_bytes_read", "shuffle_records_read",
+           "shuffle_bytes_written", "shuffle_records_written", "spilled_bytes", "output_bytes_written")
+
+
+class Samples:
+    """A metric over a stage's tasks: exact count, sum and max, quantiles over the first samples."""
+
+    def __init__(self):
+        self.count, self.total, self.maximum = 0, 0.0, 0.0
+        self.values = []
+
+    def add(self, value):
+        self.count += 1
+        self.total += value
+        self.maximum = max(self.maximum, value)
+        if len(self.values) < METRIC_SAMPLES:
+            self.values.append(value)
+
+    def quantiles(self):
+        if not self.values:
+            return [0] * len(QUANTILES)
+        ordered = sorted(self.values)
+        return [ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1) + 0.5))] for q in QUANTILES]
+
+    @property
+    def mean(self):
+        return self.total / self.count if self.count else 0.0
+
+
+class Job:
+    def __init__(self, f, time):
+        self.id = f["job_id"]
+        self.description = f.get("description") or ""
+        self.group = f.get("group")
+        self.stage_ids = list(f.get("stage_ids", []))
+        self.num_tasks_hint = f.get("partitions", 0)
+        self.submitted = time
+        self.completed = None
+        self.status = "RUNNING"
+        self.failure = None
+
+
+class StageAttempt:
+    def __init__(self, f, time):
+        self.id = f["stage_id"]
+        self.attempt = f.get("stage_attempt", 0)
+        self.name = f.get("name", "")
+        self.num_tasks = f.get("num_tasks", 0)
+        self.job_ids = list(f.get("job_ids", []))
+        self.parent_ids = list(f.get("parent_ids", []))
+        self.rdds = list(f.get("rdds", []))
+        self.barrier = bool(f.get("barrier"))
+        self.submitted = time
+        self.completed = None
+        self.status = "ACTIVE"
+        self.failure = None
+        self.tasks = collections.OrderedDict()     # task id -> row (at most TASK_ROWS)
+        self.active, self.succeeded, self.failed, self.killed = 0, 0, 0, 0
+        self.metrics = {name: Samples() for name in METRICS}
+        self.executors = collections.Counter()     # executor id -> tasks finished there
+
+    @property
+    def key(self):
+        return self.id, self.attempt
+
+
+class Executor:
+    def __init__(self, f, time):
+        self.id = f["executor_id"]
+        self.address = f.get("address", "")
+        self.host = f.get("host", "")
+        self.cores = f.get("cores", 1)
+        self.added = time
+        self.removed = None
+        self.removed_reason = None
+        self.active, self.completed, self.failed = 0, 0, 0
+        self.duration = 0.0
+        self.shuffle_read, self.shuffle_write = 0, 0
+        self.last_seen = time
+
+    @property
+    def is_active(self):
+        return self.removed is None
+
+
+class AppModel:
+    """Everything the pages and the REST API show of one application; fed with ``on_event``."""
+
+    def __init__(self):
+        self.lock = threading.RLock()    # the live UI reads from the server thread while events arrive
+        self.app_id, self.app_name, self.master, self.user = None, "", "", ""
+        self.started, self.ended, self.last_event = None, None, None
+        self.environment = {}
+        self.jobs = collections.OrderedDict()
+        self.stages = collections.OrderedDict()      # (stage id, attempt) -> StageAttempt
+        self.latest_attempt = {}                    # stage id -> its newest attempt number
+        self.executors = collections.OrderedDict()
+        self.failures = collections.deque(maxlen=RETAINED_FAILURES)
+        self.skipped_stage_ids = {}                 # job id -> stage ids it did not need to run
+        self.version = 0                            # bumped by every event (server-sent updates)
+        self.abandoned = False                      # history: never ended and its log stopped growing
+
+    # ------------------------------------------------------------ events in
+
+    def on_event(self, kind, fields, time):
+        handler = getattr(self, "_on_" + kind, None)
+        with self.lock:
+            self.last_event = time
+            if self.started is None:
+                self.started = time
+            if handler is not None:
+                handler(fields, time)
+            self.version += 1
+
+    def _on_ApplicationStart(self, f, time):
+        self.app_id = f.get("app_id")
+        self.app_name = f.get("app_name", "")
+        self.master = f.get("master", "")
+        self.user = f.get("user", "")
+        self.started = time
+        self.environment = dict(f.get("conf") or {})
+
+    def _on_ApplicationEnd(self, f, time):
+        self.ended = time
+
+    def _on_JobStart(self, f, time):
+        self.jobs[f["job_id"]] = Job(f, time)
+        while len(self.jobs) > RETAINED_JOBS:
+            self.jobs.popitem(last=False)
+
+    def _on_JobEnd(self, f, time):
+        job = self.jobs.get(f["job_id"])
+        if job is None:
+            return
+        job.completed = time
+        job.status = "SUCCEEDED" if f.get("result") == "success" else "FAILED"
+        job.failure = f.get("reason")
+        for stage in self.stages.values():
+            if job.id in stage.job_ids and stage.completed is None and job.status == "FAILED":
+                stage.completed, stage.status = time, "FAILED"     # aborted with its job
+                stage.failure = "job %d failed: %s" % (job.id, job.failure)
+        ran = {s.id for s in self.stages.values() if job.id in s.job_ids}
+        self.skipped_stage_ids[job.id] = [s for s in job.stage_ids if s not in ran]
+
+    def _on_StageSubmitted(self, f, time):
+        stage = StageAttempt(f, time)
+        if stage.attempt > 0:
+            self._blame_resubmission(stage, time)
+        self.stages[stage.key] = stage
+        self.latest_attempt[stage.id] = max(stage.attempt, self.latest_attempt.get(stage.id, -1))
+        while len(self.stages) > RETAINED_STAGES:
+            self.stages.popitem(last=False)
+
+    def _on_StageCompleted(self, f, time):
+        stage = self.stages.get((f["stage_id"], f.get("stage_attempt", 0)))
+        if stage is None or stage.completed is not None:
+            return
+        stage.completed = time
+        stage.failure = f.get("failure")
+        stage.status = "FAILED" if stage.failure else "COMPLETE"
+
+    def _on_TaskStart(self, f, time):
+        stage = self.stages.get((f["stage_id"], f.get("stage_attempt", 0)))
+        executor = self.executors.get(f.get("executor_id"))
+        if executor is not None:
+            executor.active += 1
+        if stage is None:
+            return
+        stage.active += 1
+        if len(stage.tasks) < TASK_ROWS:
+            stage.tasks[f["task_id"]] = {"task_id": f["task_id"], "partition": f.get("partition"),
+                                         "attempt": f.get("attempt", 0), "executor_id": f.get("executor_id"),
+                                         "speculative": bool(f.get("speculative")), "launched": time,
+                                         "status": "RUNNING", "duration": None, "metrics": {}, "error": None}
+
+    def _on_TaskEnd(self, f, time):
+        stage = self._stage_of_task(f)
+        success = f.get("reason") == "success"
+        killed = str(f.get("reason", "")).startswith("killed")
+        metrics = f.get("metrics") or {}
+        executor = self.executors.get(f.get("executor_id"))
+        if executor is not None:
+            executor.active = max(0, executor.active - 1)
+            executor.duration += f.get("duration") or 0.0
+            executor.shuffle_read += metrics.get("shuffle_bytes_read", 0)
+            executor.shuffle_write += metrics.get("shuffle_bytes_written", 0)
+            if success:
+                executor.completed += 1
+            elif not killed:
+                executor.failed += 1
+        if not success and not killed:
+            self._failure("task", time, stage_id=f["stage_id"], partition=f.get("partition"),
+                          attempt=f.get("attempt"), task_id=f["task_id"], executor_id=f.get("executor_id"),
+                          reason=f.get("reason"), error=f.get("error"))
+        if stage is None:
+            return
+        stage.active = max(0, stage.active - 1)
+        if success:
+            stage.succeeded += 1
+            stage.executors[f.get("executor_id")] += 1
+            stage.metrics["duration"].add(f.get("duration") or 0.0)
+            for name in METRICS[1:]:
+                stage.metrics[name].add(metrics.get(name, 0))
+        elif killed:
+            stage.killed += 1
+        else:
+            stage.failed += 1
+        row = stage.tasks.get(f["task_id"])
+        if row is not None:
+            row.update(status="SUCCESS" if success else "KILLED" if killed else "FAILED",
+                       duration=f.get("duration"), metrics=metrics, error=f.get("error"),
+                       reason=f.get("reason"))
+
+    def _stage_of_task(self, f):
+        attempt = f.get("stage_attempt")
+        return self.stage(f["stage_id"], attempt)
+
+    def _on_ExecutorAdded(self, f, time):
+        self.executors[f["executor_id"]] = Executor(f, time)
+
+    def _on_ExecutorRemoved(self, f, time):
+        executor = self.executors.get(f["executor_id"])
+        if executor is not None:
+            executor.removed = time
+            executor.removed_reason = f.get("reason")
+        self._failure("executor", time, executor_id=f["executor_id"], reason=f.get("reason"),
+                      running_tasks=list(f.get("running_tasks") or []))
+
+    def _on_ShuffleRemoved(self, f, time):
+        pass
+
+    def _failure(self, kind, time, **fields):
+        self.failures.append(dict(fields, kind=kind, time=time, resubmitted=[]))
+
+    def _blame_resubmission(self, stage, time):
+        """A stage runs again: the failures that cause resubmissions shortly before it get the credit -
+        executor losses, fetch failures, and (barrier stages) any task failure of that stage."""
+        for failure in reversed(self.failures):
+            if time - failure["time"] > RESUBMIT_WINDOW:
+                break
+            causes = (failure["kind"] == "executor"
+                      or (failure["kind"] == "task" and (str(failure.get("reason", "")).startswith("fetch failed")
+                                                         or failure.get("stage_id") == stage.id)))
+            if causes and (stage.id, stage.attempt) not in failure["resubmitted"]:
+                failure["resubmitted"].append((stage.id, stage.attempt))
+
+    # ------------------------------------------------------------ queries (call with the lock held)
+
+    def stage(self, stage_id, attempt=None):
+        if attempt is None:
+            attempt = self.latest_attempt.get(stage_id)
+        return self.stages.get((stage_id, attempt))
+
+    def stages_of_job(self, job):
+        return [s for s in self.stages.values() if job.id in s.job_ids]
+
+    def stage_for_job(self, stage_id, job):
+        """The newest attempt of a stage that ran for ``job`` (None: the job skipped it)."""
+        attempts = [s for (sid, _), s in self.stages.items() if sid == stage_id and job.id in s.job_ids]
+        return max(attempts, key=lambda s: s.attempt) if attempts else None
+
+    def job_progress(self, job):
+        """(tasks done, tasks in all, active) over the newest attempt of each stage it ran."""
+        done = total = active = 0
+        for stage_id in job.stage_ids:
+            stage = self.stage_for_job(stage_id, job)
+            if stage is None:
+                continue
+            total += stage.num_tasks
+            done += min(stage.succeeded, stage.num_tasks)
+            active += stage.active
+        return done, total, active
+
+    def warnings(self, stage):
+        """Skew and stragglers, in words, from a stage's task metrics."""
+        notes = []
+        duration = stage.metrics["duration"]
+        if duration.count >= 4:
+            median = duration.quantiles()[2]
+            if median > 0 and duration.maximum > 3 * median and duration.maximum - median > 0.5:
+                notes.append("straggler: the slowest task took %.1fx the median (%.2fs vs %.2fs)"
+                             % (duration.maximum / median, duration.maximum, median))
+        for name in ("shuffle_bytes_read", "input_records", "shuffle_records_read"):
+            samples = stage.metrics[name]
+            if samples.count >= 4 and samples.mean > 0 and samples.maximum > 4 * samples.mean \
+                    and samples.maximum > 1024:
+                notes.append("skew: one task's %s is %.1fx the mean (%d vs %.0f)"
+                             % (name.replace("_", " "), samples.maximum / samples.mean, samples.maximum,
+                                samples.mean))
+        return notes
