@@ -6,6 +6,12 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e ".[test]"
+# The browser tests drive Debian's Chromium; CI installs it (elsewhere they are skipped without it).
+if [ "${CI:-}" = "true" ] && ! command -v chromedriver >/dev/null; then
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  $SUDO apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium chromium-driver >/dev/null
+fi
 # An editable install leaves out the .pth that a wheel carries (setup.py): put it beside the package.
 .venv/bin/python - <<'PY'
 import shutil, sysconfig
