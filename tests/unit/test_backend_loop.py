@@ -5,7 +5,6 @@ exercised, with a scripted scheduler.
 """
 import collections
 
-from zpark.driver.status import StatusStore
 from zpark.common.errors import SchedulerError
 from zpark.driver.backend import Backend, JobHandle
 from zpark.scheduler import events as m
@@ -52,7 +51,6 @@ def backend_with(scheduler):
     backend._launches = {}
     backend.event_log = RecordingLog()
     backend.progress = Quiet()
-    backend.status = StatusStore()
     backend.on_executor_removed = None
     return backend
 

@@ -3,9 +3,10 @@ import json
 import pathlib
 
 from zpark.common.config import redact
-from zpark.ui import model as ui_model, rest
+from zpark.driver import app_model as ui_model
+from zpark.ui import rest
 from zpark.ui.dag import job_svg
-from zpark.ui.model import AppModel
+from zpark.driver.app_model import AppModel
 from zpark.ui.server import LiveApp, rest_answer
 
 SHAPES = json.loads((pathlib.Path(__file__).parent / "data" / "spark_rest_shapes.json").read_text())

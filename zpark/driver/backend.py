@@ -26,7 +26,6 @@ from ..common.errors import SchedulerError
 from ..scheduler import events as m
 from ..scheduler.dag_scheduler import DAGScheduler
 from .stage_serialization import serialize_stage
-from .status import StatusStore
 
 log = logging.getLogger("zpark.driver")
 
@@ -69,7 +68,6 @@ class Backend:
         self.on_executor_removed = on_executor_removed
         self.exit_poller = exit_poller        # () -> [(executor id, reason)] of processes that died
         self.cleaner = cleaner                # notes of what the program no longer references
-        self.status = StatusStore()           # what ran and runs, for statusTracker()
         self.router, self.port = protocol.bind_router(zmq_context, bind_host, int(conf.get("zpark.driver.port")),
                                                       codec.max_message_bytes, codec.keys)
         self.scheduler = DAGScheduler(conf, serialize_stage)
@@ -384,7 +382,6 @@ class Backend:
 
     def _do_LogEvent(self, a):
         self.event_log.write(a.kind, a.fields)
-        self.status.on_event(a.kind, a.fields)
         self.progress.on_event(a.kind, a.fields)
 
     # ------------------------------------------------------------ loop-thread commands

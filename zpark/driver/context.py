@@ -29,6 +29,7 @@ from ..rdd.narrow import union_of
 from ..rdd.sources import BinaryFiles, Empty, ParallelCollection, PickleFile, TextFile, WholeTextFiles
 from .backend import Backend
 from . import listeners
+from .app_model import AppModel
 from .cleaner import ContextCleaner
 from .stage_serialization import DriverOnly
 from .event_log import EventLog, NullEventLog
@@ -239,13 +240,17 @@ class Context(DriverOnly):
         self._wait_for_executors(num_executors, start_timeout)
 
     def _start_listeners(self):
-        """The readers of the event stream registered above the driver (the web UI), before any event."""
+        """The application's model, then the readers of the event stream registered above the driver
+        (the web UI), before any event."""
+        self._model = AppModel()
+        self._event_log.add(self._model)
         self._listeners = []
         for factory in listeners.FACTORIES:
             listener = factory(self)
             if listener is not None:
                 self._listeners.append(listener)
-                self._event_log.add(listener)
+                if hasattr(listener, "on_event"):
+                    self._event_log.add(listener)
 
     @property
     def uiWebUrl(self):
@@ -468,7 +473,7 @@ class Context(DriverOnly):
         return [x for output in outputs for x in output]
 
     def statusTracker(self):
-        return StatusTracker(self._backend.status)
+        return StatusTracker(self._model)
 
     def _save(self, rdd, path, write, suffix="", opener=open):
         """Write each partition to an attempt-private file; the driver commits one per partition."""

@@ -2,8 +2,9 @@
 
 The driver cannot import them (imports point one way), so they register a
 factory here when their package is imported; each Context calls every
-factory once at start with itself and gets back a listener (``on_event(kind,
-fields, time)``, ``close()``, and an optional ``url``) or None.
+factory once at start with itself (its AppModel is ready) and gets back an
+object with ``close()`` and an optional ``url`` - also fed every event when
+it has ``on_event(kind, fields, time)`` - or None.
 """
 
 FACTORIES = []

@@ -13,7 +13,7 @@ import os
 import threading
 import time
 
-from .model import AppModel
+from ..driver.app_model import AppModel
 
 log = logging.getLogger("zpark.ui")
 

@@ -1,21 +1,17 @@
-"""The live UI: a driver's events folded into an AppModel, served while the application runs."""
+"""The live UI: the driver's own AppModel (its fold of the event stream), served while the application runs."""
 import sys
 
 from ..common.config import redact
-from .model import AppModel
 
 
 class LiveUI:
-    """The listener a Context gets (driver/listeners.py): folds events, serves the pages."""
+    """What the registered factory gives a Context (driver/listeners.py): a server over its model."""
 
-    def __init__(self, host, port):
+    def __init__(self, model, host, port):
         from .server import LiveApp, UIServer, build_app    # the web stack loads only when a UI starts
-        self.model = AppModel()
-        self.server = UIServer(build_app(LiveApp(self.model), redact), host, port).start()
+        self.model = model
+        self.server = UIServer(build_app(LiveApp(model), redact), host, port).start()
         self.url = self.server.url
-
-    def on_event(self, kind, fields, time):
-        self.model.on_event(kind, fields, time)
 
     def close(self):
         self.server.stop()
@@ -29,6 +25,6 @@ def start_live_ui(ctx):
     conf = ctx._conf
     if not conf.get("zpark.ui.enabled"):
         return None
-    ui = LiveUI(str(conf.get("zpark.ui.host")), int(conf.get("zpark.ui.port")))
+    ui = LiveUI(ctx._model, str(conf.get("zpark.ui.host")), int(conf.get("zpark.ui.port")))
     print("zpark: web UI of %s at %s" % (ctx.appName, ui.url), file=sys.stderr)
     return ui

@@ -1,7 +1,8 @@
-"""The UI's picture of one application: a fold over its events (events in, page model out; no I/O).
+"""One application's state as its events tell it: a fold (events in, model out; no I/O).
 
-The live UI feeds it the driver's event stream as it happens; the history
-server feeds it the same events read from an event-log file. Memory stays
+One code path for everything that shows what ran: the driver keeps one,
+fed its own event stream, for ``statusTracker()`` and the live web UI; the
+history server folds the same events read from an event-log file. Memory stays
 bounded whatever the job: at most RETAINED_JOBS jobs and RETAINED_STAGES
 stage attempts, TASK_ROWS task rows per stage attempt (later tasks count in
 the totals but get no row), METRIC_SAMPLES samples per metric for the
@@ -77,6 +78,7 @@ class StageAttempt:
         self.active, self.succeeded, self.failed, self.killed = 0, 0, 0, 0
         self.metrics = {name: Samples() for name in METRICS}
         self.executors = collections.Counter()     # executor id -> tasks finished there
+        self.completed_partitions = set()
 
     @property
     def key(self):
@@ -216,6 +218,7 @@ class AppModel:
         stage.active = max(0, stage.active - 1)
         if success:
             stage.succeeded += 1
+            stage.completed_partitions.add(f.get("partition"))
             stage.executors[f.get("executor_id")] += 1
             stage.metrics["duration"].add(f.get("duration") or 0.0)
             for name in METRICS[1:]:
@@ -307,3 +310,31 @@ class AppModel:
                              % (name.replace("_", " "), samples.maximum / samples.mean, samples.maximum,
                                 samples.mean))
         return notes
+
+    # ------------------------------------------------------------ PySpark's StatusTracker queries
+
+    def job_ids_for_group(self, group):
+        with self.lock:
+            return [j for j, job in self.jobs.items() if job.group == group]
+
+    def active_job_ids(self):
+        with self.lock:
+            return [j for j, job in self.jobs.items() if job.status == "RUNNING"]
+
+    def active_stage_ids(self):
+        with self.lock:
+            return sorted({s.id for s in self.stages.values() if s.status == "ACTIVE"})
+
+    def job_info(self, job_id):
+        with self.lock:
+            job = self.jobs.get(job_id)
+            return (job_id, list(job.stage_ids), job.status) if job else None
+
+    def stage_info(self, stage_id):
+        """(attempt, name, tasks, active, completed partitions, failed) of its newest attempt, or None."""
+        with self.lock:
+            stage = self.stage(stage_id)
+            if stage is None:
+                return None
+            return (stage.attempt, stage.name, stage.num_tasks, stage.active, len(stage.completed_partitions),
+                    stage.failed)
