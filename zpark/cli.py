@@ -18,6 +18,7 @@ from .compat.submit import SubmitError, add_py_files, submit_settings
 from .executor.worker import Worker, healthy
 from .master.server import main as master_main
 from .ui.history import EventLogFolder
+from .ui.master_page import build_master_app
 from .ui.pages import render_export
 from .ui.server import UIServer, build_app
 
@@ -139,10 +140,19 @@ def crypto_option(command):
               help="where the cluster secret is created on first start")
 @click.option("--worker-timeout", default=6.0, show_default=True, help="seconds of silence before an executor is dropped")
 @click.option("--app-timeout", default=6.0, show_default=True, help="seconds of driver silence before its application ends")
+@click.option("--ui-host", default=None, help="interface of the web page (default: --host)")
+@click.option("--ui-port", default=8080, show_default=True, type=int,
+              help="the web page's port (the next free one if taken; -1: no page)")
 @crypto_option
-def master(host, port, state_dir, worker_timeout, app_timeout, crypto):
+def master(host, port, state_dir, worker_timeout, app_timeout, ui_host, ui_port, crypto):
     """Start the cluster master: executors register here, drivers get executors from it."""
-    master_main(host, port, state_dir, worker_timeout, app_timeout, crypto)
+    def serve_page(server):
+        if ui_port < 0:
+            return
+        page = UIServer(build_master_app(lambda: server.latest_status, "tcp://%s:%d" % (host, server.port)),
+                        ui_host or host, ui_port).start()
+        logging.getLogger("zpark.master").info("web page at %s", page.url)
+    master_main(host, port, state_dir, worker_timeout, app_timeout, crypto, before_serving=serve_page)
 
 
 @main.command()

@@ -84,3 +84,36 @@ def test_export_is_one_self_contained_file(history, tmp_path):
     html = out.read_text()
     assert "<style>" in html and 'class="dag"' in html and "SUCCEEDED" in html
     assert not re.search(r'(src|href)="(https?:)?//', html)            # nothing to fetch: opens offline
+
+
+def test_the_master_page_shows_executors_and_links_running_applications_to_their_ui(tmp_path):
+    from mini_cluster import MiniCluster, socket_port
+    with socket_port() as ui_port:
+        pass
+    cluster = MiniCluster(str(tmp_path / "cluster"), crypto=True, ui_port=ui_port)
+    try:
+        page_url = "http://127.0.0.1:%d" % ui_port
+        view = wait_for(lambda: (_json_or_none(page_url + "/json") or {}).get("executors", []), 20,
+                        message="the master's page")
+        view = wait_for(lambda: len(get(page_url + "/json")["executors"]) == 2 and get(page_url + "/json"), 5,
+                        message="both executors on the page (a snapshot of the last tick)")
+        assert {e["cores"] for e in view["executors"]} == {1} and {e["state"] for e in view["executors"]} == {"FREE"}
+        with cluster.context("linked", **{"zpark.ui.port": 0}) as ctx:
+            running = wait_for(lambda: [a for a in get(page_url + "/json")["applications"] if a["id"] == ctx.applicationId
+                                        and a["executors"] == 2], 20, message="the application on the master's page")
+            assert running[0]["ui_url"] == ctx.uiWebUrl
+            html = get(page_url + "/", raw=True)
+            assert html.count('class="worker-row busy"') == 2 and 'href="%s"' % ctx.uiWebUrl in html
+            assert ctx.parallelize(range(10), 2).sum() == 45
+        finished = wait_for(lambda: [a for a in get(page_url + "/json")["finished"] if a["name"] == "linked"], 20,
+                            message="the application among the finished")
+        assert finished[0]["id"] == ctx.applicationId
+    finally:
+        cluster.stop()
+
+
+def _json_or_none(url):
+    try:
+        return get(url)
+    except OSError:
+        return None

@@ -375,6 +375,7 @@ class AppRegister:
     app_secret: str = ""
     proof: str = ""
     request_id: Optional[int] = None
+    ui_url: str = ""                      # the driver's web UI, linked from the master's page
 
 
 @_kind("app_registered")

@@ -224,7 +224,7 @@ class Context(DriverOnly):
             self._backend.exit_poller = self._standalone.exited
             self._backend.start()
             assigned = self._standalone.register(driver_url, int(self._conf.get("zpark.executor.instances")),
-                                                 executor_settings(self._conf))
+                                                 executor_settings(self._conf), self.uiWebUrl)
             self._standalone.start_heartbeats()
             self._wait_for_executors(max(1, assigned), start_timeout)
             return

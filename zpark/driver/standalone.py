@@ -44,10 +44,11 @@ class StandaloneApp:
         self._exits = queue.SimpleQueue()
         self.waiting = None
 
-    def register(self, driver_url, max_executors, executor_conf):
+    def register(self, driver_url, max_executors, executor_conf, ui_url=None):
         """Tell the master where the driver listens; returns how many executors it assigned now."""
         self._registration = messages.AppRegister(self.app_id, driver_url, max_executors, executor_conf,
-                                                  self.name, self.wrapped_app_secret, self.proof)
+                                                  self.name, self.wrapped_app_secret, self.proof,
+                                                  ui_url=ui_url or "")
         reply = self.client.request(self._registration, [messages.AppRegistered])
         self._report_waiting(reply.waiting)
         return reply.executors

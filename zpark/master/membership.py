@@ -54,6 +54,7 @@ class AppInfo:
     exits: list = field(default_factory=list)   # executor exits its driver has not been told of yet
     wrapped_secret: str = ""                     # the application's secret, for its executors
     proof: str = ""                              # what its driver shows to act on it (security.control_proof)
+    ui_url: str = ""                             # its driver's web UI, for the master's page
 
 
 def _executor_number(executor_id):
@@ -67,7 +68,7 @@ class Membership:
         self.app_timeout = app_timeout
         self.workers = {}
         self.apps = {}                # in creation order (dicts keep it): first come, first served
-        self.finished = []            # (app id, name, reason), newest last, for the status view
+        self.finished = []            # (app id, name, reason, ui url), newest last, for the status view
         self._app_numbers = itertools.count()
 
     # ------------------------------------------------------------ workers
@@ -136,7 +137,7 @@ class Membership:
         return app_id
 
     def register_app(self, app_id, driver_url, max_executors, executor_conf, now, name=None,
-                     wrapped_secret="", proof=""):
+                     wrapped_secret="", proof="", ui_url=""):
         """The driver is listening: start giving it executors. Returns (assigned count, actions), or
         (None, []) when the application was registered before with another proof (not its driver).
 
@@ -153,6 +154,7 @@ class Membership:
         if name:
             app.name = name
         app.driver_url = driver_url
+        app.ui_url = ui_url or app.ui_url
         app.max_executors = int(max_executors or 0)
         app.executor_conf = dict(executor_conf or {})
         app.last_seen = now
@@ -177,7 +179,7 @@ class Membership:
         app = self.apps.pop(app_id, None)
         if app is None:
             return []
-        self.finished.append((app_id, app.name, reason))
+        self.finished.append((app_id, app.name, reason, app.ui_url))
         del self.finished[:-20]
         actions = []
         for worker_id in sorted(app.workers):
@@ -240,7 +242,7 @@ class Membership:
                           for w in sorted(self.workers.values(), key=lambda w: w.registered)],
             "applications": [{"id": a.app_id, "name": a.name, "state": "RUNNING" if a.workers else "WAITING",
                               "executors": len(a.workers), "driver": a.driver_url,
-                              "max_executors": a.max_executors}
+                              "max_executors": a.max_executors, "ui_url": a.ui_url}
                              for a in self.apps.values() if a.driver_url],
-            "finished": [{"id": i, "name": n, "reason": r} for i, n, r in reversed(self.finished)],
+            "finished": [{"id": i, "name": n, "reason": r, "ui_url": u} for i, n, r, u in reversed(self.finished)],
         }

@@ -47,6 +47,9 @@ class MasterServer:
         self.membership = Membership(worker_timeout, app_timeout)
         self.worker_sockets = {}       # worker id -> routing identity
         self._stopping = False
+        # What the master's web page shows: a snapshot the loop thread replaces every tick (readers in
+        # other threads never touch the Membership it owns).
+        self.latest_status = self.membership.status(time.monotonic())
 
     def serve_forever(self):
         log.info("zpark master listening on port %d", self.port)
@@ -59,6 +62,7 @@ class MasterServer:
                 if now >= next_tick:
                     next_tick = now + TICK_SECONDS
                     self._act(self.membership.tick(now))
+                    self.latest_status = dict(self.membership.status(now), updated=time.time())
         finally:
             self.socket.close(0)
             if self.gate is not None:
@@ -128,7 +132,7 @@ class MasterServer:
                 return
             assigned, actions = members.register_app(request.app_id, request.driver_url, request.max_executors,
                                                      request.executor_conf, now, request.name,
-                                                     request.app_secret, request.proof)
+                                                     request.app_secret, request.proof, request.ui_url)
             if assigned is None:
                 self._refuse(identity, peer, request, "another driver registered %s" % request.app_id)
                 return
@@ -194,7 +198,11 @@ class MasterServer:
             pass  # the peer is gone
 
 
-def main(host, port, state_dir, worker_timeout, app_timeout, crypto=True):
+def main(host, port, state_dir, worker_timeout, app_timeout, crypto=True, before_serving=None):
+    """Run a master; ``before_serving(server)`` starts what reads its state (the web page)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     secret = load_or_create(state_dir)
-    MasterServer(secret, host, port, worker_timeout, app_timeout, crypto).serve_forever()
+    server = MasterServer(secret, host, port, worker_timeout, app_timeout, crypto)
+    if before_serving is not None:
+        before_serving(server)
+    server.serve_forever()

@@ -48,6 +48,11 @@ def clock(seconds):
 _env.filters.update(duration=duration, size=size, clock=clock)
 
 
+def env():
+    """The templates (for pages outside an application: the master's)."""
+    return _env
+
+
 def _now(model):
     return model.ended or (time.time() if model.ended is None and model.last_event else model.last_event)
 
