@@ -112,7 +112,8 @@ def run_all(args):
     data = os.path.join(HERE, "data", "words")
     engines, workloads = args.engines.split(","), args.workloads.split(",")
     results = {}
-    counts = {e: args.runs if e in ("zpark", "zpark-cluster", "plain") or args.peer_runs is None else args.peer_runs
+    counts = {e: args.runs if e in ("zpark", "zpark-noui", "zpark-cluster", "plain") or args.peer_runs is None
+              else args.peer_runs
               for e in engines}
     for workload in workloads:
         # One engine at a time (the machine has 2 cores), their runs interleaved so that a slow

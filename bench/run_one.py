@@ -21,7 +21,7 @@ def main(engine, workload, scale, data):
         start_run = time.perf_counter()
         answer = getattr(impl, workload)(params, data)
         seconds = time.perf_counter() - start_run
-    elif engine in ("zpark", "zpark-cluster", "pyspark"):
+    elif engine in ("zpark", "zpark-noui", "zpark-cluster", "pyspark"):
         import rdd_workloads as impl
         sc = new_context(engine)
         start_run = time.perf_counter()
@@ -53,10 +53,11 @@ def new_context(engine):
         import zpark
         return zpark.Context(app_name="bench", conf={"zpark.ui.showConsoleProgress": False,
                                                      "zpark.eventLog.enabled": False})
-    if engine == "zpark":
+    if engine in ("zpark", "zpark-noui"):   # zpark runs with its live web UI, as by default; -noui without
         import zpark
         return zpark.Context("local[2]", app_name="bench", conf={"zpark.ui.showConsoleProgress": False,
-                                                                  "zpark.eventLog.enabled": False})
+                                                                  "zpark.eventLog.enabled": False,
+                                                                  "zpark.ui.enabled": engine == "zpark"})
     from pyspark import SparkConf, SparkContext
     conf = SparkConf().setMaster("local[2]").setAppName("bench").set("spark.ui.enabled", "false") \
         .set("spark.ui.showConsoleProgress", "false").set("spark.driver.memory", "4g")

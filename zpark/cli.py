@@ -228,7 +228,7 @@ def history(event_log_dir, host, port, export):
         return
     server = UIServer(build_app(apps, redact), host, port)
     click.echo("zpark history server for %s at %s" % (directory, server.url))
-    server.thread.run()            # in this thread: Ctrl-C stops it
+    server.run()                   # in this thread: Ctrl-C stops it
 
 
 @main.command(hidden=True)

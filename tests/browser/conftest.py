@@ -42,7 +42,7 @@ def screenshot(browser):
 
     def save(name):
         """Save the page as ARTIFACTS/NAME.png, the whole page's height."""
-        height = browser.execute_script("return Math.max(document.body.scrollHeight, 600)")
+        height = browser.execute_script("return Math.max(document.documentElement.scrollHeight, 600)")
         browser.set_window_size(1400, min(max(height + 40, 700), 2400))
         path = ARTIFACTS / ("%s.png" % name)
         browser.save_screenshot(str(path))

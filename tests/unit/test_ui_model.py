@@ -23,7 +23,8 @@ def app_with_a_shuffle_job_and_a_failed_task():
     feed("ExecutorAdded", executor_id="e1", address="tcp://h1:1", cores=1, host="h1")
     feed("ExecutorAdded", executor_id="e2", address="tcp://h2:2", cores=1, host="h2")
     feed("JobStart", job_id=0, description="count at job.py:3", stage_ids=[0, 1], partitions=2)
-    rdds0 = [{"id": 2, "name": "MapPartitionsRDD", "site": "map at job.py:2", "cached": True, "parents": [1]},
+    rdds0 = [{"id": 2, "name": "MapPartitionsRDD", "site": "map at job.py:2", "cached": True, "parents": [1],
+              "partitions": 2, "storage_level": "Memory Serialized 1x Replicated"},
              {"id": 1, "name": "ParallelCollectionRDD", "site": "parallelize at job.py:1", "cached": False,
               "parents": []}]
     feed("StageSubmitted", stage_id=0, stage_attempt=0, num_tasks=2, name="ShuffleMapStage at map at job.py:2",
@@ -32,7 +33,8 @@ def app_with_a_shuffle_job_and_a_failed_task():
         feed("TaskStart", task_id=task, stage_id=0, stage_attempt=0, partition=part, attempt=0, executor_id=ex)
     for task, part, ex in ((0, 0, "e1"), (1, 1, "e2")):
         feed("TaskEnd", task_id=task, stage_id=0, stage_attempt=0, partition=part, attempt=0, executor_id=ex,
-             reason="success", duration=0.5 + task, metrics={"shuffle_bytes_written": 100 * (task + 1)})
+             reason="success", duration=0.5 + task, metrics={"shuffle_bytes_written": 100 * (task + 1)},
+             cached=[[2, part]])
     feed("StageCompleted", stage_id=0, stage_attempt=0, name="ShuffleMapStage at map at job.py:2")
     feed("StageSubmitted", stage_id=1, stage_attempt=0, num_tasks=2, name="ResultStage at count at job.py:3",
          job_ids=[0], parent_ids=[0], rdds=[{"id": 3, "name": "ShuffledRDD", "site": "reduceByKey at job.py:3",
@@ -137,7 +139,9 @@ def test_rest_answers_carry_spark_s_field_names():
     env = ask("/api/v1/applications/app-1/environment", app_id="app-1")
     assert set(SHAPES["environment"]) <= set(env)
     assert ["zpark.secret.token", "*********(redacted)"] in env["sparkProperties"]
-    assert ask("/api/v1/applications/app-1/storage/rdd", app_id="app-1")[0]["id"] == 2
+    (cached,) = ask("/api/v1/applications/app-1/storage/rdd", app_id="app-1")
+    assert (cached["id"], cached["numPartitions"], cached["numCachedPartitions"]) == (2, 2, 1)   # e2's went with it
+    assert m.storage() == [(m.rdds[2], 1, {"e1": 1})]
 
 
 def test_spark_time_format():

@@ -98,6 +98,7 @@ class Register:
 @dataclass
 class Heartbeat:
     executor_id: str
+    rss: int = 0                          # the executor process's resident memory, bytes (for the UI)
 
 
 @_kind("fatal")

@@ -97,7 +97,8 @@ class Executor:
         self.active, self.completed, self.failed = 0, 0, 0
         self.duration = 0.0
         self.shuffle_read, self.shuffle_write = 0, 0
-        self.last_seen = time
+        self.rss = 0
+        self.heartbeat_at = time                   # when it was last heard from (ExecutorMetrics)
 
     @property
     def is_active(self):
@@ -120,6 +121,8 @@ class AppModel:
         self.skipped_stage_ids = {}                 # job id -> stage ids it did not need to run
         self.version = 0                            # bumped by every event (server-sent updates)
         self.abandoned = False                      # history: never ended and its log stopped growing
+        self.rdds = {}                              # rdd id -> what the stages said of it (name, site...)
+        self.cached = {}                            # rdd id -> {partition: executor ids holding it}
 
     # ------------------------------------------------------------ events in
 
@@ -165,6 +168,8 @@ class AppModel:
 
     def _on_StageSubmitted(self, f, time):
         stage = StageAttempt(f, time)
+        for rdd in stage.rdds:
+            self.rdds[rdd["id"]] = rdd
         if stage.attempt > 0:
             self._blame_resubmission(stage, time)
         self.stages[stage.key] = stage
@@ -216,6 +221,8 @@ class AppModel:
         if stage is None:
             return
         stage.active = max(0, stage.active - 1)
+        for rdd_id, partition in f.get("cached") or ():
+            self.cached.setdefault(rdd_id, {}).setdefault(partition, set()).add(f.get("executor_id"))
         if success:
             stage.succeeded += 1
             stage.completed_partitions.add(f.get("partition"))
@@ -240,7 +247,20 @@ class AppModel:
     def _on_ExecutorAdded(self, f, time):
         self.executors[f["executor_id"]] = Executor(f, time)
 
+    def _on_ExecutorMetrics(self, f, time):
+        for executor_id, values in (f.get("executors") or {}).items():
+            executor = self.executors.get(executor_id)
+            if executor is not None:
+                executor.rss = values.get("rss", 0)
+                executor.heartbeat_at = time - values.get("heartbeat_age", 0)
+
+    def _on_RDDUnpersisted(self, f, time):
+        self.cached.pop(f["rdd_id"], None)
+
     def _on_ExecutorRemoved(self, f, time):
+        for partitions in self.cached.values():
+            for holders in partitions.values():
+                holders.discard(f["executor_id"])
         executor = self.executors.get(f["executor_id"])
         if executor is not None:
             executor.removed = time
@@ -292,6 +312,18 @@ class AppModel:
             done += min(stage.succeeded, stage.num_tasks)
             active += stage.active
         return done, total, active
+
+    def storage(self):
+        """The cached RDDs: [(rdd info, partitions cached, {executor id: partitions held})]."""
+        rows = []
+        for rdd_id in sorted(self.cached):
+            held = {p: holders for p, holders in self.cached[rdd_id].items() if holders}
+            if not held:
+                continue
+            by_executor = collections.Counter(e for holders in held.values() for e in holders)
+            info = self.rdds.get(rdd_id, {"id": rdd_id, "name": "RDD", "site": ""})
+            rows.append((info, len(held), dict(sorted(by_executor.items()))))
+        return rows
 
     def warnings(self, stage):
         """Skew and stragglers, in words, from a stage's task metrics."""

@@ -34,6 +34,9 @@ FROM_EXECUTORS = (wire.Register, wire.Heartbeat, wire.TaskDone, wire.TaskFailedR
                   wire.BarrierSync)
 
 
+METRICS_SECONDS = 2.0   # how often the event stream gets each executor's memory and heartbeat age
+
+
 class JobHandle:
     def __init__(self, job_id):
         self.job_id = job_id
@@ -53,6 +56,8 @@ class ExecutorConnection:
         self.stages_sent = set()
         self.broadcasts_sent = set()
         self.released = []                    # stages whose binary it may drop (told with the next launch)
+        self.rss = 0                          # resident memory at its last heartbeat
+        self.last_heartbeat = time.time()
 
 
 class Backend:
@@ -179,7 +184,15 @@ class Backend:
             for eid, reason, caused_by_task in self.exit_poller():
                 self.executor_lost(eid, reason, caused_by_task)
         self._feed(m.Tick())
+        if self.executors and now >= self._next_metrics:
+            self._next_metrics = now + METRICS_SECONDS
+            wall = time.time()
+            self.event_log.write("ExecutorMetrics", {"executors": {
+                eid: {"rss": conn.rss, "heartbeat_age": round(wall - conn.last_heartbeat, 3)}
+                for eid, conn in self.executors.items() if eid not in self.removed}})
         self.event_log.flush()
+
+    _next_metrics = 0.0
 
     def _feed(self, event):
         """Queue an event; handle the queue unless this call came from inside it."""
@@ -238,6 +251,9 @@ class Backend:
                     self.executors_changed.notify_all()
             return
         if isinstance(message, wire.Heartbeat):
+            conn = self.executors.get(identity)
+            if conn is not None:
+                conn.rss, conn.last_heartbeat = message.rss, time.time()
             self._feed(m.ExecutorHeartbeat(identity))
         elif isinstance(message, wire.TaskDone):
             result = payload[0] if payload else b""

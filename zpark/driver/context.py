@@ -23,7 +23,7 @@ from ..common.errors import ZparkError
 from ..common.task_context import TaskContext
 from ..scheduler import events as m
 from ..rdd.accumulators import Accumulator, default_param
-from ..rdd.base import RDD
+from ..rdd.base import RDD, call_site
 from ..rdd.broadcast import Broadcast
 from ..rdd.narrow import union_of
 from ..rdd.sources import BinaryFiles, Empty, ParallelCollection, PickleFile, TextFile, WholeTextFiles
@@ -375,7 +375,7 @@ class Context(DriverOnly):
         properties = dict(self._shared_properties)
         properties.update(self._local_properties())
         self._running_jobs[job_id] = properties   # before it can start: cancelAllJobs() must see it
-        description = properties.get("spark.job.description") or description or rdd.creation_site
+        description = properties.get("spark.job.description") or description or call_site()
         try:
             handle = self._backend.run_job(job_id, rdd, func, partitions, description, properties)
         except BaseException:

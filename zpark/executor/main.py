@@ -67,6 +67,7 @@ class Executor:
         self.dead_addresses = set()
         self.stopping = False
         self.profile_dir = os.environ.get("ZPARK_PROFILE_DIR")
+        self._process = psutil.Process()
 
     # ------------------------------------------------------------ set-up
 
@@ -133,7 +134,7 @@ class Executor:
         while not self.stopping:
             now = time.monotonic()
             if now >= next_heartbeat:
-                self._send(messages.Heartbeat(self.executor_id))
+                self._send(messages.Heartbeat(self.executor_id, self._resident_bytes()))
                 next_heartbeat = now + self.heartbeat_interval
                 if self.parent_pid and not _alive(self.parent_pid):
                     log.warning("driver process %d is gone; exiting", self.parent_pid)
@@ -152,6 +153,12 @@ class Executor:
                         self._dispatch(message, frames)
                     if self.stopping:
                         break
+
+    def _resident_bytes(self):
+        try:
+            return self._process.memory_info().rss
+        except psutil.Error:
+            return 0
 
     def _send_results(self):
         while True:

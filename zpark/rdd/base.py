@@ -41,8 +41,9 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _ENGINE_DIRS = tuple(os.path.join(_PACKAGE_DIR, d) + os.sep for d in ("rdd", "driver", "common", "data", "compat"))
 
 
-def _call_site():
-    """'op at file:line' of the user code that created an RDD (for lineage and progress)."""
+def call_site():
+    """'op at file:line' of the user code that called into the engine: the transformation that created an
+    RDD (lineage, progress, the UI's DAG) or the action that started a job (its description, as Spark's)."""
     frame = sys._getframe(2)
     op = frame.f_code.co_name
     while frame is not None and frame.f_code.co_filename.startswith(_ENGINE_DIRS):
@@ -66,7 +67,7 @@ class RDD(PairFunctions, NumericActions, ApproximateActions, Checkpointing):
         self._storage_level = StorageLevel.NONE
         self._name = None
         self._partitions = None
-        self.creation_site = _call_site()
+        self.creation_site = call_site()
 
     # ------------------------------------------------------------ plumbing
 

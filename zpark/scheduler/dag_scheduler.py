@@ -282,7 +282,7 @@ class DAGScheduler(Recovery, BarrierStages):
             slots.free += 1
         return entry
 
-    def _log_task_end(self, stage, attempt, reason, metrics=None, counted=None, error=None):
+    def _log_task_end(self, stage, attempt, reason, metrics=None, counted=None, error=None, cached=()):
         """``reason``: "success" or a one-line summary; ``error``: a failure's whole text (the remote
         traceback, capped), which the event log keeps so a failure can be read after the fact."""
         self._log("TaskEnd", task_id=attempt.task_id, stage_id=stage.id, stage_attempt=attempt.stage_attempt,
@@ -290,7 +290,8 @@ class DAGScheduler(Recovery, BarrierStages):
                   attempt=attempt.attempt, executor_id=attempt.executor_id,
                   speculative=attempt.speculative, reason=reason,
                   duration=round(self.now - attempt.launch_time, 6), counted=counted,
-                  metrics=metrics or {}, **({"error": error[-20000:]} if error else {}))
+                  metrics=metrics or {}, **({"error": error[-20000:]} if error else {}),
+                  **({"cached": [list(key) for key in cached]} if cached else {}))
 
     # ------------------------------------------------------------ events
 
@@ -360,6 +361,7 @@ class DAGScheduler(Recovery, BarrierStages):
     def _on_RDDUnpersisted(self, event):
         for key in [k for k in self.cache_locs if k[0] == event.rdd_id]:
             del self.cache_locs[key]
+        self._log("RDDUnpersisted", rdd_id=event.rdd_id)
 
     def _answer_of(self, event):
         """The attempt an answer is about, taken off the running list, if this answer counts at all.
@@ -410,7 +412,7 @@ class DAGScheduler(Recovery, BarrierStages):
             self._emit(m.ResultAccepted(stage.job.id, p, event.output.data))
             counted = True
             self._apply_accumulators(event)
-        self._log_task_end(stage, attempt, "success", event.metrics, counted)
+        self._log_task_end(stage, attempt, "success", event.metrics, counted, cached=event.cached_blocks)
         if stage.task_set is not task_set and stage.task_set is not None:
             stage.task_set.mark_done(p)
         self._check_stage_done(stage)

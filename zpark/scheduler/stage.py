@@ -30,7 +30,8 @@ class Stage:
         described = []
         for rdd in narrow_lineage(self.rdd):
             described.append({"id": rdd.id(), "name": rdd.name() or rdd.kind.name, "site": rdd.creation_site,
-                              "cached": rdd.is_cached,
+                              "cached": rdd.is_cached, "partitions": rdd.getNumPartitions(),
+                              "storage_level": str(rdd.getStorageLevel()),
                               "parents": [d.rdd.id() for d in rdd.deps if not isinstance(d, ShuffleDependency)],
                               "shuffle_parents": [d.shuffle_id for d in rdd.deps if isinstance(d, ShuffleDependency)]})
         return described

@@ -190,15 +190,11 @@ def _render_view(model, view, params, redact, title):
     if view == "executors":
         now = _now(model)
         return _env.get_template("executors.html").render(**_context(
-            model, view, redact, title, executors=list(model.executors.values()), now=now))
+            model, view, redact, title, executors=list(model.executors.values()), now=now,
+            budget=model.environment.get("zpark.executor.memory", "")))
     if view == "storage":
-        cached = {}
-        for stage in model.stages.values():
-            for rdd in stage.rdds:
-                if rdd.get("cached"):
-                    cached[rdd["id"]] = rdd
         return _env.get_template("storage.html").render(**_context(model, view, redact, title,
-                                                                   rdds=sorted(cached.values(), key=lambda r: r["id"])))
+                                                                   rows=model.storage()))
     return _env.get_template("environment.html").render(**_context(
         model, view, redact, title, properties=[(k, redact(k, v)) for k, v in sorted(model.environment.items())]))
 

@@ -124,8 +124,10 @@ def task(model, t):
 
 def executor(model, e):
     return {
-        "id": e.id, "hostPort": e.address.split("://")[-1], "isActive": e.is_active, "rddBlocks": 0,
-        "memoryUsed": 0, "diskUsed": 0, "totalCores": e.cores, "maxTasks": e.cores, "activeTasks": e.active,
+        "id": e.id, "hostPort": e.address.split("://")[-1], "isActive": e.is_active,
+        "rddBlocks": sum(1 for partitions in model.cached.values() for holders in partitions.values()
+                         if e.id in holders),
+        "memoryUsed": e.rss, "diskUsed": 0, "totalCores": e.cores, "maxTasks": e.cores, "activeTasks": e.active,
         "failedTasks": e.failed, "completedTasks": e.completed, "totalTasks": e.active + e.failed + e.completed,
         "totalDuration": _ms(e.duration), "totalGCTime": 0, "totalInputBytes": 0,
         "totalShuffleRead": e.shuffle_read, "totalShuffleWrite": e.shuffle_write, "isBlacklisted": False,
@@ -145,11 +147,9 @@ def environment(model, redact):
 
 
 def cached_rdds(model):
-    """``/storage/rdd``: the cached RDDs the stages computed (zpark does not report block sizes yet)."""
-    seen = {}
-    for s in model.stages.values():
-        for r in s.rdds:
-            if r.get("cached"):
-                seen[r["id"]] = {"id": r["id"], "name": r["name"], "numPartitions": 0, "numCachedPartitions": 0,
-                                 "storageLevel": "Memory Serialized 1x Replicated", "memoryUsed": 0, "diskUsed": 0}
-    return list(seen.values())
+    """``/storage/rdd``: the cached RDDs and how many of their partitions are held (block sizes are not
+    reported by executors yet: 0)."""
+    return [{"id": info["id"], "name": info["name"], "numPartitions": info.get("partitions", 0),
+             "numCachedPartitions": cached, "storageLevel": info.get("storage_level", ""),
+             "memoryUsed": 0, "diskUsed": 0}
+            for info, cached, _ in model.storage()]

@@ -8,7 +8,6 @@ driver, which only feeds the model.
 """
 import asyncio
 import logging
-import socket
 import threading
 
 import uvicorn
@@ -17,7 +16,7 @@ from starlette.responses import HTMLResponse, JSONResponse, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from . import pages, rest
+from . import pages, ports, rest
 
 log = logging.getLogger("zpark.ui")
 
@@ -175,40 +174,18 @@ def rest_answer(apps, params, path, redact):
     raise LookupError("unknown path %s" % path)
 
 
-def bind(host, port, tries=16):
-    """A listening socket on ``port`` or, as Spark does, the next free one after it (port 0: any)."""
-    last = None
-    for candidate in ([0] if port == 0 else range(port, port + tries)):
-        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, candidate))
-        except OSError as exc:
-            sock.close()
-            last = exc
-            continue
-        sock.listen(128)
-        return sock
-    raise OSError("no free port for the web UI from %d to %d on %s: %s" % (port, port + tries - 1, host, last))
-
-
 class UIServer:
-    """uvicorn serving ``app`` on a socket, in a daemon thread."""
+    """uvicorn serving ``app`` on a listening socket (bound here unless given), in a daemon thread
+    (``start``) or in the calling one (``run``)."""
 
-    def __init__(self, app, host, port):
-        self.sock = bind(host, port)
-        self.host = host
-        self.port = self.sock.getsockname()[1]
+    def __init__(self, app, host, port=0, sock=None):
+        self.sock = sock if sock is not None else ports.bind(host, port)
+        self.url = ports.url_of(self.sock, host)
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self._serve, name="zpark-ui", daemon=True)
+        self.thread = threading.Thread(target=self.run, name="zpark-ui", daemon=True)
 
-    @property
-    def url(self):
-        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
-        return "http://%s:%d" % (host, self.port)
-
-    def _serve(self):
+    def run(self):
         try:
             self.server.run(sockets=[self.sock])
         except Exception:  # noqa: BLE001 - the UI failing must not take the application down; say so
@@ -218,9 +195,8 @@ class UIServer:
         self.thread.start()
         return self
 
-    def stop(self):
+    def stop(self, wait=True):
+        """Ask it to stop; with ``wait``, until it has (uvicorn notices within its 0.1 s tick)."""
         self.server.should_exit = True
-        self.thread.join(5)
-        self.sock.close()
-
-
+        if wait and self.thread.is_alive():
+            self.thread.join(5)
