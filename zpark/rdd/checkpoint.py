@@ -24,41 +24,39 @@ from .partitions import Partition
 BATCH = 1024
 
 
-class ReliableCheckpoint(Kind):
-    """An RDD read back from the files its checkpoint wrote: no parents."""
+class Checkpointed(Kind):
+    """An RDD whose lineage was cut: no parents, the same partitions and partitioner as before."""
 
-    def __init__(self, directory, num_partitions, partitioner):
+    def __init__(self, num_partitions, partitioner):
         self.deps = []
-        self.directory = directory
         self.num_partitions = num_partitions
         self.partitioner = partitioner
 
     @property
     def name(self):
-        return "ReliableCheckpointRDD"
+        return type(self).__name__ + "RDD"
 
     def partitions(self):
         return [Partition(i) for i in range(self.num_partitions)]
+
+
+class ReliableCheckpoint(Checkpointed):
+    """Read back from the files its checkpoint wrote."""
+
+    def __init__(self, directory, num_partitions, partitioner):
+        super().__init__(num_partitions, partitioner)
+        self.directory = directory
 
     def compute(self, split, tc):
         return records_of(_read_batches(partition_file(self.directory, split.index)), tc)
 
 
-class LocalCheckpoint(Kind):
-    """An RDD whose partitions live only in the executors' block stores (localCheckpoint)."""
+class LocalCheckpoint(Checkpointed):
+    """Its partitions live only in the executors' block stores (localCheckpoint)."""
 
     def __init__(self, rdd_id, num_partitions, partitioner):
-        self.deps = []
+        super().__init__(num_partitions, partitioner)
         self.rdd_id = rdd_id
-        self.num_partitions = num_partitions
-        self.partitioner = partitioner
-
-    @property
-    def name(self):
-        return "LocalCheckpointRDD"
-
-    def partitions(self):
-        return [Partition(i) for i in range(self.num_partitions)]
 
     def compute(self, split, tc):
         raise ZparkError("Checkpoint block rdd_%d_%d not found! Either the executor that originally "
@@ -85,14 +83,14 @@ class Checkpointing:
         if self.ctx.getCheckpointDir() is None:
             raise ZparkError("Checkpoint directory has not been set in the SparkContext "
                              "(call setCheckpointDir first)")
-        if not isinstance(self.kind, (ReliableCheckpoint, LocalCheckpoint)):
+        if not isinstance(self.kind, Checkpointed):
             self._checkpoint_mark = "reliable"
 
     def localCheckpoint(self):
         """Keep the partitions in the executors (memory and disk) and cut the lineage after the next job."""
         if self._storage_level == StorageLevel.NONE:
             self.persist(StorageLevel.MEMORY_AND_DISK)
-        if not isinstance(self.kind, (ReliableCheckpoint, LocalCheckpoint)):
+        if not isinstance(self.kind, Checkpointed):
             self._checkpoint_mark = "local"
 
     @property
@@ -101,7 +99,7 @@ class Checkpointing:
         return self._checkpoint_mark == "reliable" or isinstance(self.kind, ReliableCheckpoint)
 
     def isCheckpointed(self):
-        return isinstance(self.kind, (ReliableCheckpoint, LocalCheckpoint))
+        return isinstance(self.kind, Checkpointed)
 
     def isLocallyCheckpointed(self):
         return isinstance(self.kind, LocalCheckpoint) or self._checkpoint_mark == "local"
