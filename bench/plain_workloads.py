@@ -97,3 +97,86 @@ def pickling_bound(p):
             pickle.loads(blob)
         elapsed += time.perf_counter() - started
     return elapsed
+
+
+# ------------------------------------------------------------ everyday workloads
+
+def logs(p, data):
+    totals = {}
+    for part in range(p["partitions"]):
+        for line in w.log_lines(part, p):
+            url, (hits, size) = w.parse_log(line)
+            seen = totals.get(url)
+            totals[url] = (hits, size) if seen is None else (seen[0] + hits, seen[1] + size)
+    return w.digest_counts((url, hits_bytes[1]) for url, hits_bytes in totals.items())
+
+
+def distinct(p, data):
+    unique = set()
+    for part in range(p["partitions"]):
+        unique.update(w.words_of(part, p))
+    return {"count": len(unique), "longest": max(map(len, unique))}
+
+
+def groupdicts(p, data):
+    groups = defaultdict(list)
+    for part in range(p["partitions"]):
+        for key, value in w.dict_records(part, p):
+            groups[key].append(value)
+    return w.rounded_total(w.digest_counts((k, w.order_total(v)) for k, v in groups.items()))
+
+
+def joinstrings(p, data):
+    right = defaultdict(list)
+    for part in range(p["partitions"]):
+        for k, v in w.string_right(part, p):
+            right[k].append(v)
+    count = total = 0
+    for part in range(p["partitions"]):
+        for k, a in w.string_left(part, p):
+            for _ in right.get(k, ()):
+                count += 1
+                total += a
+    return {"count": count, "sum": total}
+
+
+def aggregate(p, data):
+    stats = {}
+    for part in range(p["partitions"]):
+        for k, v in w.tuple_records(part, p):
+            stats[k] = w.seq_op(stats.get(k, (0, 0.0, float("-inf"))), v)
+    rows = list(stats.values())
+    return {"keys": len(rows), "count": sum(r[0] for r in rows), "total": round(sum(r[1] for r in rows), 2),
+            "max": max(r[2] for r in rows)}
+
+
+def sortby(p, data):
+    records = [r for part in range(p["partitions"]) for r in w.people(part, p)]
+    records.sort(key=w.sort_key)
+    return {"count": len(records), "first": [list(t) for t in records[:3]]}
+
+
+def kmeans(p, data):
+    import numpy as np
+    points = [v for part in range(p["partitions"]) for v in w.points(part, p)]
+    centres = w.initial_centres(p)
+    for _ in range(p["iterations"]):
+        sums = {}
+        for v in points:
+            i = w.closest(v, centres)
+            seen = sums.get(i)
+            sums[i] = (v, 1) if seen is None else (seen[0] + v, seen[1] + 1)
+        centres = np.array([sums[i][0] / sums[i][1] if i in sums else centres[i] for i in range(len(centres))])
+    return {"centres": w.round_centres(centres)}
+
+
+def wide(p, data):
+    totals = defaultdict(int)
+    for part in range(p["partitions"]):
+        for k, v in w.wide_pairs_str(part, p):
+            totals[k] += v
+    return w.digest_counts(totals.items())
+
+
+def smalljobs(p, data):
+    return {"total": sum(sum(x + i for x in range(100)) for i in range(p["jobs"]))}

@@ -114,3 +114,68 @@ def join_bounded(sc, p, data):
         lambda i: [(k, -k) for k in range(p["keys"] * i // parts, p["keys"] * (i + 1) // parts)])
     sums = left.join(right, p["reducers"]).mapPartitions(_count_and_sum).collect()
     return {"count": sum(s[0] for s in sums), "sum": sum(s[1] for s in sums)}
+
+
+# ------------------------------------------------------------ everyday workloads (the same code on PySpark)
+
+def logs(sc, p, data):
+    lines = _generated(sc, p, w.log_lines)
+    totals = lines.map(w.parse_log).reduceByKey(lambda a, b: (a[0] + b[0], a[1] + b[1]))
+    return w.digest_counts((url, hits_bytes[1]) for url, hits_bytes in totals.collect())
+
+
+def distinct(sc, p, data):
+    unique = _generated(sc, p, w.words_of).distinct()
+    return {"count": unique.count(), "longest": unique.map(len).max()}
+
+
+def groupdicts(sc, p, data):
+    grouped = _generated(sc, p, w.dict_records).groupByKey().mapValues(w.order_total)
+    return w.rounded_total(w.digest_counts(grouped.collect()))
+
+
+def joinstrings(sc, p, data):
+    parts = p["partitions"]
+    left = _generated(sc, p, w.string_left)
+    right = sc.parallelize(range(parts), parts).flatMap(lambda i: w.string_right(i, p))
+    joined = left.join(right).map(lambda kv: (kv[1][1], kv[1][0]))
+    return {"count": joined.count(), "sum": joined.values().sum()}
+
+
+def aggregate(sc, p, data):
+    stats = _generated(sc, p, w.tuple_records).aggregateByKey((0, 0.0, float("-inf")), w.seq_op, w.comb_op)
+    rows = stats.collect()
+    return {"keys": len(rows), "count": sum(r[1][0] for r in rows), "total": round(sum(r[1][1] for r in rows), 2),
+            "max": max(r[1][2] for r in rows)}
+
+
+def sortby(sc, p, data):
+    ordered = _generated(sc, p, w.people).sortBy(w.sort_key)
+    first = ordered.take(3)
+    return {"count": ordered.count(), "first": [list(t) for t in first]}
+
+
+def kmeans(sc, p, data):
+    import numpy as np
+    points = _generated(sc, p, w.points).cache()
+    centres = w.initial_centres(p)
+    for _ in range(p["iterations"]):
+        current = sc.broadcast(centres)
+        sums = points.map(lambda v: (w.closest(v, current.value), (v, 1))) \
+            .reduceByKey(lambda a, b: (a[0] + b[0], a[1] + b[1])).collectAsMap()
+        centres = np.array([sums[i][0] / sums[i][1] if i in sums else centres[i] for i in range(len(centres))])
+    return {"centres": w.round_centres(centres)}
+
+
+def wide(sc, p, data):
+    parts = p["partitions"]
+    records = sc.parallelize(range(parts), parts).flatMap(lambda i: w.wide_pairs_str(i, p))
+    return w.digest_counts(records.reduceByKey(lambda a, b: a + b, parts).collect())
+
+
+def smalljobs(sc, p, data):
+    total = 0
+    small = sc.parallelize(range(100), 2)
+    for i in range(p["jobs"]):
+        total += small.map(lambda x, i=i: x + i).sum()
+    return {"total": total}

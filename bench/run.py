@@ -21,6 +21,7 @@ import psutil
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKLOADS = ["startup", "tasks", "wordcount", "shuffle", "groupby", "sort", "join", "pagerank"]
+EVERYDAY = ["logs", "distinct", "groupdicts", "joinstrings", "aggregate", "sortby", "kmeans", "wide", "smalljobs"]
 ENGINES = ["zpark", "pyspark", "dask", "plain"]
 UNITS = {"tasks": ("tasks/s", "tasks"), "wordcount": ("MB/s", "mib"), "shuffle": ("records/s", "records"),
          "groupby": ("records/s", "records"), "sort": ("records/s", "records"), "join": ("records/s", "left")}
@@ -91,7 +92,8 @@ def main():
     parser.add_argument("--peer-runs", type=int, default=None,
                         help="runs for pyspark and dask (default: --runs; they are 2-100x slower)")
     parser.add_argument("--engines", default=",".join(ENGINES))
-    parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--workloads", default=",".join(WORKLOADS),
+                        help="comma-separated, or 'everyday' (%s), or 'all'" % ",".join(EVERYDAY))
     parser.add_argument("--timeout", type=int, default=900)
     parser.add_argument("--output", default=os.path.join(HERE, "results", "latest.json"))
     parser.add_argument("--cluster", action="store_true",
@@ -110,7 +112,8 @@ def main():
 
 def run_all(args):
     data = os.path.join(HERE, "data", "words")
-    engines, workloads = args.engines.split(","), args.workloads.split(",")
+    named = {"everyday": ",".join(EVERYDAY), "all": ",".join(WORKLOADS + EVERYDAY)}
+    engines, workloads = args.engines.split(","), named.get(args.workloads, args.workloads).split(",")
     results = {}
     counts = {e: args.runs if e in ("zpark", "zpark-noui", "zpark-cluster", "plain") or args.peer_runs is None
               else args.peer_runs

@@ -30,7 +30,7 @@ def main(engine, workload, scale, data):
         sc.stop()
     elif engine == "dask":
         import dask_workloads as impl
-        if getattr(impl, workload) is None:
+        if getattr(impl, workload, None) is None:
             print(json.dumps({"seconds": None, "answer": None, "note": "not expressible in dask.bag"}))
             return
         from distributed import Client, LocalCluster
