@@ -84,6 +84,12 @@ class Harness:
         return [a.fields for a in self.actions if isinstance(a, m.LogEvent) and a.kind == kind]
 
 
+def map_executor(launch, shuffle_id, map_index):
+    """Where a reduce task was told to fetch one map output's block from."""
+    (blocks,) = launch.shuffle_locations[shuffle_id].values()
+    return next(executor for m, executor, _, _ in blocks if m == map_index)
+
+
 def words(ctx, n=4):
     return RDD(ctx, ParallelCollection(["a b", "b c", "c d", "d a"], n))
 
@@ -187,8 +193,9 @@ def test_fetch_failure_reruns_the_lost_map_output_then_the_reduce():
     def fail_first_reduce(h, launch):
         if not launch.is_map and not fetch_failed:
             fetch_failed.append(launch)
-            h.fail(launch, "fetch_failed", shuffle_id=0 if False else list(launch.shuffle_locations)[0],
-                   map_index=1, map_executor=launch.shuffle_locations[list(launch.shuffle_locations)[0]][1][0])
+            shuffle_id = list(launch.shuffle_locations)[0]
+            h.fail(launch, "fetch_failed", shuffle_id=shuffle_id, map_index=1,
+                   map_executor=map_executor(launch, shuffle_id, 1))
             return True
         return False
 
@@ -498,7 +505,7 @@ def test_a_fetch_failure_from_an_unreachable_executor_drops_all_its_outputs():
         if not launch.is_map and not failed:
             failed.append(launch)
             shuffle_id = list(launch.shuffle_locations)[0]
-            victim = launch.shuffle_locations[shuffle_id][1][0]
+            victim = map_executor(launch, shuffle_id, 1)
             h.fail(launch, "fetch_failed", shuffle_id=shuffle_id, map_index=1, map_executor=victim,
                    unreachable=True)
             failed.append(victim)
@@ -545,7 +552,7 @@ def _fail_reduces(h, times, **failure):
             h.succeed(pending[0])
         launch = reduces[0]
         shuffle_id = list(launch.shuffle_locations)[0]
-        executor = launch.shuffle_locations[shuffle_id][1][0]
+        executor = map_executor(launch, shuffle_id, 1)
         h.fail(launch, "fetch_failed", shuffle_id=shuffle_id, map_index=1, map_executor=executor, **failure)
         for stale in [l for l in h.launched() if not l.is_map]:   # the rest of that attempt
             h.fail(stale, "killed")
@@ -596,3 +603,25 @@ def test_a_finished_parent_that_lost_its_outputs_is_rerun_when_its_sibling_finis
     h.succeed(still_running)                             # the first finishes: the join must not wait
     h.run_to_end()
     assert h.of(m.JobSucceeded), "the job waited forever for a parent nobody reran"
+
+
+def test_reduce_tasks_are_told_only_the_non_empty_blocks_of_the_partitions_they_read():
+    """A reducer fetches the map outputs with records for it (Spark skips zero-sized blocks), and a
+    task over a coalesced shuffle gets the blocks of every reduce partition it reads."""
+    ctx = FakeContext()
+    summed = words(ctx).map(lambda w: (w, 1)).reduceByKey(add, 4).coalesce(2)
+    h = Harness()
+    h.feed(m.JobSubmitted(0, summed, list, [0, 1]))
+    sizes = {0: [5, 0, 0, 7], 1: [0, 0, 3, 0], 2: [1, 1, 1, 1], 3: [0, 0, 0, 0]}
+    while [l for l in h.launched() if l.is_map]:
+        launch = [l for l in h.launched() if l.is_map][0]
+        h.answered = set(h.answered) | {launch.task_id}
+        h.feed(m.TaskSucceeded(launch.task_id, launch.executor_id, m.MapOutput(sizes[launch.partition])), 0.01)
+    reduces = sorted((l for l in h.launched() if not l.is_map), key=lambda l: l.partition)
+    assert len(reduces) == 2
+    (shuffle_id,) = reduces[0].shuffle_locations
+    told = {r: [b[0] for b in blocks] for launch in reduces for r, blocks in launch.shuffle_locations[shuffle_id].items()}
+    assert told == {0: [0, 2], 1: [2], 2: [1, 2], 3: [0, 2]}
+    assert sorted(reduces[0].shuffle_locations[shuffle_id]) == [0, 1]      # coalesced: two reduce partitions
+    h.run_to_end()
+    assert len(h.of(m.JobSucceeded)) == 1

@@ -90,36 +90,36 @@ class ShuffleReader:
             fetcher = self._local.fetcher = self._fetcher_factory()
         return fetcher
 
-    def read(self, shuffle_id, reduce_id, locations, tc):
+    def read(self, shuffle_id, reduce_id, blocks, tc):
         """(key, value) records of one reduce partition, in map order; remote blocks are all requested up front."""
-        batches = itertools.chain.from_iterable(self._blocks(shuffle_id, reduce_id, locations, tc.metrics))
+        batches = itertools.chain.from_iterable(self._blocks(shuffle_id, reduce_id, blocks, tc.metrics))
         return pairs_of(batches, tc)
 
-    def read_blocks(self, shuffle_id, reduce_id, locations, tc):
+    def read_blocks(self, shuffle_id, reduce_id, blocks, tc):
         """Per map output, in map order, the list of its ``(keys, values)`` batches for this reduce partition.
 
         For readers that use what one map output guarantees (a combined
         map output holds each key once); a kill is noticed between blocks.
         """
-        for block in self._blocks(shuffle_id, reduce_id, locations, tc.metrics):
+        for block in self._blocks(shuffle_id, reduce_id, blocks, tc.metrics):
             tc.check_killed()
             yield list(block)
 
-    def _blocks(self, shuffle_id, reduce_id, locations, metrics):
+    def _blocks(self, shuffle_id, reduce_id, blocks, metrics):
+        """``blocks``: (map index, executor id, address, file tag) of each non-empty map output, in map order."""
         remote = {}
-        for map_index, location in enumerate(locations):
-            if location is None:
+        for map_index, executor_id, address, tag in blocks:
+            if executor_id is None:
                 raise FetchFailedError(shuffle_id, map_index, None, "map output is missing")
-            executor_id, address, tag = location
             if executor_id != self.executor_id:
-                remote.setdefault(address, []).append(map_index)
+                remote.setdefault(address, []).append((map_index, tag))
         fetcher = self.fetcher() if remote else None
         requests = {}
         for address, maps in remote.items():
-            blocks = [[shuffle_id, m, locations[m][2], reduce_id] for m in maps]
-            requests[address] = fetcher.request(address, lambda rid, blocks=blocks: messages.FetchBlocks(rid, blocks))
+            wanted = [[shuffle_id, m, tag, reduce_id] for m, tag in maps]
+            requests[address] = fetcher.request(address, lambda rid, wanted=wanted: messages.FetchBlocks(rid, wanted))
         replies = {}
-        for map_index, (executor_id, address, tag) in enumerate(locations):
+        for map_index, executor_id, address, tag in blocks:
             if executor_id == self.executor_id:
                 try:
                     data, crc = self.store.read_shuffle_segment(shuffle_id, map_index, tag, reduce_id)
@@ -137,7 +137,7 @@ class ShuffleReader:
                     if len(reply.status) != len(remote[address]) or len(payload) != len(reply.status):
                         raise FetchFailedError(shuffle_id, map_index, executor_id,
                                                "malformed reply from %s" % address)
-                    replies[address] = dict(zip(remote[address], zip(reply.status, payload)))
+                    replies[address] = dict(zip((m for m, _ in remote[address]), zip(reply.status, payload)))
                 (ok, crc), data = replies[address].pop(map_index)
                 if not ok:
                     raise FetchFailedError(shuffle_id, map_index, executor_id, "block missing: %s" % crc)

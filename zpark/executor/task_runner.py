@@ -26,10 +26,10 @@ class TaskRuntime:
         self.spill_dir = spill_dir
 
     def read_shuffle(self, tc, shuffle_id, reduce_id):
-        return self.shuffle_reader.read(shuffle_id, reduce_id, tc.shuffle_locations[shuffle_id], tc)
+        return self.shuffle_reader.read(shuffle_id, reduce_id, _blocks_to_read(tc, shuffle_id, reduce_id), tc)
 
     def read_shuffle_blocks(self, tc, shuffle_id, reduce_id):
-        return self.shuffle_reader.read_blocks(shuffle_id, reduce_id, tc.shuffle_locations[shuffle_id], tc)
+        return self.shuffle_reader.read_blocks(shuffle_id, reduce_id, _blocks_to_read(tc, shuffle_id, reduce_id), tc)
 
     def barrier_sync(self, tc, kind, message):
         return self.barrier_waits.sync(tc, kind, message)
@@ -50,6 +50,15 @@ class TaskRuntime:
         self.store.put_partition(key, records, rdd.getStorageLevel())
         tc.cached_blocks.append(key)
         return records_of([records], tc)
+
+
+def _blocks_to_read(tc, shuffle_id, reduce_id):
+    """The non-empty blocks the driver listed for this reduce partition (it lists every one a task reads)."""
+    try:
+        return tc.shuffle_locations[shuffle_id][reduce_id]
+    except KeyError:
+        raise RuntimeError("task %d reads shuffle %d reduce partition %d, which the driver did not expect: a "
+                           "scheduler bug" % (tc.taskAttemptId(), shuffle_id, reduce_id)) from None
 
 
 class QueuedTask:

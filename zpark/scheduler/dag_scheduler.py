@@ -212,6 +212,22 @@ class DAGScheduler(Recovery, BarrierStages):
                 for parent_partition in dep.get_parents(partition):
                     self._narrow_walk(dep.rdd, parent_partition, found)
 
+    def _shuffle_reads(self, rdd, partition):
+        """{shuffle id: reduce ids} a task of ``rdd``'s partition reads: an RDD reading a shuffle reads the
+        reduce partition of its own index (rdd/shuffled.py), found through the narrow dependencies."""
+        reads, stack, seen = {}, [(rdd, partition)], set()
+        while stack:
+            current, index = stack.pop()
+            if (id(current), index) in seen:
+                continue
+            seen.add((id(current), index))
+            for dep in current.deps:
+                if isinstance(dep, ShuffleDependency):
+                    reads.setdefault(dep.shuffle_id, set()).add(index)
+                else:
+                    stack.extend((dep.rdd, parent) for parent in dep.get_parents(index))
+        return reads
+
     def _preferred_executors(self, rdd, partition):
         found = {}
         self._narrow_walk(rdd, partition, found)
@@ -243,8 +259,8 @@ class DAGScheduler(Recovery, BarrierStages):
         task_set = stage.task_set
         slots.free -= 1
         self.tasks[attempt.task_id] = (stage, task_set, attempt)
-        shuffle_locations = {p.shuffle_dep.shuffle_id: self.tracker.locations(p.shuffle_dep.shuffle_id)
-                             for p in stage.parents}
+        shuffle_locations = {shuffle_id: {r: self.tracker.blocks_for(shuffle_id, r) for r in reduce_ids}
+                             for shuffle_id, reduce_ids in self._shuffle_reads(stage.rdd, attempt.partition).items()}
         found = {}
         self._narrow_walk(stage.rdd, attempt.partition, found)
         cache_locations = {key: [self.executors[e].address for e in eids if e in self.executors]

@@ -184,7 +184,7 @@ class LaunchTask:
     binary: bytes
     broadcast_ids: list
     split: Any                  # the Partition object the task computes
-    shuffle_locations: dict     # shuffle id -> [(executor id, address, tag) | None per map]
+    shuffle_locations: dict     # shuffle id -> {reduce id: [(map index, executor id, address, tag)]}, non-empty blocks
     cache_locations: dict       # (rdd id, partition) -> [block server addresses]
     speculative: bool = False
     properties: dict = field(default_factory=dict)   # of the stage's first job (TaskContext.getLocalProperty)
