@@ -20,6 +20,7 @@ class BlockStore:
         self._broadcast_data = {}              # broadcast id -> pickled value, as the driver sent it
         self._broadcast_values = {}            # broadcast id -> the value, once a task read it
         self._broadcast_lock = threading.Lock()
+        self._indexes = {}                     # (shuffle id, map index, tag) -> (offsets, crcs) read from disk
 
     # ------------------------------------------------------------ shuffle files
 
@@ -62,18 +63,31 @@ class BlockStore:
     def read_shuffle_segment(self, shuffle_id, map_index, tag, reduce_id):
         """(bytes, expected crc) of one reduce partition's block; raises OSError if missing."""
         data_path, index_path = self.shuffle_paths(shuffle_id, map_index, tag)
-        with open(index_path, "rb") as index:
-            raw = index.read()
-        (count,) = struct.unpack_from("<I", raw, 0)
-        start, end = struct.unpack_from("<2Q", raw, 4 + 8 * reduce_id)
-        (crc,) = struct.unpack_from("<I", raw, 4 + 8 * (count + 1) + 4 * reduce_id)
+        offsets, crcs = self._shuffle_index(shuffle_id, map_index, tag, index_path)
+        start, end = offsets[reduce_id], offsets[reduce_id + 1]
         if end == start:
-            return b"", crc
+            return b"", crcs[reduce_id]
         with open(data_path, "rb") as data:
             data.seek(start)
-            return data.read(end - start), crc
+            return data.read(end - start), crcs[reduce_id]
+
+    def _shuffle_index(self, shuffle_id, map_index, tag, index_path):
+        """A map output's block offsets and checksums, read once per file: a reduce task reads one block of
+        each map output, so without this every block cost a second file open."""
+        key = (shuffle_id, map_index, tag)
+        found = self._indexes.get(key)
+        if found is None:
+            with open(index_path, "rb") as index:
+                raw = index.read()
+            (count,) = struct.unpack_from("<I", raw, 0)
+            offsets = struct.unpack_from("<%dQ" % (count + 1), raw, 4)
+            crcs = struct.unpack_from("<%dI" % count, raw, 4 + 8 * (count + 1))
+            found = self._indexes[key] = (offsets, crcs)
+        return found
 
     def remove_shuffle(self, shuffle_id):
+        for key in [k for k in list(self._indexes) if k[0] == shuffle_id]:
+            self._indexes.pop(key, None)
         prefix = "shuffle_%d_" % shuffle_id
         folder = os.path.join(self.root, "shuffle")
         for name in os.listdir(folder):
