@@ -60,6 +60,10 @@ def test_rest_jobs_stages_and_tasks_match_the_event_log(app):
     assert get(base + "/jobs/0")["numCompletedTasks"] == 4 + 3
     map_stage = next(s for s in stages if s["numTasks"] == 4 and s["status"] == "COMPLETE")
     assert map_stage["shuffleWriteRecords"] > 0 and map_stage["name"].startswith("ShuffleMapStage")
+    (cached,) = get(base + "/storage/rdd")
+    assert cached["numPartitions"] == cached["numCachedPartitions"] == 3 and cached["memoryUsed"] > 0
+    assert map_stage["resultSerializationTime"] >= 0 and "Serialization time" in get(
+        "%s/%s/stages/%d/0" % (app.uiWebUrl, app.applicationId, map_stage["stageId"]), raw=True)
     executors = get(base + "/executors")
     assert len(executors) == 2 and sum(e["completedTasks"] for e in executors) == 7
     with pytest.raises(urllib.error.HTTPError):

@@ -33,8 +33,9 @@ def app_with_a_shuffle_job_and_a_failed_task():
         feed("TaskStart", task_id=task, stage_id=0, stage_attempt=0, partition=part, attempt=0, executor_id=ex)
     for task, part, ex in ((0, 0, "e1"), (1, 1, "e2")):
         feed("TaskEnd", task_id=task, stage_id=0, stage_attempt=0, partition=part, attempt=0, executor_id=ex,
-             reason="success", duration=0.5 + task, metrics={"shuffle_bytes_written": 100 * (task + 1)},
-             cached=[[2, part]])
+             reason="success", duration=0.5 + task,
+             metrics={"shuffle_bytes_written": 100 * (task + 1), "cached_bytes": 500 * (task + 1),
+                      "shuffle_serialization_time": 0.25}, cached=[[2, part]])
     feed("StageCompleted", stage_id=0, stage_attempt=0, name="ShuffleMapStage at map at job.py:2")
     feed("StageSubmitted", stage_id=1, stage_attempt=0, num_tasks=2, name="ResultStage at count at job.py:3",
          job_ids=[0], parent_ids=[0], rdds=[{"id": 3, "name": "ShuffledRDD", "site": "reduceByKey at job.py:3",
@@ -141,7 +142,9 @@ def test_rest_answers_carry_spark_s_field_names():
     assert ["zpark.secret.token", "*********(redacted)"] in env["sparkProperties"]
     (cached,) = ask("/api/v1/applications/app-1/storage/rdd", app_id="app-1")
     assert (cached["id"], cached["numPartitions"], cached["numCachedPartitions"]) == (2, 2, 1)   # e2's went with it
-    assert m.storage() == [(m.rdds[2], 1, {"e1": 1})]
+    assert m.storage() == [(m.rdds[2], 1, {"e1": 1}, 500)] and cached["memoryUsed"] == 500
+    map_stage = next(st for st in stages if st["stageId"] == 0 and st["attemptId"] == 0)
+    assert map_stage["resultSerializationTime"] == 500          # two tasks' 0.25 s of pickling
 
 
 def test_spark_time_format():

@@ -19,7 +19,10 @@ RETAINED_FAILURES = 1000
 RESUBMIT_WINDOW = 10.0      # seconds: a stage resubmitted this soon after a failure is blamed on it
 QUANTILES = (0.0, 0.25, 0.5, 0.75, 1.0)
 METRICS = ("duration", "run_time", "input_records", "shuffle_bytes_read", "shuffle_records_read",
-           "shuffle_bytes_written", "shuffle_records_written", "spilled_bytes", "output_bytes_written")
+           "shuffle_bytes_written", "shuffle_records_written", "spilled_bytes", "output_bytes_written",
+           "serialization_time")
+# A task's serialization time: pickling its result, or its shuffle blocks.
+SERIALIZATION_METRICS = ("result_serialization_time", "shuffle_serialization_time")
 
 
 class Samples:
@@ -123,6 +126,7 @@ class AppModel:
         self.abandoned = False                      # history: never ended and its log stopped growing
         self.rdds = {}                              # rdd id -> what the stages said of it (name, site...)
         self.cached = {}                            # rdd id -> {partition: executor ids holding it}
+        self.cached_bytes = {}                      # (rdd id, partition) -> its size (executors' estimate)
 
     # ------------------------------------------------------------ events in
 
@@ -221,15 +225,18 @@ class AppModel:
         if stage is None:
             return
         stage.active = max(0, stage.active - 1)
-        for rdd_id, partition in f.get("cached") or ():
+        cached = f.get("cached") or ()
+        for rdd_id, partition in cached:
             self.cached.setdefault(rdd_id, {}).setdefault(partition, set()).add(f.get("executor_id"))
+            self.cached_bytes[(rdd_id, partition)] = metrics.get("cached_bytes", 0) // len(cached)
         if success:
             stage.succeeded += 1
             stage.completed_partitions.add(f.get("partition"))
             stage.executors[f.get("executor_id")] += 1
             stage.metrics["duration"].add(f.get("duration") or 0.0)
-            for name in METRICS[1:]:
+            for name in METRICS[1:-1]:
                 stage.metrics[name].add(metrics.get(name, 0))
+            stage.metrics["serialization_time"].add(sum(metrics.get(m, 0) for m in SERIALIZATION_METRICS))
         elif killed:
             stage.killed += 1
         else:
@@ -256,6 +263,8 @@ class AppModel:
 
     def _on_RDDUnpersisted(self, f, time):
         self.cached.pop(f["rdd_id"], None)
+        for key in [k for k in self.cached_bytes if k[0] == f["rdd_id"]]:
+            del self.cached_bytes[key]
 
     def _on_ExecutorRemoved(self, f, time):
         for partitions in self.cached.values():
@@ -314,7 +323,7 @@ class AppModel:
         return done, total, active
 
     def storage(self):
-        """The cached RDDs: [(rdd info, partitions cached, {executor id: partitions held})]."""
+        """The cached RDDs: [(rdd info, partitions cached, {executor id: partitions held}, bytes)]."""
         rows = []
         for rdd_id in sorted(self.cached):
             held = {p: holders for p, holders in self.cached[rdd_id].items() if holders}
@@ -322,7 +331,8 @@ class AppModel:
                 continue
             by_executor = collections.Counter(e for holders in held.values() for e in holders)
             info = self.rdds.get(rdd_id, {"id": rdd_id, "name": "RDD", "site": ""})
-            rows.append((info, len(held), dict(sorted(by_executor.items()))))
+            size = sum(self.cached_bytes.get((rdd_id, p), 0) for p in held)
+            rows.append((info, len(held), dict(sorted(by_executor.items())), size))
         return rows
 
     def warnings(self, stage):

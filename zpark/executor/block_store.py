@@ -100,14 +100,19 @@ class BlockStore:
         return os.path.join(self.root, "cache", "rdd_%d_%d" % key)
 
     def put_partition(self, key, records, level):
+        """Keep a cached partition; returns its size in bytes (on disk: exact; in memory: estimated)."""
         with self._lock:
             if level.useMemory:
                 self._memory[key] = records
-            elif level.useDisk:
+                return estimated_bytes(records)
+            if level.useDisk:
                 with open(self._cache_path(key) + ".tmp", "wb") as f:
                     pickle.dump(records, f, 5)
+                    size = f.tell()
                 os.replace(self._cache_path(key) + ".tmp", self._cache_path(key))
                 self._on_disk.add(key)
+                return size
+        return 0
 
     def get_partition(self, key):
         with self._lock:
@@ -174,3 +179,15 @@ def _unlink(path):
     except FileNotFoundError:
         pass
 
+
+SIZE_SAMPLE = 64
+
+
+def estimated_bytes(records):
+    """A partition's size as pickled bytes, from a sample of its records spread over it (as Spark samples
+    to estimate sizes): the Storage page's figure, without pickling the whole partition."""
+    if not records:
+        return 0
+    step = max(1, len(records) // SIZE_SAMPLE)
+    sample = records[::step][:SIZE_SAMPLE]
+    return len(pickle.dumps(sample, 5)) * len(records) // len(sample)

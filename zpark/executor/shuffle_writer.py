@@ -18,6 +18,7 @@ import io
 import itertools
 import os
 import pickle
+import time
 
 from ..data import columnar, spill
 from ..data.chunks import chunks
@@ -41,6 +42,7 @@ def write_map_output(records, dep, store, map_index, tag, spill_bytes, tc):
                 tc.add_metric("shuffle_records_combined_in_columns", len(keys))
             for part, part_keys, part_values in _by_partition(keys, values, partitioner):
                 output.add(part, part_keys, part_values)
+        tc.metrics["shuffle_serialization_time"] = round(output.pickle_seconds, 6)
         return output.commit(), written
     finally:
         output.discard_spills()
@@ -117,11 +119,14 @@ class PartitionedOutput:
         self.spills = [None] * partitions
         self.buffered = 0
         self.spill_bytes = spill_bytes
+        self.pickle_seconds = 0.0             # serializing the blocks (the task's serialization time)
 
     def add(self, part, keys, values):
         buffer = self.buffers[part]
         before = buffer.tell()
+        started = time.perf_counter()
         pickle.dump((keys, values), buffer, 5)
+        self.pickle_seconds += time.perf_counter() - started
         self.buffered += buffer.tell() - before
         if self.buffered > self.spill_bytes:
             self._spill()

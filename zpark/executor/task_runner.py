@@ -47,7 +47,7 @@ class TaskRuntime:
             if records is not None:
                 return records_of([records], tc)
         records = list(rdd.compute(split, tc))
-        self.store.put_partition(key, records, rdd.getStorageLevel())
+        tc.add_metric("cached_bytes", self.store.put_partition(key, records, rdd.getStorageLevel()))
         tc.cached_blocks.append(key)
         return records_of([records], tc)
 
@@ -111,7 +111,9 @@ def run_task(task, binary, runtime, tc):
             value = work(records)
             tc.check_killed()
             result = None
+            pickling = time.monotonic()
             payload = [serialization.dumps(value)]
+            tc.metrics["result_serialization_time"] = round(time.monotonic() - pickling, 6)
         accumulators = serialization.dumps(tc.accumulator_updates) if tc.accumulator_updates else b""
         tc.metrics["run_time"] = round(time.monotonic() - started, 6)
         done = messages.TaskDone(launch.task_id, result, [list(k) for k in tc.cached_blocks], tc.metrics)

@@ -109,7 +109,8 @@ METRIC_LABELS = [("duration", "Duration", "duration"), ("run_time", "Run time", 
                  ("shuffle_records_read", "Shuffle read records", "count"),
                  ("shuffle_bytes_written", "Shuffle write", "size"),
                  ("shuffle_records_written", "Shuffle write records", "count"),
-                 ("spilled_bytes", "Spill (disk)", "size"), ("output_bytes_written", "Output", "size")]
+                 ("spilled_bytes", "Spill (disk)", "size"), ("output_bytes_written", "Output", "size"),
+                 ("serialization_time", "Serialization time", "duration")]
 
 
 def _quantile_rows(stage):

@@ -6,6 +6,8 @@ garbage collection, off-heap memory).
 """
 import time as _time
 
+from ..driver.app_model import SERIALIZATION_METRICS
+
 SPARK_VERSION = "3.5.0"
 
 
@@ -75,10 +77,11 @@ def stage(model, s, with_tasks=False):
         "failureReason": s.failure,
         "executorDeserializeTime": 0, "executorDeserializeCpuTime": 0,
         "executorRunTime": _ms(metric["run_time"].total), "executorCpuTime": 0, "resultSize": 0,
-        "jvmGcTime": 0, "resultSerializationTime": 0, "memoryBytesSpilled": 0,
+        "jvmGcTime": 0, "memoryBytesSpilled": 0,
         "diskBytesSpilled": int(metric["spilled_bytes"].total), "peakExecutionMemory": 0,
         "inputBytes": 0, "inputRecords": int(metric["input_records"].total),
         "outputBytes": int(metric["output_bytes_written"].total), "outputRecords": 0,
+        "resultSerializationTime": _ms(metric["serialization_time"].total),
         "shuffleReadBytes": int(metric["shuffle_bytes_read"].total),
         "shuffleRemoteBytesRead": int(metric["shuffle_bytes_read"].total),
         "shuffleReadRecords": int(metric["shuffle_records_read"].total),
@@ -108,7 +111,9 @@ def task(model, t):
         "taskMetrics": {
             "executorDeserializeTime": 0, "executorDeserializeCpuTime": 0,
             "executorRunTime": _ms(metrics.get("run_time")), "executorCpuTime": 0,
-            "resultSize": 0, "jvmGcTime": 0, "resultSerializationTime": 0, "memoryBytesSpilled": 0,
+            "resultSize": 0, "jvmGcTime": 0,
+            "resultSerializationTime": _ms(sum(metrics.get(m, 0) for m in SERIALIZATION_METRICS)),
+            "memoryBytesSpilled": 0,
             "diskBytesSpilled": metrics.get("spilled_bytes", 0),
             "inputMetrics": {"bytesRead": 0, "recordsRead": metrics.get("input_records", 0)},
             "outputMetrics": {"bytesWritten": metrics.get("output_bytes_written", 0),
@@ -147,9 +152,10 @@ def environment(model, redact):
 
 
 def cached_rdds(model):
-    """``/storage/rdd``: the cached RDDs and how many of their partitions are held (block sizes are not
-    reported by executors yet: 0)."""
+    """``/storage/rdd``: the cached RDDs, how many of their partitions are held and their size (executors
+    estimate in-memory partitions from a sample of records)."""
     return [{"id": info["id"], "name": info["name"], "numPartitions": info.get("partitions", 0),
              "numCachedPartitions": cached, "storageLevel": info.get("storage_level", ""),
-             "memoryUsed": 0, "diskUsed": 0}
-            for info, cached, _ in model.storage()]
+             "memoryUsed": size if "Memory" in info.get("storage_level", "") else 0,
+             "diskUsed": 0 if "Memory" in info.get("storage_level", "") else size}
+            for info, cached, _, size in model.storage()]
