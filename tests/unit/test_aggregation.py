@@ -71,3 +71,16 @@ def test_a_combined_map_output_becomes_a_dict_even_when_it_repeats_keys():
     assert list(aggregation.dict_of_combined_block(two_rounds, reduce_by_add).items()) == [
         ("a", 11), ("b", 2), ("c", 33)]
     assert aggregation.dict_of_combined_block([], reduce_by_add) == {}
+
+
+def test_the_distinct_path_keeps_what_the_reduce_keeping_the_first_keeps():
+    """distinct()'s dict.update path against the REDUCE by ``lambda x, _: x`` it replaces: the same keys,
+    each as its first object (1, then 1.0 and True, are one key whose first object is the int 1)."""
+    from zpark.data.aggregation import Aggregator, combine_values, merge_combiners
+    records = [(1, None), (1.0, None), (True, None), ("a", None), ((1, 2), None), ("a", None), (2, None)]
+    reference = combine_values(iter(records), Aggregator.reducing(lambda x, _: x))
+    fast = combine_values(iter(records), Aggregator.distinct())
+    assert list(fast.items()) == list(reference.items())
+    assert [type(k) for k in fast] == [type(k) for k in reference] == [int, str, tuple, int]
+    merged = merge_combiners(iter([(2.0, None), (3, None)]), Aggregator.distinct(), dict(fast))
+    assert list(merged) == [1, "a", (1, 2), 2, 3] and type(list(merged)[3]) is int

@@ -24,6 +24,7 @@ from ..common.hashing import portable_hash
 from ..common.partitioner import Partitioner
 from ..common.storage import StorageLevel
 from ..data import compression
+from ..data.aggregation import Aggregator
 from ..data.chunks import chunks
 from .dependencies import ShuffleDependency
 from .narrow import Cartesian, Coalesced, MapPartitions, Zipped, union_of
@@ -219,8 +220,9 @@ class RDD(PairFunctions, NumericActions, ApproximateActions, Checkpointing):
         return self.map(lambda x: (f(x), x))
 
     def distinct(self, numPartitions=None):
+        """PySpark's map to (x, None), reduceByKey keeping the first, keys - on the engine's DISTINCT path."""
         return (self.map(lambda x: (x, None))
-                .reduceByKey(lambda x, _: x, numPartitions).map(lambda kv: kv[0]))
+                ._combined(Aggregator.distinct(), numPartitions, portable_hash).map(lambda kv: kv[0]))
 
     def union(self, other):
         return self._derived(union_of([self, other]))
