@@ -28,16 +28,9 @@ SERIALIZATION_METRICS = ("result_serialization_time", "shuffle_serialization_tim
 class Samples:
     """A metric over a stage's tasks: exact count, sum and max, quantiles over the first samples."""
 
-    def __init__(self):
-        self.count, self.total, self.maximum = 0, 0.0, 0.0
-        self.values = []
-
-    def add(self, value):
-        self.count += 1
-        self.total += value
-        self.maximum = max(self.maximum, value)
-        if len(self.values) < METRIC_SAMPLES:
-            self.values.append(value)
+    def __init__(self, count=0, total=0.0, maximum=0.0, values=None):
+        self.count, self.total, self.maximum = count, total, maximum
+        self.values = values if values is not None else []
 
     def quantiles(self):
         if not self.values:
@@ -79,13 +72,50 @@ class StageAttempt:
         self.failure = None
         self.tasks = collections.OrderedDict()     # task id -> row (at most TASK_ROWS)
         self.active, self.succeeded, self.failed, self.killed = 0, 0, 0, 0
-        self.metrics = {name: Samples() for name in METRICS}
+        # What the finished tasks measured, kept cheaply (this runs once per task on the driver): exact
+        # totals and maxima of the metrics they reported, and the first METRIC_SAMPLES tasks' figures;
+        # ``metrics`` turns them into a Samples per metric when a page asks.
+        self.finished = 0
+        self.totals, self.maxima = {}, {}
+        self.samples = []                          # (duration, metrics dict) of the first tasks
         self.executors = collections.Counter()     # executor id -> tasks finished there
         self.completed_partitions = set()
 
     @property
     def key(self):
         return self.id, self.attempt
+
+    def record(self, duration, metrics):
+        """A task succeeded having measured ``duration`` and ``metrics``."""
+        self.finished += 1
+        totals, maxima = self.totals, self.maxima
+        serialization = 0
+        for name, value in metrics.items():
+            totals[name] = totals.get(name, 0) + value
+            if value > maxima.get(name, 0):
+                maxima[name] = value
+            if name in SERIALIZATION_METRICS:
+                serialization += value
+        for name, value in (("duration", duration), ("serialization_time", serialization)):
+            totals[name] = totals.get(name, 0) + value
+            if value > maxima.get(name, 0):
+                maxima[name] = value
+        if len(self.samples) < METRIC_SAMPLES:
+            self.samples.append((duration, metrics))
+
+    @property
+    def metrics(self):
+        """{metric: Samples} over the finished tasks (built on demand, for pages and the REST API)."""
+        views = {}
+        for name in METRICS:
+            if name == "duration":
+                values = [d for d, _ in self.samples]
+            elif name == "serialization_time":
+                values = [sum(m.get(s, 0) for s in SERIALIZATION_METRICS) for _, m in self.samples]
+            else:
+                values = [m.get(name, 0) for _, m in self.samples]
+            views[name] = Samples(self.finished, self.totals.get(name, 0), self.maxima.get(name, 0), values)
+        return views
 
 
 class Executor:
@@ -233,10 +263,7 @@ class AppModel:
             stage.succeeded += 1
             stage.completed_partitions.add(f.get("partition"))
             stage.executors[f.get("executor_id")] += 1
-            stage.metrics["duration"].add(f.get("duration") or 0.0)
-            for name in METRICS[1:-1]:
-                stage.metrics[name].add(metrics.get(name, 0))
-            stage.metrics["serialization_time"].add(sum(metrics.get(m, 0) for m in SERIALIZATION_METRICS))
+            stage.record(f.get("duration") or 0.0, metrics)
         elif killed:
             stage.killed += 1
         else:
@@ -338,14 +365,15 @@ class AppModel:
     def warnings(self, stage):
         """Skew and stragglers, in words, from a stage's task metrics."""
         notes = []
-        duration = stage.metrics["duration"]
+        metrics = stage.metrics
+        duration = metrics["duration"]
         if duration.count >= 4:
             median = duration.quantiles()[2]
             if median > 0 and duration.maximum > 3 * median and duration.maximum - median > 0.5:
                 notes.append("straggler: the slowest task took %.1fx the median (%.2fs vs %.2fs)"
                              % (duration.maximum / median, duration.maximum, median))
         for name in ("shuffle_bytes_read", "input_records", "shuffle_records_read"):
-            samples = stage.metrics[name]
+            samples = metrics[name]
             if samples.count >= 4 and samples.mean > 0 and samples.maximum > 4 * samples.mean \
                     and samples.maximum > 1024:
                 notes.append("skew: one task's %s is %.1fx the mean (%d vs %.0f)"

@@ -259,8 +259,9 @@ class DAGScheduler(Recovery, BarrierStages):
         task_set = stage.task_set
         slots.free -= 1
         self.tasks[attempt.task_id] = (stage, task_set, attempt)
-        shuffle_locations = {shuffle_id: {r: self.tracker.blocks_for(shuffle_id, r) for r in reduce_ids}
-                             for shuffle_id, reduce_ids in self._shuffle_reads(stage.rdd, attempt.partition).items()}
+        shuffle_locations = {} if not stage.parents else {   # a stage reading no shuffle skips the walk
+            shuffle_id: {r: self.tracker.blocks_for(shuffle_id, r) for r in reduce_ids}
+            for shuffle_id, reduce_ids in self._shuffle_reads(stage.rdd, attempt.partition).items()}
         found = {}
         self._narrow_walk(stage.rdd, attempt.partition, found)
         cache_locations = {key: [self.executors[e].address for e in eids if e in self.executors]

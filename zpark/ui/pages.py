@@ -115,8 +115,9 @@ METRIC_LABELS = [("duration", "Duration", "duration"), ("run_time", "Run time", 
 
 def _quantile_rows(stage):
     rows = []
+    metrics = stage.metrics
     for name, label, kind in METRIC_LABELS:
-        samples = stage.metrics[name]
+        samples = metrics[name]
         if not samples.count or (not samples.maximum and name != "duration"):
             continue
         fmt = {"duration": duration, "size": size, "count": lambda v: "%d" % v}[kind]
