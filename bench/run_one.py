@@ -5,6 +5,7 @@ tree's memory. "seconds" excludes starting and stopping the engine, except for
 the startup workload, which is nothing else.
 """
 import json
+import os
 import sys
 import time
 
@@ -58,6 +59,9 @@ def new_context(engine):
         return zpark.Context("local[2]", app_name="bench", conf={"zpark.ui.showConsoleProgress": False,
                                                                   "zpark.eventLog.enabled": False,
                                                                   "zpark.ui.enabled": engine == "zpark"})
+    # PySpark's workers run this interpreter (the bench venv, with numpy), not whatever python3 is first
+    # on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark import SparkConf, SparkContext
     conf = SparkConf().setMaster("local[2]").setAppName("bench").set("spark.ui.enabled", "false") \
         .set("spark.ui.showConsoleProgress", "false").set("spark.driver.memory", "4g")
