@@ -49,7 +49,6 @@ class Job:
         self.description = f.get("description") or ""
         self.group = f.get("group")
         self.stage_ids = list(f.get("stage_ids", []))
-        self.num_tasks_hint = f.get("partitions", 0)
         self.submitted = time
         self.completed = None
         self.status = "RUNNING"
@@ -193,12 +192,12 @@ class AppModel:
         job.completed = time
         job.status = "SUCCEEDED" if f.get("result") == "success" else "FAILED"
         job.failure = f.get("reason")
-        for stage in self.stages.values():
-            if job.id in stage.job_ids and stage.completed is None and job.status == "FAILED":
+        ran = {stage_id: self.stage_for_job(stage_id, job) for stage_id in job.stage_ids}
+        for stage in ran.values():
+            if stage is not None and stage.completed is None and job.status == "FAILED":
                 stage.completed, stage.status = time, "FAILED"     # aborted with its job
                 stage.failure = "job %d failed: %s" % (job.id, job.failure)
-        ran = {s.id for s in self.stages.values() if job.id in s.job_ids}
-        self.skipped_stage_ids[job.id] = [s for s in job.stage_ids if s not in ran]
+        self.skipped_stage_ids[job.id] = [s for s, stage in ran.items() if stage is None]
 
     def _on_StageSubmitted(self, f, time):
         stage = StageAttempt(f, time)
@@ -234,7 +233,7 @@ class AppModel:
                                          "status": "RUNNING", "duration": None, "metrics": {}, "error": None}
 
     def _on_TaskEnd(self, f, time):
-        stage = self._stage_of_task(f)
+        stage = self.stage(f["stage_id"], f.get("stage_attempt"))
         success = f.get("reason") == "success"
         killed = str(f.get("reason", "")).startswith("killed")
         metrics = f.get("metrics") or {}
@@ -273,10 +272,6 @@ class AppModel:
             row.update(status="SUCCESS" if success else "KILLED" if killed else "FAILED",
                        duration=f.get("duration"), metrics=metrics, error=f.get("error"),
                        reason=f.get("reason"))
-
-    def _stage_of_task(self, f):
-        attempt = f.get("stage_attempt")
-        return self.stage(f["stage_id"], attempt)
 
     def _on_ExecutorAdded(self, f, time):
         self.executors[f["executor_id"]] = Executor(f, time)
@@ -334,8 +329,11 @@ class AppModel:
 
     def stage_for_job(self, stage_id, job):
         """The newest attempt of a stage that ran for ``job`` (None: the job skipped it)."""
-        attempts = [s for (sid, _), s in self.stages.items() if sid == stage_id and job.id in s.job_ids]
-        return max(attempts, key=lambda s: s.attempt) if attempts else None
+        for attempt in range(self.latest_attempt.get(stage_id, -1), -1, -1):
+            stage = self.stages.get((stage_id, attempt))
+            if stage is not None and job.id in stage.job_ids:
+                return stage
+        return None
 
     def job_progress(self, job):
         """(tasks done, tasks in all, active) over the newest attempt of each stage it ran."""

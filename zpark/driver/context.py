@@ -168,6 +168,7 @@ class Context(DriverOnly):
         self._thread_local = threading.local()
         self._shared_properties = {}          # properties every job carries, whichever thread submits it
         self._checkpoint_dir = None
+        self._checkpoints_marked = 0          # RDDs marked by checkpoint()/localCheckpoint() not yet done
         self.master = self._conf.get("zpark.master")
         self.appName = self._conf.get("zpark.app.name")
         try:
@@ -392,7 +393,7 @@ class Context(DriverOnly):
         if handle.error is not None:
             raise handle.error
         results = [early[p] if p in early else serialization.loads(data) for p, data in zip(partitions, handle.results)]
-        if checkpoints:
+        if checkpoints and self._checkpoints_marked:
             rdd._do_checkpoints(lambda marked, f: self._run_job(marked, f, checkpoints=False))
         return results
 

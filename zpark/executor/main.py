@@ -117,12 +117,8 @@ class Executor:
 
     def _report_fatal(self, reason):
         """From another thread, just before the process ends itself: the loop tells the driver why."""
-        self.outbox.put((messages.ExecutorFatal(reason), []))
-        wake = self.zmq.socket(zmq.PUSH)
-        wake.connect("inproc://results")
-        wake.send(b"")
+        self._post(messages.ExecutorFatal(reason))
         time.sleep(0.3)              # the loop thread sends it meanwhile
-        wake.close(0)
 
     # ------------------------------------------------------------ the loop
 

@@ -84,14 +84,20 @@ class Checkpointing:
             raise ZparkError("Checkpoint directory has not been set in the SparkContext "
                              "(call setCheckpointDir first)")
         if not isinstance(self.kind, Checkpointed):
-            self._checkpoint_mark = "reliable"
+            self._mark_for_checkpoint("reliable")
 
     def localCheckpoint(self):
         """Keep the partitions in the executors (memory and disk) and cut the lineage after the next job."""
         if self._storage_level == StorageLevel.NONE:
             self.persist(StorageLevel.MEMORY_AND_DISK)
         if not isinstance(self.kind, Checkpointed):
-            self._checkpoint_mark = "local"
+            self._mark_for_checkpoint("local")
+
+    def _mark_for_checkpoint(self, mark):
+        """The Context counts the marked RDDs, so jobs walk their lineage for marks only while some exist."""
+        if self._checkpoint_mark is None:
+            self.ctx._checkpoints_marked += 1
+        self._checkpoint_mark = mark
 
     @property
     def is_checkpointed(self):
@@ -111,6 +117,7 @@ class Checkpointing:
         """After a job on this RDD: checkpoint the marked RDDs of its lineage (the nearest ones)."""
         for rdd in _marked(self):
             mark, rdd._checkpoint_mark = rdd._checkpoint_mark, None
+            rdd.ctx._checkpoints_marked -= 1
             if mark == "reliable":
                 directory = os.path.join(rdd.ctx.getCheckpointDir(), "rdd-%d" % rdd.id())
                 os.makedirs(directory, exist_ok=True)

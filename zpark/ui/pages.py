@@ -54,7 +54,8 @@ def env():
 
 
 def _now(model):
-    return model.ended or (time.time() if model.ended is None and model.last_event else model.last_event)
+    """Where durations of unfinished things end: the application's end, else now."""
+    return model.ended or (time.time() if model.last_event else None)
 
 
 def _job_rows(model):
