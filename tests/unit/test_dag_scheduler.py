@@ -59,7 +59,7 @@ class Harness:
 
     def succeed(self, launch, value=b"v", accumulators=None):
         self.answered = set(self.answered) | {launch.task_id}
-        output = m.MapOutput([10] * 4) if launch.is_map else m.ResultValue(value)
+        output = m.MapOutput({r: 10 for r in range(4)}) if launch.is_map else m.ResultValue(value)
         return self.feed(m.TaskSucceeded(launch.task_id, launch.executor_id, output, accumulators), 0.01)
 
     def fail(self, launch, kind="exception", **kw):
@@ -612,7 +612,7 @@ def test_reduce_tasks_are_told_only_the_non_empty_blocks_of_the_partitions_they_
     summed = words(ctx).map(lambda w: (w, 1)).reduceByKey(add, 4).coalesce(2)
     h = Harness()
     h.feed(m.JobSubmitted(0, summed, list, [0, 1]))
-    sizes = {0: [5, 0, 0, 7], 1: [0, 0, 3, 0], 2: [1, 1, 1, 1], 3: [0, 0, 0, 0]}
+    sizes = {0: {0: 5, 3: 7}, 1: {2: 3}, 2: {0: 1, 1: 1, 2: 1, 3: 1}, 3: {}}
     while [l for l in h.launched() if l.is_map]:
         launch = [l for l in h.launched() if l.is_map][0]
         h.answered = set(h.answered) | {launch.task_id}
@@ -625,3 +625,23 @@ def test_reduce_tasks_are_told_only_the_non_empty_blocks_of_the_partitions_they_
     assert sorted(reduces[0].shuffle_locations[shuffle_id]) == [0, 1]      # coalesced: two reduce partitions
     h.run_to_end()
     assert len(h.of(m.JobSucceeded)) == 1
+
+
+def test_the_tracker_answers_readers_at_the_cost_of_the_blocks_that_exist():
+    """Missing outputs are in every reader's list (the reader fails the fetch, the stage reruns them); a
+    reduce partition no map wrote to reads only the missing ones; losing an executor drops its blocks."""
+    from zpark.scheduler.map_output_tracker import MapOutputTracker, MapStatus
+    tracker = MapOutputTracker()
+    tracker.register_shuffle(7, 3)
+    assert tracker.missing(7) == [0, 1, 2] and not tracker.is_available(7)
+    tracker.register(7, 0, MapStatus("a", "addr-a", 11, {5: 10, 70000: 3}))
+    tracker.register(7, 2, MapStatus("b", "addr-b", 12, {5: 1}))
+    assert tracker.blocks_for(7, 5) == [(0, "a", "addr-a", 11), (1, None, None, None), (2, "b", "addr-b", 12)]
+    assert tracker.blocks_for(7, 6) == [(1, None, None, None)]
+    tracker.register(7, 1, MapStatus("b", "addr-b", 13, {}))
+    assert tracker.is_available(7) and tracker.missing(7) == []
+    assert tracker.blocks_for(7, 70000) == [(0, "a", "addr-a", 11)]
+    assert tracker.blocks_for(7, 6) == []
+    assert tracker.unregister_executor("b") == {7: [1, 2]}
+    assert tracker.missing(7) == [1, 2]
+    assert tracker.blocks_for(7, 5) == [(0, "a", "addr-a", 11), (1, None, None, None), (2, None, None, None)]

@@ -1,5 +1,6 @@
 """Every wire message kind: encoded and decoded back the same, and malformed headers refused by name."""
 import dataclasses
+import typing
 
 import pytest
 
@@ -13,6 +14,9 @@ def sample(cls):
         kind = f.type
         if getattr(kind, "__origin__", None) is not None:
             kind = [a for a in kind.__args__ if a is not type(None)][0]
+        if typing.get_origin(kind) is dict:
+            values[f.name] = {2: 3}
+            continue
         values[f.name] = {int: 3, str: "x", bool: True, float: 1.5, list: [1], dict: {"a": 1}}[kind]
     return cls(**values)
 
@@ -42,6 +46,8 @@ def test_a_bundle_carries_each_message_and_its_frames():
     ({"t": "kill", "task_id": -1}, "bad task_id"),
     ({"t": "kill", "task_id": True}, "bad task_id"),
     ({"t": "done", "task_id": 1, "sizes": "big"}, "bad sizes"),
+    ({"t": "done", "task_id": 1, "sizes": {-1: 5}}, "bad sizes"),
+    ({"t": "done", "task_id": 1, "sizes": {"0": 5}}, "bad sizes"),
     ({"t": "done", "task_id": 1, "metrics": [1]}, "bad metrics"),
 ])
 def test_malformed_headers_are_refused_naming_the_problem(header, complaint):

@@ -14,7 +14,7 @@ which (pickled task inputs, a stage binary, shuffle blocks...).
 import dataclasses
 import typing
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Dict, Optional
 
 KINDS = {}
 
@@ -50,6 +50,9 @@ def _checker(annotation):
         return lambda v: type(v) is str
     if annotation in (list, dict):
         return lambda v: type(v) is annotation
+    if typing.get_origin(annotation) is dict:
+        check_key, check_value = (_checker(a) for a in typing.get_args(annotation))
+        return lambda v: type(v) is dict and all(check_key(k) and check_value(x) for k, x in v.items())
     raise TypeError("unsupported field type %r" % (annotation,))
 
 
@@ -141,7 +144,7 @@ class BroadcastValue:
 class TaskDone:
     """Payload: the pickled result (b"" for a map task) and the pickled accumulator updates (or b"")."""
     task_id: int
-    sizes: Optional[list] = None          # a map task's block size per reduce partition
+    sizes: Optional[Dict[int, int]] = None  # a map task's {reduce partition: block size}, non-empty blocks only
     cached: list = field(default_factory=list)
     metrics: dict = field(default_factory=dict)
 

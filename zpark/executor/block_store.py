@@ -20,7 +20,7 @@ class BlockStore:
         self._broadcast_data = {}              # broadcast id -> pickled value, as the driver sent it
         self._broadcast_values = {}            # broadcast id -> the value, once a task read it
         self._broadcast_lock = threading.Lock()
-        self._indexes = {}                     # (shuffle id, map index, tag) -> (offsets, crcs) read from disk
+        self._indexes = {}                     # (shuffle id, map index, tag) -> {reduce id: (start, end, crc)} read from disk
 
     # ------------------------------------------------------------ shuffle files
 
@@ -35,54 +35,60 @@ class BlockStore:
         return "%s.spill-%d.tmp" % (self._shuffle_base(shuffle_id, map_index, tag), reduce_id)
 
     def write_shuffle_output(self, shuffle_id, map_index, tag, segments):
-        """Write one data file and one index file (temp name, then atomic rename); returns sizes.
+        """Write one data file and one index file (temp name, then atomic rename); returns
+        ``{reduce id: bytes}`` of the blocks written.
 
-        Each segment (one reduce partition's block) is a list of pieces: bytes,
-        or the path of a spill file whose content is copied in.
+        ``segments`` is ``(reduce id, pieces)`` of each non-empty block in reduce order; a piece is bytes,
+        or the path of a spill file whose content is copied in. The index names only those blocks, so a
+        map output costs the same whether the shuffle has ten reduce partitions or a hundred thousand.
         """
         data_path, index_path = self.shuffle_paths(shuffle_id, map_index, tag)
-        offsets, crcs = [0], []
+        reduce_ids, offsets, crcs = [], [0], []
         with open(data_path + ".tmp", "wb") as data:
-            for pieces in segments:
+            for reduce_id, pieces in segments:
                 size, crc = 0, 0
                 for piece in pieces:
                     for block in _blocks(piece):
                         data.write(block)
                         size += len(block)
                         crc = zlib.crc32(block, crc)
-                offsets.append(offsets[-1] + size)
-                crcs.append(crc)
+                if size:
+                    reduce_ids.append(reduce_id)
+                    offsets.append(offsets[-1] + size)
+                    crcs.append(crc)
+        count = len(reduce_ids)
         with open(index_path + ".tmp", "wb") as index:
-            index.write(struct.pack("<I", len(crcs)))
-            index.write(struct.pack("<%dQ" % len(offsets), *offsets))
-            index.write(struct.pack("<%dI" % len(crcs), *crcs))
+            index.write(struct.pack("<I%dI%dQ%dI" % (count, count + 1, count), count, *reduce_ids, *offsets, *crcs))
         os.replace(index_path + ".tmp", index_path)
         os.replace(data_path + ".tmp", data_path)
-        return [offsets[i + 1] - offsets[i] for i in range(len(crcs))]
+        return {r: offsets[i + 1] - offsets[i] for i, r in enumerate(reduce_ids)}
 
     def read_shuffle_segment(self, shuffle_id, map_index, tag, reduce_id):
-        """(bytes, expected crc) of one reduce partition's block; raises OSError if missing."""
+        """(bytes, expected crc) of one reduce partition's block (empty when the map wrote none for it);
+        raises OSError if the output is missing."""
         data_path, index_path = self.shuffle_paths(shuffle_id, map_index, tag)
-        offsets, crcs = self._shuffle_index(shuffle_id, map_index, tag, index_path)
-        start, end = offsets[reduce_id], offsets[reduce_id + 1]
-        if end == start:
-            return b"", crcs[reduce_id]
+        blocks = self._shuffle_index(shuffle_id, map_index, tag, index_path)
+        found = blocks.get(reduce_id)
+        if found is None:
+            return b"", 0
+        start, end, crc = found
         with open(data_path, "rb") as data:
             data.seek(start)
-            return data.read(end - start), crcs[reduce_id]
+            return data.read(end - start), crc
 
     def _shuffle_index(self, shuffle_id, map_index, tag, index_path):
-        """A map output's block offsets and checksums, read once per file: a reduce task reads one block of
-        each map output, so without this every block cost a second file open."""
+        """A map output's ``{reduce id: (start, end, crc)}``, read once per file: a reduce task reads one
+        block of each map output, so without this every block cost a second file open."""
         key = (shuffle_id, map_index, tag)
         found = self._indexes.get(key)
         if found is None:
             with open(index_path, "rb") as index:
                 raw = index.read()
             (count,) = struct.unpack_from("<I", raw, 0)
-            offsets = struct.unpack_from("<%dQ" % (count + 1), raw, 4)
-            crcs = struct.unpack_from("<%dI" % count, raw, 4 + 8 * (count + 1))
-            found = self._indexes[key] = (offsets, crcs)
+            reduce_ids = struct.unpack_from("<%dI" % count, raw, 4)
+            offsets = struct.unpack_from("<%dQ" % (count + 1), raw, 4 + 4 * count)
+            crcs = struct.unpack_from("<%dI" % count, raw, 4 + 4 * count + 8 * (count + 1))
+            found = self._indexes[key] = {r: (offsets[i], offsets[i + 1], crcs[i]) for i, r in enumerate(reduce_ids)}
         return found
 
     def remove_shuffle(self, shuffle_id):

@@ -26,14 +26,13 @@ from ..data.record_batches import split_pairs
 
 
 def write_map_output(records, dep, store, map_index, tag, spill_bytes, tc):
-    """Returns (block sizes per reduce partition, records written)."""
+    """Returns ({reduce partition: block size} of the non-empty blocks, records written)."""
     partitioner = dep.partitioner
-    n = partitioner.numPartitions
     if dep.map_side_combine:
         chunks = _combined_columns(records, dep, spill_bytes, tc)
     else:
         chunks = _pair_columns(records)
-    output = PartitionedOutput(store, dep.shuffle_id, map_index, tag, n, spill_bytes)
+    output = PartitionedOutput(store, dep.shuffle_id, map_index, tag, spill_bytes)
     written = 0
     try:
         for keys, values in chunks:
@@ -49,17 +48,33 @@ def write_map_output(records, dep, store, map_index, tag, spill_bytes, tc):
 
 
 def _by_partition(keys, values, partitioner):
-    """(partition, keys, values) of each non-empty partition of a chunk."""
+    """(partition, keys, values) of each non-empty partition of a chunk, in partition order.
+
+    A chunk usually has more records than the shuffle has partitions: a list of buckets per partition,
+    filled through bound appends, is the cheapest loop. When the partitions outnumber the records (a wide
+    shuffle of small data) the buckets are made only for the partitions the records go to, so a chunk
+    costs its records, not the partition count.
+    """
     n = partitioner.numPartitions
     if columnar.is_column(keys):
         return columnar.partitioned(keys, values, n)
     if n == 1:
         return [(0, keys, values)]
+    parts = partitioner.partitions_of(keys)
+    if n > len(keys):
+        buckets = {}
+        for key, value, part in zip(keys, values, parts):
+            bucket = buckets.get(part)
+            if bucket is None:
+                bucket = buckets[part] = ([], [])
+            bucket[0].append(key)
+            bucket[1].append(value)
+        return [(part, *buckets[part]) for part in sorted(buckets)]
     key_buckets = [[] for _ in range(n)]
     value_buckets = [[] for _ in range(n)]
     add_key = [b.append for b in key_buckets]
     add_value = [b.append for b in value_buckets]
-    for key, value, part in zip(keys, values, partitioner.partitions_of(keys)):
+    for key, value, part in zip(keys, values, parts):
         add_key[part](key)
         add_value[part](value)
     return [(part, bucket, value_buckets[part]) for part, bucket in enumerate(key_buckets) if bucket]
@@ -110,19 +125,25 @@ def _unpacked(chunk):
 
 
 class PartitionedOutput:
-    """Pickled (keys, values) batches per reduce partition, in memory up to ``spill_bytes``, then in temp files."""
+    """Pickled (keys, values) batches per reduce partition, in memory up to ``spill_bytes``, then in temp files.
 
-    def __init__(self, store, shuffle_id, map_index, tag, partitions, spill_bytes):
+    Only partitions that received records have a buffer, so a map task of a shuffle with many more
+    partitions than records costs what it writes.
+    """
+
+    def __init__(self, store, shuffle_id, map_index, tag, spill_bytes):
         self.store = store
         self.ids = (shuffle_id, map_index, tag)
-        self.buffers = [io.BytesIO() for _ in range(partitions)]
-        self.spills = [None] * partitions
+        self.buffers = {}                     # reduce partition -> BytesIO of pickled batches not yet spilled
+        self.spills = {}                      # reduce partition -> its spill file
         self.buffered = 0
         self.spill_bytes = spill_bytes
         self.pickle_seconds = 0.0             # serializing the blocks (the task's serialization time)
 
     def add(self, part, keys, values):
-        buffer = self.buffers[part]
+        buffer = self.buffers.get(part)
+        if buffer is None:
+            buffer = self.buffers[part] = io.BytesIO()
         before = buffer.tell()
         started = time.perf_counter()
         pickle.dump((keys, values), buffer, 5)
@@ -132,26 +153,24 @@ class PartitionedOutput:
             self._spill()
 
     def _spill(self):
-        for part, buffer in enumerate(self.buffers):
-            if not buffer.tell():
-                continue
-            if self.spills[part] is None:
+        for part, buffer in self.buffers.items():
+            if part not in self.spills:
                 self.spills[part] = self.store.shuffle_spill_path(*self.ids, part)
             with open(self.spills[part], "ab") as f:
                 f.write(buffer.getbuffer())
-            self.buffers[part] = io.BytesIO()
+        self.buffers = {}
         self.buffered = 0
 
     def commit(self):
         segments = []
-        for spill, buffer in zip(self.spills, self.buffers):
-            pieces = [spill] if spill else []
-            if buffer.tell():
-                pieces.append(buffer.getbuffer())
-            segments.append(pieces)
+        for part in sorted(self.buffers.keys() | self.spills.keys()):
+            pieces = [self.spills[part]] if part in self.spills else []
+            if part in self.buffers:
+                pieces.append(self.buffers[part].getbuffer())
+            segments.append((part, pieces))
         return self.store.write_shuffle_output(*self.ids, segments)
 
     def discard_spills(self):
-        for spill in self.spills:
-            if spill and os.path.exists(spill):
+        for spill in self.spills.values():
+            if os.path.exists(spill):
                 os.unlink(spill)

@@ -103,7 +103,7 @@ def run_task(task, binary, runtime, tc):
             sizes, written = write_map_output(records, work, runtime.store, launch.partition, launch.task_id,
                                               runtime.task_memory_bytes // 4, tc)
             tc.check_killed()
-            tc.metrics["shuffle_bytes_written"] = sum(sizes)
+            tc.metrics["shuffle_bytes_written"] = sum(sizes.values())
             tc.metrics["shuffle_records_written"] = written
             result = sizes
             payload = [b""]

@@ -46,8 +46,8 @@ class ExecutorHeartbeat:
 
 @dataclass
 class MapOutput:
-    """A map task's output: the size of its block for each reduce partition."""
-    sizes: list
+    """A map task's output: ``{reduce partition: block size}`` of its non-empty blocks."""
+    sizes: dict
 
 
 @dataclass
