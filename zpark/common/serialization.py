@@ -1,4 +1,5 @@
 """Pickling for code (cloudpickle) and data (pickle protocol 5), with errors that name the culprit."""
+import functools
 import gc
 import os
 import pickle
@@ -87,8 +88,23 @@ def _try_pickle(obj):
         return exc
 
 
+def is_function(obj):
+    """A function or a ``functools.partial`` of one (zpark's methods wrap users' functions in partials)."""
+    return isinstance(obj, (types.FunctionType, functools.partial))
+
+
+def function_label(func):
+    return getattr(func, "__qualname__", None) or getattr(getattr(func, "func", None), "__qualname__", "function")
+
+
 def function_captures(func):
-    """(name, value) pairs a function closes over: cells, defaults and referenced globals."""
+    """(name, value) pairs a function closes over: cells, defaults and referenced globals; for a partial,
+    its function and bound arguments."""
+    if isinstance(func, functools.partial):
+        yield "function", func.func
+        yield from (("argument %d" % i, value) for i, value in enumerate(func.args))
+        yield from func.keywords.items()
+        return
     code = func.__code__
     for name, cell in zip(code.co_freevars, func.__closure__ or ()):
         try:
@@ -117,8 +133,8 @@ def find_unpicklable(obj, path="", depth=0, seen=None):
         return None
     seen.add(id(obj))
     children = []
-    if isinstance(obj, types.FunctionType):
-        label = getattr(obj, "__qualname__", "function")
+    if is_function(obj):
+        label = function_label(obj)
         children = [("%s (captured by %s)" % (n, label), v) for n, v in function_captures(obj)]
     elif isinstance(obj, (list, tuple, set, frozenset)):
         children = [("%s[%d]" % (path, i), v) for i, v in enumerate(obj)]

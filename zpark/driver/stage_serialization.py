@@ -4,7 +4,6 @@ Before anything is pickled, the user's functions are checked for what cannot
 work on an executor: a captured Context or RDD exists only on the driver, and
 cloudpickle would otherwise ship a useless copy or fail deep inside.
 """
-import types
 
 from ..common import serialization
 from ..common.errors import SerializationError
@@ -34,18 +33,18 @@ def serialize_stage(stage):
 def _check_captures(func, where, depth=0, seen=None):
     """Refuse closures that capture an RDD or the Context: they only exist on the driver."""
     seen = set() if seen is None else seen
-    if depth > 4 or id(func) in seen or not isinstance(func, types.FunctionType):
+    if depth > 4 or id(func) in seen or not serialization.is_function(func):
         return
     seen.add(id(func))
+    label = serialization.function_label(func)
     for name, value in serialization.function_captures(func):
         if isinstance(value, DriverOnly):
             raise SerializationError(
                 "%s (%s) captures the Context as %r. The Context only exists on the driver and "
-                "cannot be used inside transformations or actions." % (where, func.__qualname__, name))
+                "cannot be used inside transformations or actions." % (where, label, name))
         if isinstance(value, RDD):
             raise SerializationError(
                 "%s (%s) captures the RDD %r as %r. RDD transformations and actions can only be "
                 "invoked by the driver, not inside other transformations; collect or broadcast "
-                "the data instead." % (where, func.__qualname__, value, name))
-        if isinstance(value, types.FunctionType):
-            _check_captures(value, where, depth + 1, seen)
+                "the data instead." % (where, label, value, name))
+        _check_captures(value, where, depth + 1, seen)

@@ -36,6 +36,7 @@ from .pair_functions import PairFunctions
 from .pipe import Pipe
 from .sampling import Sampler, SplitSampler, fraction_for_sample_size
 from .stat_counter import StatCounter
+from . import task_functions
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The engine's own frames are not call sites; the bundled examples are user code.
@@ -201,28 +202,27 @@ class RDD(PairFunctions, NumericActions, ApproximateActions, Checkpointing):
         return self.mapPartitions(Pipe(command, env, checkCode))
 
     def mapPartitions(self, f, preservesPartitioning=False):
-        return self.mapPartitionsWithIndex(lambda _, it: f(it), preservesPartitioning)
+        return self.mapPartitionsWithIndex(task_functions.whole(f), preservesPartitioning)
 
     def map(self, f, preservesPartitioning=False):
-        return self.mapPartitionsWithIndex(lambda _, it: map(f, it), preservesPartitioning)
+        return self.mapPartitionsWithIndex(task_functions.each(f), preservesPartitioning)
 
     def flatMap(self, f, preservesPartitioning=False):
-        return self.mapPartitionsWithIndex(
-            lambda _, it: itertools.chain.from_iterable(map(f, it)), preservesPartitioning)
+        return self.mapPartitionsWithIndex(task_functions.each_flattened(f), preservesPartitioning)
 
     def filter(self, f):
-        return self.mapPartitionsWithIndex(lambda _, it: filter(f, it), True)
+        return self.mapPartitionsWithIndex(task_functions.kept(f), True)
 
     def glom(self):
         return self.mapPartitionsWithIndex(lambda _, it: [list(it)])
 
     def keyBy(self, f):
-        return self.map(lambda x: (f(x), x))
+        return self.map(task_functions.keyed_by(f))
 
     def distinct(self, numPartitions=None):
         """PySpark's map to (x, None), reduceByKey keeping the first, keys - on the engine's DISTINCT path."""
-        return (self.map(lambda x: (x, None))
-                ._combined(Aggregator.distinct(), numPartitions, portable_hash).map(lambda kv: kv[0]))
+        return (self.map(task_functions.with_none)
+                ._combined(Aggregator.distinct(), numPartitions, portable_hash).map(operator.itemgetter(0)))
 
     def union(self, other):
         return self._derived(union_of([self, other]))
@@ -317,14 +317,7 @@ class RDD(PairFunctions, NumericActions, ApproximateActions, Checkpointing):
         return sum(self.ctx._run_job(self, _count_iterator))
 
     def reduce(self, f):
-        def partial(iterator):
-            it = iter(iterator)
-            try:
-                first = next(it)
-            except StopIteration:
-                return []
-            return [_reduce(f, it, first)]
-        values = list(itertools.chain.from_iterable(self.ctx._run_job(self, partial)))
+        values = list(itertools.chain.from_iterable(self.ctx._run_job(self, task_functions.reduced(f))))
         if not values:
             raise ValueError("Can not reduce() empty RDD")
         return _reduce(f, values)
@@ -348,12 +341,8 @@ class RDD(PairFunctions, NumericActions, ApproximateActions, Checkpointing):
         return self.aggregate(zeroValue, op, op)
 
     def aggregate(self, zeroValue, seqOp, combOp):
-        def partial(iterator):
-            acc = copy.deepcopy(zeroValue)
-            for x in iterator:
-                acc = seqOp(acc, x)
-            return acc
-        return _reduce(combOp, self.ctx._run_job(self, partial), copy.deepcopy(zeroValue))
+        return _reduce(combOp, self.ctx._run_job(self, task_functions.folded(zeroValue, seqOp)),
+                       copy.deepcopy(zeroValue))
 
     def treeAggregate(self, zeroValue, seqOp, combOp, depth=2):
         if depth < 1:
@@ -377,7 +366,7 @@ class RDD(PairFunctions, NumericActions, ApproximateActions, Checkpointing):
         return partials.fold(zeroValue, combOp)
 
     def sum(self):
-        return self.mapPartitions(lambda it: [sum(it)]).fold(0, operator.add)
+        return self.mapPartitions(task_functions.summed).fold(0, operator.add)
 
     def max(self, key=None):
         return self.reduce(max if key is None else (lambda a, b: max(a, b, key=key)))

@@ -3,6 +3,7 @@ import itertools
 
 from .dependencies import ExplicitDependency, OneToOneDependency, RangeDependency
 from .kind import Kind
+from . import task_functions
 from .partitions import GroupPartition, UnionPartition
 
 
@@ -28,7 +29,7 @@ class MapPartitions(Kind):
         if type(kind) is not cls or prev.is_cached or prev.isCheckpointed() or prev._checkpoint_mark:
             return cls(prev, func, preserves_partitioning, barrier)
         inner = kind.func
-        return cls(kind.prev, lambda index, iterator: func(index, inner(index, iterator)),
+        return cls(kind.prev, task_functions.composed(func, inner),
                    kind.preserves_partitioning and preserves_partitioning, barrier or kind.barrier)
 
     def partitions(self):

@@ -39,10 +39,10 @@ class PairFunctions:
         return Partitioner(max(1, n), partitionFunc)
 
     def keys(self):
-        return self.map(lambda kv: kv[0])
+        return self.map(operator.itemgetter(0))
 
     def values(self):
-        return self.map(lambda kv: kv[1])
+        return self.map(operator.itemgetter(1))
 
     def mapValues(self, f):
         return self.map(lambda kv: (kv[0], f(kv[1])), True)
