@@ -82,6 +82,7 @@ class Backend:
         self._commands = queue.Queue()
         self._launches = {}                   # executor id -> task messages to send as one bundle
         self._events = collections.deque()    # scheduler events waiting for their turn
+        self._unlogged = collections.deque()  # LogEvent actions of this loop turn, written after its sends
         self._wake_address = "inproc://driver-wake-%d" % id(self)
         self._wake_in = self.zmq.socket(zmq.PULL)
         self._wake_in.bind(self._wake_address)
@@ -144,11 +145,13 @@ class Backend:
                     next_tick = now + TICK_SECONDS
                     self._tick(now)
                 self._flush_launches()
+                self._write_events()
             except Exception as exc:  # noqa: BLE001 - a bug at the edge fails the jobs, visibly
                 log.exception("scheduler loop error")
                 self._fail_all_handles(SchedulerError("driver loop error: %s: %s" % (type(exc).__name__, exc)))
         self._drain_commands()  # stop() may set the flag before the loop ran its shutdown command
         self._flush_launches()
+        self._write_events()
         self.event_log.flush()
 
     def _drain_commands(self):
@@ -345,7 +348,8 @@ class Backend:
             handle.accepted.put((a.partition, a.result))
 
     def _do_JobSucceeded(self, a):
-        self.event_log.flush()  # a finished job's events are readable when the action returns
+        self._write_events()
+        self.event_log.flush()  # a finished job's events are readable (and in the UI's model) when the action returns
         handle = self.jobs.pop(a.job_id, None)
         if handle is not None:
             handle.results = a.results
@@ -353,6 +357,7 @@ class Backend:
             handle.accepted.put(None)
 
     def _do_JobFailed(self, a):
+        self._write_events()
         self.event_log.flush()
         handle = self.jobs.pop(a.job_id, None)
         if handle is not None:
@@ -397,8 +402,16 @@ class Backend:
         log.warning("%s", a.message)
 
     def _do_LogEvent(self, a):
-        self.event_log.write(a.kind, a.fields)
-        self.progress.on_event(a.kind, a.fields)
+        self._unlogged.append(a)
+
+    def _write_events(self):
+        """Hand this turn's events to the log, its listeners and the progress bar - after the turn's task
+        launches are sent, so the executors start while the driver writes (a small job's launch waited on
+        four events), and before a job's end is signalled, so its events are there when its action returns."""
+        while self._unlogged:
+            a = self._unlogged.popleft()
+            self.event_log.write(a.kind, a.fields)
+            self.progress.on_event(a.kind, a.fields)
 
     # ------------------------------------------------------------ loop-thread commands
 
