@@ -48,6 +48,7 @@ def backend_with(scheduler):
     backend.broadcasts = {}
     backend.accumulators = {}
     backend._events = collections.deque()
+    backend._unlogged = collections.deque()
     backend._launches = {}
     backend.event_log = RecordingLog()
     backend.progress = Quiet()
@@ -68,6 +69,7 @@ def test_an_event_raised_while_carrying_out_actions_waits_for_them():
     backend = backend_with(scheduler)
     backend._feed(m.JobSubmitted(0, None, list, [0]))
     assert scheduler.handled == ["JobSubmitted", "ExecutorLost"]
+    backend._write_events()   # the end of the loop turn
     assert backend.event_log.kinds == ["TaskStart", "Later", "TaskEnd"]
 
 
@@ -88,6 +90,7 @@ def test_an_action_that_fails_fails_the_jobs_and_the_actions_after_it_still_run(
     handle = backend.jobs[0] = JobHandle(0)
     backend._feed(m.TaskSucceeded(1, "e1", m.ResultValue(b"")))
     assert isinstance(handle.error, SchedulerError) and "ApplyAccumulators" in str(handle.error)
+    backend._write_events()   # the end of the loop turn
     assert backend.event_log.kinds == ["TaskEnd"]
 
 
@@ -99,4 +102,21 @@ def test_accumulator_updates_that_are_not_a_map_are_refused_and_the_job_goes_on(
     handle = backend.jobs[0] = JobHandle(0)
     backend._feed(m.TaskSucceeded(1, "e1", m.ResultValue(b"")))
     assert handle.error is None and not handle.done.is_set()
+    backend._write_events()   # the end of the loop turn
     assert backend.event_log.kinds == ["AfterTheRefusals"]
+
+
+def test_a_turns_events_are_written_after_its_launches_and_before_its_jobs_end():
+    """The executors get their tasks before the driver spends time logging; a finished job's events are
+    all written when its action returns."""
+    backend = backend_with(ScriptedScheduler({
+        "JobSubmitted": [m.LogEvent("JobStart", {}), m.LogEvent("TaskStart", {})],
+        "TaskSucceeded": [m.LogEvent("TaskEnd", {}), m.LogEvent("JobEnd", {}), m.JobSucceeded(0, [b""])]}))
+    handle = backend.jobs[0] = JobHandle(0)
+    backend._feed(m.JobSubmitted(0, None, list, [0]))
+    assert backend.event_log.kinds == []            # not yet: the turn's launches go first
+    backend._write_events()
+    assert backend.event_log.kinds == ["JobStart", "TaskStart"]
+    backend._feed(m.TaskSucceeded(1, "e1", m.ResultValue(b"")))
+    assert handle.done.is_set()
+    assert backend.event_log.kinds == ["JobStart", "TaskStart", "TaskEnd", "JobEnd"]

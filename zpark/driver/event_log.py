@@ -8,6 +8,8 @@ import logging
 import os
 import time
 
+import orjson
+
 log = logging.getLogger("zpark")
 
 
@@ -30,18 +32,28 @@ class Listeners:
                 self.listeners.remove(listener)
 
 
+# One JSON object per line; keys that are not strings (a partition number) are written as strings, as
+# json.dumps writes them. orjson encodes a record about ten times faster than json: a small job writes
+# eight and a task two.
+_LINE = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS
+
+
 class EventLog(Listeners):
     def __init__(self, directory, app_id):
         super().__init__()
         os.makedirs(directory, mode=0o700, exist_ok=True)
         self.path = os.path.join(directory, app_id + ".jsonl")
         # Owner-only: the log holds configuration and failure tracebacks of the application.
-        self._file = open(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8")
+        self._file = open(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
 
     def write(self, kind, fields):
         record = {"event": kind, "time": round(time.time(), 6)}
         record.update(fields)
-        self._file.write(json.dumps(record, default=str) + "\n")
+        try:
+            line = orjson.dumps(record, default=str, option=_LINE)
+        except TypeError:   # what only json writes: an int past 64 bits (a user's accumulator), tuple keys
+            line = (json.dumps(record, default=str) + "\n").encode()
+        self._file.write(line)
         if self.listeners:
             self.publish(kind, fields, record["time"])
 
