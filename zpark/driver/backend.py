@@ -289,8 +289,9 @@ class Backend:
     def _do_LaunchTask(self, a):
         conn = self.executors.get(a.executor_id)
         ok = conn is not None
+        launches = self._launches.setdefault(a.executor_id, [])
         if ok and a.stage_id not in conn.stages_sent:
-            ok = self._send(a.executor_id, wire.StageBinary(a.stage_id), [a.binary])
+            launches.append((wire.StageBinary(a.stage_id), [a.binary]))   # in the launches' bundle: one message
             conn.stages_sent.add(a.stage_id)
         for bid in a.broadcast_ids:
             if ok and bid not in conn.broadcasts_sent and bid in self.broadcasts:
@@ -300,7 +301,7 @@ class Backend:
             inputs = serialization.dumps({"split": a.split, "shuffle_locations": a.shuffle_locations,
                                           "cache_locations": a.cache_locations, "properties": a.properties,
                                           "barrier_hosts": a.barrier_hosts})
-            self._launches.setdefault(a.executor_id, []).append((
+            launches.append((
                 wire.LaunchTask(a.task_id, a.stage_id, a.stage_attempt, a.partition, a.attempt, a.is_map,
                                 a.barrier_hosts is not None),
                 [inputs]))
