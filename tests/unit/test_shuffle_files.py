@@ -4,29 +4,37 @@ import os
 import pickle
 from types import SimpleNamespace
 
+import pytest
+
 from zpark.common.partitioner import Partitioner
+from zpark.data import spill
+from zpark.data.aggregation import Aggregator
 from zpark.executor.block_store import BlockStore
 from zpark.executor.shuffle_writer import write_map_output
 
 
 def task_context():
-    return SimpleNamespace(metrics={}, add_metric=lambda name, value: None)
+    metrics = {}
+    return SimpleNamespace(metrics=metrics,
+                           add_metric=lambda name, value: metrics.__setitem__(name, metrics.get(name, 0) + value))
 
 
-def shuffle_dep(partitions):
-    return SimpleNamespace(shuffle_id=3, partitioner=Partitioner(partitions), map_side_combine=False,
-                           aggregator=None, sums_in_columns=False)
+def shuffle_dep(partitions, aggregator=None):
+    return SimpleNamespace(shuffle_id=3, partitioner=Partitioner(partitions), map_side_combine=aggregator is not None,
+                           aggregator=aggregator, sums_in_columns=False)
+
+
+def batches_of(store, reduce_id, map_index=0):
+    data, crc = store.read_shuffle_segment(3, map_index, 9, reduce_id)
+    batches, stream = [], io.BytesIO(data)
+    while stream.tell() < len(data):
+        batches.append(pickle.load(stream))
+    return batches, crc
 
 
 def read_back(store, reduce_id):
-    data, crc = store.read_shuffle_segment(3, 0, 9, reduce_id)
-    records, view = [], memoryview(data)
-    while view:
-        stream = io.BytesIO(view)
-        keys, values = pickle.load(stream)
-        records.extend(zip(keys, values))
-        view = view[stream.tell():]
-    return records, crc
+    batches, crc = batches_of(store, reduce_id)
+    return [record for keys, values in batches for record in zip(keys, values)], crc
 
 
 def test_a_wide_shuffle_of_few_records_writes_and_reports_only_the_blocks_that_exist(tmp_path):
@@ -63,3 +71,84 @@ def test_a_narrow_shuffle_keeps_every_record_in_its_partition(tmp_path):
     for part, part_records in got.items():
         assert all(dep.partitioner(key) == part for key, _ in part_records)
         assert [v for _, v in part_records] == sorted(v for _, v in part_records)   # map order kept
+
+
+AGGREGATORS = {
+    "reduce": Aggregator.reducing(lambda a, b: a + b),
+    "distinct": Aggregator.distinct(),
+    "group": Aggregator.grouping(),
+    "combine": Aggregator(lambda v: (v, 1), lambda c, v: (c[0] + v, c[1] + 1), lambda a, b: (a[0] + b[0], a[1] + b[1])),
+}
+
+
+def expected(records, aggregator):
+    out = {}
+    for key, value in records:
+        out[key] = aggregator.createCombiner(value) if key not in out else aggregator.mergeValue(out[key], value)
+    return out
+
+
+@pytest.mark.parametrize("kind", sorted(AGGREGATORS))
+@pytest.mark.parametrize("distinct_keys", [500, 150_000])
+def test_a_combine_that_merges_nothing_is_skipped_and_the_reduce_side_gets_the_same_answer(tmp_path, kind,
+                                                                                          distinct_keys):
+    """Two map outputs of 150,000 records each: with 500 keys the map side combines (each block holds a
+    key once); with every key distinct, where a value is its own combiner, the first chunk shows it and
+    the rest is written as it comes.
+    Either way the reduce side's merge equals combining every record in one dict."""
+    aggregator = AGGREGATORS[kind]
+    store, dep = BlockStore(str(tmp_path)), shuffle_dep(3, aggregator)
+    maps = [[("k%d" % ((m * 150_000 + i) % distinct_keys), 0 if kind == "distinct" else i % 7) for i in range(150_000)]
+            for m in range(2)]
+    if kind == "distinct":
+        maps = [[(key, None) for key, _ in records] for records in maps]
+    contexts = []
+    for m, records in enumerate(maps):
+        tc = task_context()
+        write_map_output(iter(records), dep, store, m, 9, 1 << 30, tc)
+        contexts.append(tc)
+    skipped = [tc.metrics.get("shuffle_combine_skipped_records", 0) for tc in contexts]
+    skips = distinct_keys == 150_000 and kind in ("reduce", "distinct")   # a value is its own combiner
+    assert skipped == ([150_000, 150_000] if skips else [0, 0])
+    merged = {}
+    for part in range(3):
+        blocks = [batches_of(store, part, m)[0] for m in range(2)]
+        if distinct_keys == 500:
+            assert all(len(keys) == len(set(keys)) for block in blocks for keys, _ in block)
+        merged.update(spill.merged_combiners(blocks, aggregator, task_context()))
+    assert merged == expected(maps[0] + maps[1], aggregator)
+
+
+KEY_SETS = {
+    "str": ["user-%d@example.org" % (i * 7919 % 5000) for i in range(3000)],
+    "int": [(i * 7919) % 100_003 - 50_000 for i in range(3000)] + [2 ** 62, -2 ** 62, 0, -1],
+    "tuple": [("k%d" % (i % 97), i % 13, i * 0.5) for i in range(3000)],
+    "float": [i / 7.0 - 100 for i in range(3000)],
+    "mixed": [x for i in range(1000) for x in ("s%d" % i, i, (i, "t"), None, b"b%d" % i)],
+}
+
+
+@pytest.mark.parametrize("keys", sorted(KEY_SETS))
+@pytest.mark.parametrize("partitions", [2, 7, 200, 300])
+def test_splitting_a_chunk_in_bulk_gives_what_the_record_loop_gives(monkeypatch, keys, partitions):
+    """Same partitions, same keys and values in the same order, lists of the same objects."""
+    from zpark.executor import shuffle_writer
+    keys = KEY_SETS[keys]
+    values = list(range(len(keys)))
+    partitioner = Partitioner(partitions)
+    bulk = shuffle_writer._by_partition(keys, values, partitioner)
+    monkeypatch.setattr(shuffle_writer, "BULK_RECORDS", 10 ** 9)
+    looped = shuffle_writer._by_partition(keys, values, partitioner)
+    assert [p for p, _, _ in bulk] == [p for p, _, _ in looped]
+    for (_, bulk_keys, bulk_values), (_, loop_keys, loop_values) in zip(bulk, looped):
+        assert type(bulk_keys) is list and type(bulk_values) is list
+        assert bulk_values == loop_values
+        assert all(a is b for a, b in zip(bulk_keys, loop_keys)) and len(bulk_keys) == len(loop_keys)
+
+
+def test_a_partition_function_past_64_bits_takes_the_record_loop():
+    from zpark.executor import shuffle_writer
+    partitioner = Partitioner(3, lambda key: key * 2 ** 70)
+    split = shuffle_writer._by_partition(list(range(1000)), list(range(1000)), partitioner)
+    assert sum(len(k) for _, k, _ in split) == 1000
+    assert all(partitioner(key) == part for part, keys, _ in split for key in keys)

@@ -25,9 +25,13 @@ class Partitioner:
     def partitions_of(self, keys):
         """The partition of every key in a list (the shuffle writer's hot loop, done in bulk)."""
         n = self.numPartitions
+        return [h % n for h in self.hashes_of(keys)]
+
+    def hashes_of(self, keys):
+        """The hash of every key in a list, before ``% numPartitions`` (which a caller may do in bulk)."""
         if self.partitionFunc is portable_hash:
-            return [h % n for h in portable_hashes(keys)]
-        return [h % n for h in map(self.partitionFunc, keys)]
+            return portable_hashes(keys)
+        return map(self.partitionFunc, keys)
 
     def __eq__(self, other):
         return (type(other) is type(self) and other.numPartitions == self.numPartitions
@@ -61,6 +65,9 @@ class RangePartitioner(Partitioner):
 
     def __call__(self, key):
         return self._partition(key)
+
+    def hashes_of(self, keys):
+        return self.partitions_of(keys)
 
     def partitions_of(self, keys):
         if self.keyfunc is not None:

@@ -119,6 +119,31 @@ def partitioned(keys, values, partitions):
     return [(part, k, v) for part, (k, v) in enumerate(pieces) if len(k)]
 
 
+def bucketed(keys, values, hashes, partitions):
+    """(partition, keys, values) of each non-empty partition of a chunk of objects, in partition order,
+    records in their order within a partition - what a loop appending each record to its partition's
+    lists gives, at C speed: the partitions are ``hashes % partitions`` in numpy, a stable sort orders
+    the record indexes by partition, and ``itemgetter`` gathers keys and values in that order.
+
+    ``hashes`` yields an int per key; raises OverflowError or TypeError when one is not a 64-bit int
+    (the caller then takes the record loop). Meant for chunks of at least two records and no more
+    partitions than records.
+    """
+    np = _numpy()
+    parts = np.fromiter(hashes, np.int64, len(keys)) % partitions
+    if partitions <= 1 << 16:      # numpy sorts 8- and 16-bit ints by radix, in linear time
+        parts = parts.astype(np.uint8 if partitions <= 1 << 8 else np.uint16)
+    take = operator.itemgetter(*np.argsort(parts, kind="stable").tolist())
+    keys, values = take(keys), take(values)
+    out, start = [], 0
+    for part, count in enumerate(np.bincount(parts, minlength=partitions).tolist()):
+        if count:
+            end = start + count
+            out.append((part, list(keys[start:end]), list(values[start:end])))
+            start = end
+    return out
+
+
 def _narrowed(column):
     """An int column in the narrowest of int8/16/32/64 that holds it (floats stay float64)."""
     np = _numpy()

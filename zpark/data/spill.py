@@ -197,15 +197,16 @@ def merged_combiners(blocks, aggregator, tc, in_columns=False):
     return _combined_within_budget(batches, fold, aggregator, tc, first)
 
 
-def combined_rounds(records, aggregator, tc):
+def combined_rounds(records, aggregator, tc, combiners=None):
     """A map task's combine_values in rounds: each dict that outgrows the memory budget is handed out whole.
 
     The caller writes each round out before the next starts; a key may then
     appear once per round in the map output, which the reduce side merges.
+    ``combiners``: a dict the first round starts from (records combined already).
     """
     budget = MemoryBudget.of_task(tc)
     budget.settle()
-    combiners = {}
+    combiners = {} if combiners is None else combiners
     for _, records in _pieces(records):
         combine_values(records, aggregator, combiners)
         if budget.should_spill(len(combiners)):

@@ -21,7 +21,8 @@ import pickle
 import time
 
 from ..data import columnar, spill
-from ..data.chunks import chunks
+from ..data.aggregation import combine_values, identity
+from ..data.chunks import CHUNK_RECORDS, chunks
 from ..data.record_batches import split_pairs
 
 
@@ -47,19 +48,27 @@ def write_map_output(records, dep, store, map_index, tag, spill_bytes, tc):
         output.discard_spills()
 
 
+BULK_RECORDS = 256   # chunks this long are split by partition in bulk (columnar.bucketed)
+
+
 def _by_partition(keys, values, partitioner):
     """(partition, keys, values) of each non-empty partition of a chunk, in partition order.
 
-    A chunk usually has more records than the shuffle has partitions: a list of buckets per partition,
-    filled through bound appends, is the cheapest loop. When the partitions outnumber the records (a wide
-    shuffle of small data) the buckets are made only for the partitions the records go to, so a chunk
-    costs its records, not the partition count.
+    A chunk usually has more records than the shuffle has partitions: it is split in bulk at C speed
+    (columnar.bucketed). Short chunks fill a list of buckets per partition through bound appends; when
+    the partitions outnumber the records (a wide shuffle of small data) buckets are made only for the
+    partitions the records go to, so a chunk costs its records, not the partition count.
     """
     n = partitioner.numPartitions
     if columnar.is_column(keys):
         return columnar.partitioned(keys, values, n)
     if n == 1:
         return [(0, keys, values)]
+    if BULK_RECORDS <= len(keys) >= n:
+        try:
+            return columnar.bucketed(keys, values, partitioner.hashes_of(keys), n)
+        except (OverflowError, TypeError):   # a partition function's hash past 64 bits: the loop below
+            pass
     parts = partitioner.partitions_of(keys)
     if n > len(keys):
         buckets = {}
@@ -80,22 +89,58 @@ def _by_partition(keys, values, partitioner):
     return [(part, bucket, value_buckets[part]) for part, bucket in enumerate(key_buckets) if bucket]
 
 
+# A map-side combine that merges almost nothing only costs: every record goes through a dict (and, for
+# reduceByKey with a lambda, a Python-level get and store) and comes out the same. Where a value is its
+# own combiner (reduceByKey, distinct, sum), the first chunk of a task is combined as a probe; when it
+# kept more than this share of its records (nearly every key distinct), the task writes the rest as they
+# come, merged on the reduce side only. Spark SQL skips partial aggregation likewise. A wrong guess (keys
+# that repeat only further on) costs shuffle bytes, not per-record calls; combineByKey, aggregateByKey and
+# groupByKey always combine, since a combiner made per record would cost more than the merge saves.
+SKIP_COMBINE_SHARE = 0.95
+
+
 def _combined_columns(records, dep, spill_bytes, tc):
     """(keys, values) chunks of the records combined by key, a round at a time.
 
     Sums of numbers by int key go through numpy columns (columnar.py), a
     round per ``spill_bytes`` / 64 records (16 bytes each as columns, a few
     copies while summing); the rest through dicts (see spill.combined_rounds),
-    from where the columnar path leaves off.
+    from where the columnar path leaves off - unless the first chunk shows
+    that combining merges almost nothing (SKIP_COMBINE_SHARE).
     """
     aggregator = dep.aggregator
     if dep.sums_in_columns:
         records = yield from columnar.summed_rounds(records, max(spill_bytes // 64, columnar.COLUMN_CHUNK_RECORDS))
         if records is None:
             return
-    for combiners in spill.combined_rounds(records, aggregator, tc):
+    if aggregator.createCombiner is not identity:   # a combiner per record would cost more than merging
+        yield from _combined_rounds(records, aggregator, tc)
+        return
+    records = iter(records)
+    probe = list(itertools.islice(records, CHUNK_RECORDS))
+    probed = combine_values(probe, aggregator)
+    if len(probe) == CHUNK_RECORDS and len(probed) > SKIP_COMBINE_SHARE * len(probe):
+        tc.add_metric("shuffle_combine_skipped_records", len(probe))
+        del probe
+        yield from _dict_columns(probed)
+        probed.clear()
+        yield from _uncombined_columns(records, tc)
+        return
+    del probe
+    yield from _combined_rounds(records, aggregator, tc, probed)
+
+
+def _combined_rounds(records, aggregator, tc, combiners=None):
+    for combiners in spill.combined_rounds(records, aggregator, tc, combiners):
         yield from _dict_columns(combiners)
         combiners.clear()  # let the next round start without this one's records
+
+
+def _uncombined_columns(records, tc):
+    """(keys, values) chunks of records written without a map-side combine (their values are combiners)."""
+    for keys, values in _pair_columns(records):
+        tc.add_metric("shuffle_combine_skipped_records", len(keys))
+        yield keys, values
 
 
 def _dict_columns(combiners):
