@@ -152,3 +152,11 @@ def test_a_partition_function_past_64_bits_takes_the_record_loop():
     split = shuffle_writer._by_partition(list(range(1000)), list(range(1000)), partitioner)
     assert sum(len(k) for _, k, _ in split) == 1000
     assert all(partitioner(key) == part for part, keys, _ in split for key in keys)
+
+
+def test_a_task_shorter_than_a_chunk_with_distinct_keys_is_not_combined(tmp_path):
+    store, dep, tc = BlockStore(str(tmp_path)), shuffle_dep(4, AGGREGATORS["reduce"]), task_context()
+    records = [("k%d" % i, i) for i in range(1000)]
+    sizes, written = write_map_output(iter(records), dep, store, 0, 9, 1 << 30, tc)
+    assert tc.metrics["shuffle_combine_skipped_records"] == 1000 and written == 1000
+    assert sorted(r for part in sizes for r in read_back(store, part)[0]) == sorted(records)

@@ -91,9 +91,9 @@ def _by_partition(keys, values, partitioner):
 
 # A map-side combine that merges almost nothing only costs: every record goes through a dict (and, for
 # reduceByKey with a lambda, a Python-level get and store) and comes out the same. Where a value is its
-# own combiner (reduceByKey, distinct, sum), the first chunk of a task is combined as a probe; when it
-# kept more than this share of its records (nearly every key distinct), the task writes the rest as they
-# come, merged on the reduce side only. Spark SQL skips partial aggregation likewise. A wrong guess (keys
+# own combiner (reduceByKey, distinct, sum), the keys of a task's first chunk are counted at C speed (a
+# set); when more than this share of them are distinct, the task writes its records as they come,
+# merged on the reduce side only. Spark SQL skips partial aggregation likewise. A wrong guess (keys
 # that repeat only further on) costs shuffle bytes, not per-record calls; combineByKey, aggregateByKey and
 # groupByKey always combine, since a combiner made per record would cost more than the merge saves.
 SKIP_COMBINE_SHARE = 0.95
@@ -118,16 +118,17 @@ def _combined_columns(records, dep, spill_bytes, tc):
         return
     records = iter(records)
     probe = list(itertools.islice(records, CHUNK_RECORDS))
-    probed = combine_values(probe, aggregator)
-    if len(probe) == CHUNK_RECORDS and len(probed) > SKIP_COMBINE_SHARE * len(probe):
-        tc.add_metric("shuffle_combine_skipped_records", len(probe))
+    if not probe:
+        return
+    keys, values = split_pairs(probe) or split_pairs(_unpacked(probe))
+    if len(set(keys)) > SKIP_COMBINE_SHARE * len(keys):
         del probe
-        yield from _dict_columns(probed)
-        probed.clear()
+        tc.add_metric("shuffle_combine_skipped_records", len(keys))
+        yield keys, values
         yield from _uncombined_columns(records, tc)
         return
-    del probe
-    yield from _combined_rounds(records, aggregator, tc, probed)
+    del keys, values
+    yield from _combined_rounds(records, aggregator, tc, combine_values(probe, aggregator))
 
 
 def _combined_rounds(records, aggregator, tc, combiners=None):
