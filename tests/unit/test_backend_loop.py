@@ -120,3 +120,20 @@ def test_a_turns_events_are_written_after_its_launches_and_before_its_jobs_end()
     backend._feed(m.TaskSucceeded(1, "e1", m.ResultValue(b"")))
     assert handle.done.is_set()
     assert backend.event_log.kinds == ["JobStart", "TaskStart", "TaskEnd", "JobEnd"]
+
+
+def test_a_launch_needing_a_broadcast_sends_it_first_and_loses_nothing():
+    """The broadcast goes out at once; the stage binary and the launch follow in one bundle."""
+    from types import SimpleNamespace
+    from zpark.common import messages as wire
+    from zpark.driver.backend import ExecutorConnection
+    backend = backend_with(ScriptedScheduler({}))
+    backend.executors["e1"] = ExecutorConnection("e1", "addr", 1, 1, "host")
+    backend.broadcasts[5] = SimpleNamespace(data=b"value")
+    sent = []
+    backend._send_header = lambda eid, header, payload=(): sent.append((eid, header)) or True
+    backend._do_LaunchTask(m.LaunchTask("e1", 7, 0, 0, 0, 0, False, b"bin", [5], None, {}, {}))
+    backend._flush_launches()
+    assert sent[0] == ("e1", wire.encode(wire.BroadcastValue(5)))
+    assert len(sent) == 2 and sent[1][1]["t"] == "bundle"
+    assert [item["t"] for item in sent[1][1]["items"]] == [wire.StageBinary.KIND, wire.LaunchTask.KIND]

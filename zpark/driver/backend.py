@@ -289,14 +289,15 @@ class Backend:
     def _do_LaunchTask(self, a):
         conn = self.executors.get(a.executor_id)
         ok = conn is not None
-        launches = self._launches.setdefault(a.executor_id, [])
-        if ok and a.stage_id not in conn.stages_sent:
-            launches.append((wire.StageBinary(a.stage_id), [a.binary]))   # in the launches' bundle: one message
-            conn.stages_sent.add(a.stage_id)
         for bid in a.broadcast_ids:
             if ok and bid not in conn.broadcasts_sent and bid in self.broadcasts:
                 ok = self._send(a.executor_id, wire.BroadcastValue(bid), [self.broadcasts[bid].data])
                 conn.broadcasts_sent.add(bid)
+        # Taken after the sends above: a send first flushes the executor's queued launches, in order.
+        launches = self._launches.setdefault(a.executor_id, [])
+        if ok and a.stage_id not in conn.stages_sent:
+            launches.append((wire.StageBinary(a.stage_id), [a.binary]))   # in the launches' bundle: one message
+            conn.stages_sent.add(a.stage_id)
         if ok:
             inputs = serialization.dumps({"split": a.split, "shuffle_locations": a.shuffle_locations,
                                           "cache_locations": a.cache_locations, "properties": a.properties,
