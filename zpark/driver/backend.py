@@ -187,6 +187,8 @@ class Backend:
             for eid, reason, caused_by_task in self.exit_poller():
                 self.executor_lost(eid, reason, caused_by_task)
         self._feed(m.Tick())
+        self._flush_launches()
+        self._write_events()     # before the metrics and the flush: the log keeps the events' order
         if self.executors and now >= self._next_metrics:
             self._next_metrics = now + METRICS_SECONDS
             wall = time.time()
