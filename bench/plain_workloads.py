@@ -46,17 +46,23 @@ def sort(p, data):
     return {"count": len(records), "sum": round(sum(k for k, _ in records), 3), "sorted": ordered}
 
 
-def join(p, data):
+def _joined(p, left_of, right_of):
+    """(left value, right value) of every match of a hash join, the right side held in a dict."""
     right = defaultdict(list)
     for part in range(p["partitions"]):
-        for k, v in w.join_right(part, p):
+        for k, v in right_of(part, p):
             right[k].append(v)
-    count = total = 0
     for part in range(p["partitions"]):
-        for k, a in w.join_left(part, p):
+        for k, a in left_of(part, p):
             for b in right.get(k, ()):
-                count += 1
-                total += a + b
+                yield a, b
+
+
+def join(p, data):
+    count = total = 0
+    for a, b in _joined(p, w.join_left, w.join_right):
+        count += 1
+        total += a + b
     return {"count": count, "sum": total}
 
 
@@ -127,16 +133,10 @@ def groupdicts(p, data):
 
 
 def joinstrings(p, data):
-    right = defaultdict(list)
-    for part in range(p["partitions"]):
-        for k, v in w.string_right(part, p):
-            right[k].append(v)
     count = total = 0
-    for part in range(p["partitions"]):
-        for k, a in w.string_left(part, p):
-            for _ in right.get(k, ()):
-                count += 1
-                total += a
+    for a, _ in _joined(p, w.string_left, w.string_right):
+        count += 1
+        total += a
     return {"count": count, "sum": total}
 
 

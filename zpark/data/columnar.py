@@ -109,11 +109,8 @@ def partitioned(keys, values, partitions):
     np = _numpy()
     if partitions == 1:
         return [(0, _narrowed(keys), _narrowed(values))]
-    parts = np.where(keys == -1, -2, keys) % partitions
-    if partitions <= 1 << 16:      # numpy sorts 8- and 16-bit ints by radix, in linear time
-        parts = parts.astype(np.uint8 if partitions <= 1 << 8 else np.uint16)
-    order = np.argsort(parts, kind="stable")
-    cuts = np.cumsum(np.bincount(parts, minlength=partitions))[:-1]
+    order, counts = _partition_order(np.where(keys == -1, -2, keys) % partitions, partitions)
+    cuts = np.cumsum(counts)[:-1]
     keys, values = _narrowed(keys)[order], _narrowed(values)[order]
     pieces = zip(np.split(keys, cuts), np.split(values, cuts))
     return [(part, k, v) for part, (k, v) in enumerate(pieces) if len(k)]
@@ -130,18 +127,24 @@ def bucketed(keys, values, hashes, partitions):
     partitions than records.
     """
     np = _numpy()
-    parts = np.fromiter(hashes, np.int64, len(keys)) % partitions
-    if partitions <= 1 << 16:      # numpy sorts 8- and 16-bit ints by radix, in linear time
-        parts = parts.astype(np.uint8 if partitions <= 1 << 8 else np.uint16)
-    take = operator.itemgetter(*np.argsort(parts, kind="stable").tolist())
+    order, counts = _partition_order(np.fromiter(hashes, np.int64, len(keys)) % partitions, partitions)
+    take = operator.itemgetter(*order.tolist())
     keys, values = take(keys), take(values)
     out, start = [], 0
-    for part, count in enumerate(np.bincount(parts, minlength=partitions).tolist()):
+    for part, count in enumerate(counts.tolist()):
         if count:
             end = start + count
             out.append((part, list(keys[start:end]), list(values[start:end])))
             start = end
     return out
+
+
+def _partition_order(parts, partitions):
+    """(record indexes ordered by partition, stably; record count per partition) of a partition column."""
+    np = _numpy()
+    if partitions <= 1 << 16:      # numpy sorts 8- and 16-bit ints by radix, in linear time
+        parts = parts.astype(np.uint8 if partitions <= 1 << 8 else np.uint16)
+    return np.argsort(parts, kind="stable"), np.bincount(parts, minlength=partitions)
 
 
 def _narrowed(column):

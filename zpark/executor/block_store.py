@@ -20,7 +20,7 @@ class BlockStore:
         self._broadcast_data = {}              # broadcast id -> pickled value, as the driver sent it
         self._broadcast_values = {}            # broadcast id -> the value, once a task read it
         self._broadcast_lock = threading.Lock()
-        self._indexes = {}                     # (shuffle id, map index, tag) -> {reduce id: (start, end, crc)} read from disk
+        self._indexes = {}                     # (shuffle, map, tag) -> {reduce id: (start, end, crc)} from disk
 
     # ------------------------------------------------------------ shuffle files
 

@@ -55,9 +55,9 @@ def _by_partition(keys, values, partitioner):
     """(partition, keys, values) of each non-empty partition of a chunk, in partition order.
 
     A chunk usually has more records than the shuffle has partitions: it is split in bulk at C speed
-    (columnar.bucketed). Short chunks fill a list of buckets per partition through bound appends; when
-    the partitions outnumber the records (a wide shuffle of small data) buckets are made only for the
-    partitions the records go to, so a chunk costs its records, not the partition count.
+    (columnar.bucketed). Short chunks, and chunks with more partitions than records (a wide shuffle of
+    small data), go record by record into buckets made only for the partitions they reach, so a chunk
+    costs its records, not the partition count.
     """
     n = partitioner.numPartitions
     if columnar.is_column(keys):
@@ -69,24 +69,14 @@ def _by_partition(keys, values, partitioner):
             return columnar.bucketed(keys, values, partitioner.hashes_of(keys), n)
         except (OverflowError, TypeError):   # a partition function's hash past 64 bits: the loop below
             pass
-    parts = partitioner.partitions_of(keys)
-    if n > len(keys):
-        buckets = {}
-        for key, value, part in zip(keys, values, parts):
-            bucket = buckets.get(part)
-            if bucket is None:
-                bucket = buckets[part] = ([], [])
-            bucket[0].append(key)
-            bucket[1].append(value)
-        return [(part, *buckets[part]) for part in sorted(buckets)]
-    key_buckets = [[] for _ in range(n)]
-    value_buckets = [[] for _ in range(n)]
-    add_key = [b.append for b in key_buckets]
-    add_value = [b.append for b in value_buckets]
-    for key, value, part in zip(keys, values, parts):
-        add_key[part](key)
-        add_value[part](value)
-    return [(part, bucket, value_buckets[part]) for part, bucket in enumerate(key_buckets) if bucket]
+    buckets = {}
+    for key, value, part in zip(keys, values, partitioner.partitions_of(keys)):
+        bucket = buckets.get(part)
+        if bucket is None:
+            bucket = buckets[part] = ([], [])
+        bucket[0].append(key)
+        bucket[1].append(value)
+    return [(part, *buckets[part]) for part in sorted(buckets)]
 
 
 # A map-side combine that merges almost nothing only costs: every record goes through a dict (and, for

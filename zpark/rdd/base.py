@@ -18,6 +18,7 @@ import random
 import sys
 import types
 from collections import defaultdict
+from functools import partial
 from functools import reduce as _reduce
 
 from ..common.hashing import portable_hash
@@ -202,22 +203,22 @@ class RDD(PairFunctions, NumericActions, ApproximateActions, Checkpointing):
         return self.mapPartitions(Pipe(command, env, checkCode))
 
     def mapPartitions(self, f, preservesPartitioning=False):
-        return self.mapPartitionsWithIndex(task_functions.whole(f), preservesPartitioning)
+        return self.mapPartitionsWithIndex(partial(task_functions.of_iterator, f), preservesPartitioning)
 
     def map(self, f, preservesPartitioning=False):
-        return self.mapPartitionsWithIndex(task_functions.each(f), preservesPartitioning)
+        return self.mapPartitionsWithIndex(partial(task_functions.mapped, f), preservesPartitioning)
 
     def flatMap(self, f, preservesPartitioning=False):
-        return self.mapPartitionsWithIndex(task_functions.each_flattened(f), preservesPartitioning)
+        return self.mapPartitionsWithIndex(partial(task_functions.flat_mapped, f), preservesPartitioning)
 
     def filter(self, f):
-        return self.mapPartitionsWithIndex(task_functions.kept(f), True)
+        return self.mapPartitionsWithIndex(partial(task_functions.filtered, f), True)
 
     def glom(self):
         return self.mapPartitionsWithIndex(lambda _, it: [list(it)])
 
     def keyBy(self, f):
-        return self.map(task_functions.keyed_by(f))
+        return self.map(partial(task_functions.keyed, f))
 
     def distinct(self, numPartitions=None):
         """PySpark's map to (x, None), reduceByKey keeping the first, keys - on the engine's DISTINCT path."""
@@ -317,7 +318,7 @@ class RDD(PairFunctions, NumericActions, ApproximateActions, Checkpointing):
         return sum(self.ctx._run_job(self, _count_iterator))
 
     def reduce(self, f):
-        values = list(itertools.chain.from_iterable(self.ctx._run_job(self, task_functions.reduced(f))))
+        values = list(itertools.chain.from_iterable(self.ctx._run_job(self, partial(task_functions.reduced, f))))
         if not values:
             raise ValueError("Can not reduce() empty RDD")
         return _reduce(f, values)
@@ -341,7 +342,7 @@ class RDD(PairFunctions, NumericActions, ApproximateActions, Checkpointing):
         return self.aggregate(zeroValue, op, op)
 
     def aggregate(self, zeroValue, seqOp, combOp):
-        return _reduce(combOp, self.ctx._run_job(self, task_functions.folded(zeroValue, seqOp)),
+        return _reduce(combOp, self.ctx._run_job(self, partial(task_functions.folded, zeroValue, seqOp)),
                        copy.deepcopy(zeroValue))
 
     def treeAggregate(self, zeroValue, seqOp, combOp, depth=2):

@@ -1,4 +1,5 @@
 """Kinds of RDD computed from their parents' partitions in the same task (narrow dependencies)."""
+import functools
 import itertools
 
 from .dependencies import ExplicitDependency, OneToOneDependency, RangeDependency
@@ -29,7 +30,7 @@ class MapPartitions(Kind):
         if type(kind) is not cls or prev.is_cached or prev.isCheckpointed() or prev._checkpoint_mark:
             return cls(prev, func, preserves_partitioning, barrier)
         inner = kind.func
-        return cls(kind.prev, task_functions.composed(func, inner),
+        return cls(kind.prev, functools.partial(task_functions.composed, func, inner),
                    kind.preserves_partitioning and preserves_partitioning, barrier or kind.barrier)
 
     def partitions(self):

@@ -3,66 +3,42 @@
 A task's closure is pickled once per stage, and cloudpickle copies a lambda
 or a nested function by value - its code, names and constants - but ships a
 module-level function as a reference (its module and name). Methods such as
-``map(f)`` therefore wrap the user's ``f`` with ``functools.partial`` of a
-function here instead of a fresh lambda: only the user's own function travels
-by value. For a loop of small jobs that halves the stage's pickling time.
+``map(f)`` therefore pass ``functools.partial(mapped, f)`` instead of a fresh
+lambda: only the user's own function travels by value. For a loop of small
+jobs that cuts the stage's pickling time by a quarter.
 """
 import copy
 import functools
 import itertools
 
 
-def each(f):
+def mapped(f, _, iterator):
     """``map(f)``'s partition function."""
-    return functools.partial(_mapped, f)
-
-
-def _mapped(f, _, iterator):
     return map(f, iterator)
 
 
-def each_flattened(f):
+def flat_mapped(f, _, iterator):
     """``flatMap(f)``'s partition function."""
-    return functools.partial(_flat_mapped, f)
-
-
-def _flat_mapped(f, _, iterator):
     return itertools.chain.from_iterable(map(f, iterator))
 
 
-def kept(f):
+def filtered(f, _, iterator):
     """``filter(f)``'s partition function."""
-    return functools.partial(_filtered, f)
-
-
-def _filtered(f, _, iterator):
     return filter(f, iterator)
 
 
-def whole(f):
+def of_iterator(f, _, iterator):
     """``mapPartitions(f)``'s partition function: ``f`` of the iterator, the partition index ignored."""
-    return functools.partial(_of_iterator, f)
-
-
-def _of_iterator(f, _, iterator):
     return f(iterator)
 
 
-def composed(outer, inner):
+def composed(outer, inner, index, iterator):
     """``outer`` applied to what ``inner`` makes of a partition (a pipelined RDD's function)."""
-    return functools.partial(_composed, outer, inner)
-
-
-def _composed(outer, inner, index, iterator):
     return outer(index, inner(index, iterator))
 
 
-def keyed_by(f):
+def keyed(f, x):
     """``keyBy(f)``'s record function."""
-    return functools.partial(_keyed, f)
-
-
-def _keyed(f, x):
     return f(x), x
 
 
@@ -76,24 +52,16 @@ def summed(iterator):
     return [sum(iterator)]
 
 
-def folded(zero_value, op):
+def folded(zero_value, op, iterator):
     """aggregate/fold's partition function: a fresh copy of the zero value folded with ``op``."""
-    return functools.partial(_folded, zero_value, op)
-
-
-def _folded(zero_value, op, iterator):
     acc = copy.deepcopy(zero_value)
     for x in iterator:
         acc = op(acc, x)
     return acc
 
 
-def reduced(f):
+def reduced(f, iterator):
     """reduce's partition function: ``[the partition's values reduced with f]``, ``[]`` when empty."""
-    return functools.partial(_reduced, f)
-
-
-def _reduced(f, iterator):
     it = iter(iterator)
     try:
         first = next(it)
