@@ -81,6 +81,10 @@ def test_key_value_aggregations(pairs):
     assert sorted(pairs.aggregateByKey((0, 0), lambda a, v: (a[0] + v, a[1] + 1),
                                        lambda a, b: (a[0] + b[0], a[1] + b[1])).collect()) == \
         sorted((k, (sum(v), len(v))) for k, v in expected.items())
+    in_place = pairs.aggregateByKey([], lambda acc, v: acc.append(v) or acc, lambda a, b: a.extend(b) or a)
+    assert sorted((k, sorted(v)) for k, v in in_place.collect()) == sorted(expected.items())
+    assert sorted(pairs.foldByKey([], lambda a, b: a + (b if isinstance(b, list) else [b])).mapValues(sorted)
+                  .collect()) == sorted(expected.items())
     assert sorted(pairs.combineByKey(lambda v: [v], lambda a, v: a + [v], lambda a, b: a + b)
                   .mapValues(sorted).collect()) == sorted((k, sorted(v)) for k, v in expected.items())
     assert sorted(pairs.groupByKey().mapValues(list).collect()) == sorted(expected.items())

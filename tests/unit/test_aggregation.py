@@ -84,3 +84,20 @@ def test_the_distinct_path_keeps_what_the_reduce_keeping_the_first_keeps():
     assert [type(k) for k in fast] == [type(k) for k in reference] == [int, str, tuple, int]
     merged = merge_combiners(iter([(2.0, None), (3, None)]), Aggregator.distinct(), dict(fast))
     assert list(merged) == [1, "a", (1, 2), 2, 3] and type(list(merged)[3]) is int
+
+
+def test_an_immutable_zero_value_is_shared_and_a_mutable_one_copied_per_key():
+    from zpark.rdd.task_functions import seeded_with
+
+    def append_in_place(acc, v):
+        acc.append(v)
+        return acc
+    create = seeded_with(append_in_place, [])
+    first, second = create(1), create(2)
+    assert first == [1] and second == [2] and first is not second
+
+    zero = (0, 0.0, "")
+    seen = []
+    create = seeded_with(lambda acc, v: seen.append(acc) or (acc[0] + 1, acc[1] + v, acc[2]), zero)
+    assert create(2.5) == (1, 2.5, "") and create(1.0) == (1, 1.0, "")
+    assert seen[0] is zero and seen[1] is zero

@@ -2,7 +2,6 @@
 
 ``_derived(kind)`` (defined by the RDD) wraps a kind in a new RDD of the same Context.
 """
-import copy
 import itertools
 import operator
 import random
@@ -14,6 +13,7 @@ from ..common.hashing import portable_hash
 from ..common.partitioner import Partitioner, RangePartitioner
 from .dependencies import Aggregator
 from .result_iterable import ResultIterable
+from . import task_functions
 from .sampling import KeySampler
 from .shuffled import CoGrouped, Shuffled
 
@@ -82,12 +82,12 @@ class PairFunctions:
         ).reduce(merge)
 
     def foldByKey(self, zeroValue, func, numPartitions=None, partitionFunc=portable_hash):
-        return self.combineByKey(lambda v: func(copy.deepcopy(zeroValue), v), func, func,
+        return self.combineByKey(task_functions.seeded_with(func, zeroValue), func, func,
                                  numPartitions, partitionFunc)
 
     def aggregateByKey(self, zeroValue, seqFunc, combFunc, numPartitions=None,
                        partitionFunc=portable_hash):
-        return self.combineByKey(lambda v: seqFunc(copy.deepcopy(zeroValue), v), seqFunc, combFunc,
+        return self.combineByKey(task_functions.seeded_with(seqFunc, zeroValue), seqFunc, combFunc,
                                  numPartitions, partitionFunc)
 
     def groupByKey(self, numPartitions=None, partitionFunc=portable_hash):
