@@ -127,6 +127,15 @@ def test_sorting(sc):
     assert sc.parallelize([("b", 1), ("A", 2), ("c", 3)]).sortByKey(keyfunc=str.lower).keys().collect() == ["A", "b", "c"]
 
 
+def test_sorting_skewed_partitions_gives_balanced_ranges(sc):
+    # one input partition holds 20,000 keys, three hold 10 each: their samples are weighted by their sizes
+    parts = [list(range(20_000))] + [[20_000 + 10 * p + i for i in range(10)] for p in range(3)]
+    rdd = sc.parallelize(range(4), 4).flatMap(lambda p: parts[p]).map(lambda k: (k, None))
+    sizes = rdd.sortByKey(numPartitions=4).glom().map(len).collect()
+    assert sum(sizes) == 20_030 and min(sizes) > 3_000
+    assert rdd.sortByKey(numPartitions=4).keys().collect() == sorted(k for part in parts for k in part)
+
+
 def test_sampling(sc):
     rdd = sc.parallelize(range(1000), 4)
     s1 = rdd.sample(False, 0.1, 42).collect()

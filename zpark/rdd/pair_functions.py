@@ -3,6 +3,7 @@
 ``_derived(kind)`` (defined by the RDD) wraps a kind in a new RDD of the same Context.
 """
 import itertools
+import math
 import operator
 import random
 import sys
@@ -14,7 +15,7 @@ from ..common.partitioner import Partitioner, RangePartitioner
 from .dependencies import Aggregator
 from .result_iterable import ResultIterable
 from . import task_functions
-from .sampling import KeySampler
+from .sampling import KeySampler, KeySketch, range_bounds
 from .shuffled import CoGrouped, Shuffled
 
 
@@ -125,15 +126,13 @@ class PairFunctions:
         if numPartitions == 1:
             source = self.coalesce(1) if self.getNumPartitions() > 1 else self
             return source.mapPartitions(sort_partition, True)
-        size = self.count()
-        if not size:
+        # One pass counts and samples the input (as Spark's range partitioner sketches it): about 20 keys
+        # per output partition, each input partition sampled 3x its share in case partitions differ in size.
+        per_partition = math.ceil(3.0 * min(20.0 * numPartitions, 1e6) / max(self.getNumPartitions(), 1))
+        sketches = self.mapPartitionsWithIndex(KeySketch(per_partition, 1)).collect()
+        if not sum(count for count, _ in sketches):
             return self
-        fraction = min(numPartitions * 20.0 / size, 1.0)
-        samples = sorted(self.sample(False, fraction, 1).map(lambda kv: kv[0]).collect(), key=keyfunc)
-        bound_of = keyfunc or (lambda key: key)
-        bounds = [bound_of(samples[int(len(samples) * (i + 1) / numPartitions)])
-                  for i in range(numPartitions - 1)] if samples else []
-        partitioner = RangePartitioner(bounds, ascending, keyfunc)
+        partitioner = RangePartitioner(range_bounds(sketches, numPartitions, keyfunc), ascending, keyfunc)
         return self.partitionBy(partitioner).mapPartitions(sort_partition, True)
 
     def cogroup(self, other, numPartitions=None):
