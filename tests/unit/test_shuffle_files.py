@@ -160,3 +160,27 @@ def test_a_task_shorter_than_a_chunk_with_distinct_keys_is_not_combined(tmp_path
     sizes, written = write_map_output(iter(records), dep, store, 0, 9, 1 << 30, tc)
     assert tc.metrics["shuffle_combine_skipped_records"] == 1000 and written == 1000
     assert sorted(r for part in sizes for r in read_back(store, part)[0]) == sorted(records)
+
+
+def test_open_map_outputs_are_bounded_and_closed_with_their_shuffle(tmp_path, monkeypatch):
+    """Data files stay open for reads, at most MAX_OPEN_OUTPUTS of them; evicted ones reopen, and
+    removing the shuffle or closing the store closes them all."""
+    from zpark.executor import block_store
+    monkeypatch.setattr(block_store, "MAX_OPEN_OUTPUTS", 3)
+    store = BlockStore(str(tmp_path))
+    dep = shuffle_dep(4)
+    for map_index in range(5):
+        write_map_output(iter([(k, map_index) for k in range(8)]), dep, store, map_index, 9, 1 << 20, task_context())
+    open_fds = lambda: len(os.listdir("/proc/self/fd"))   # noqa: E731
+    before = open_fds()
+    for _ in range(2):
+        for map_index in range(5):
+            batches, _ = batches_of(store, dep.partitioner(0), map_index)
+            assert [v for keys, values in batches for k, v in zip(keys, values) if k == 0] == [map_index]
+    assert open_fds() == before + 3
+    store.remove_shuffle(3)
+    assert open_fds() == before
+    with pytest.raises(OSError):
+        store.read_shuffle_segment(3, 0, 9, 0)
+    store.close()
+    assert open_fds() == before

@@ -1,4 +1,5 @@
 """An executor's blocks: shuffle files on local disk, persisted RDD partitions, broadcast values."""
+import collections
 import os
 import pickle
 import shutil
@@ -7,6 +8,9 @@ import threading
 import zlib
 
 from ..common import serialization
+
+
+MAX_OPEN_OUTPUTS = 256   # map outputs whose data file stays open for reads (see read_shuffle_segment)
 
 
 class BlockStore:
@@ -20,7 +24,8 @@ class BlockStore:
         self._broadcast_data = {}              # broadcast id -> pickled value, as the driver sent it
         self._broadcast_values = {}            # broadcast id -> the value, once a task read it
         self._broadcast_lock = threading.Lock()
-        self._indexes = {}                     # (shuffle, map, tag) -> {reduce id: (start, end, crc)} from disk
+        self._outputs = collections.OrderedDict()   # (shuffle, map, tag) -> (data fd, {reduce id: (start, end, crc)})
+        self._outputs_lock = threading.Lock()       # the block server and task threads read blocks
 
     # ------------------------------------------------------------ shuffle files
 
@@ -65,35 +70,50 @@ class BlockStore:
 
     def read_shuffle_segment(self, shuffle_id, map_index, tag, reduce_id):
         """(bytes, expected crc) of one reduce partition's block (empty when the map wrote none for it);
-        raises OSError if the output is missing."""
-        data_path, index_path = self.shuffle_paths(shuffle_id, map_index, tag)
-        blocks = self._shuffle_index(shuffle_id, map_index, tag, index_path)
-        found = blocks.get(reduce_id)
-        if found is None:
-            return b"", 0
-        start, end, crc = found
-        with open(data_path, "rb") as data:
-            data.seek(start)
-            return data.read(end - start), crc
+        raises OSError if the output is missing.
 
-    def _shuffle_index(self, shuffle_id, map_index, tag, index_path):
-        """A map output's ``{reduce id: (start, end, crc)}``, read once per file: a reduce task reads one
-        block of each map output, so without this every block cost a second file open."""
+        A reduce task reads one block of each map output, and the block server reads blocks for peers
+        while this executor's task thread holds the GIL: every system call that releases the GIL makes
+        the reader wait for it again. So a map output's index is read once and its data file kept open
+        (the most recently used MAX_OPEN_OUTPUTS), and a block costs one ``pread``.
+        """
         key = (shuffle_id, map_index, tag)
-        found = self._indexes.get(key)
-        if found is None:
-            with open(index_path, "rb") as index:
-                raw = index.read()
-            (count,) = struct.unpack_from("<I", raw, 0)
-            reduce_ids = struct.unpack_from("<%dI" % count, raw, 4)
-            offsets = struct.unpack_from("<%dQ" % (count + 1), raw, 4 + 4 * count)
-            crcs = struct.unpack_from("<%dI" % count, raw, 4 + 4 * count + 8 * (count + 1))
-            found = self._indexes[key] = {r: (offsets[i], offsets[i + 1], crcs[i]) for i, r in enumerate(reduce_ids)}
+        with self._outputs_lock:
+            fd, blocks = self._open_output(key)
+            found = blocks.get(reduce_id)
+            if found is None:
+                return b"", 0
+            start, end, crc = found
+            return os.pread(fd, end - start, start), crc   # a truncated file reads short: its crc fails
+
+    def _open_output(self, key):
+        """A map output's (data file descriptor, ``{reduce id: (start, end, crc)}``), opened at first use."""
+        found = self._outputs.get(key)
+        if found is not None:
+            self._outputs.move_to_end(key)
+            return found
+        data_path, index_path = self.shuffle_paths(*key)
+        with open(index_path, "rb") as index:
+            raw = index.read()
+        (count,) = struct.unpack_from("<I", raw, 0)
+        reduce_ids = struct.unpack_from("<%dI" % count, raw, 4)
+        offsets = struct.unpack_from("<%dQ" % (count + 1), raw, 4 + 4 * count)
+        crcs = struct.unpack_from("<%dI" % count, raw, 4 + 4 * count + 8 * (count + 1))
+        blocks = {r: (offsets[i], offsets[i + 1], crcs[i]) for i, r in enumerate(reduce_ids)}
+        found = self._outputs[key] = (os.open(data_path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)), blocks)
+        while len(self._outputs) > MAX_OPEN_OUTPUTS:
+            os.close(self._outputs.popitem(last=False)[1][0])
         return found
 
+    def _close_outputs(self, keys):
+        with self._outputs_lock:
+            for key in keys:
+                found = self._outputs.pop(key, None)
+                if found is not None:
+                    os.close(found[0])
+
     def remove_shuffle(self, shuffle_id):
-        for key in [k for k in list(self._indexes) if k[0] == shuffle_id]:
-            self._indexes.pop(key, None)
+        self._close_outputs([k for k in list(self._outputs) if k[0] == shuffle_id])
         prefix = "shuffle_%d_" % shuffle_id
         folder = os.path.join(self.root, "shuffle")
         for name in os.listdir(folder):
@@ -163,6 +183,7 @@ class BlockStore:
             self._broadcast_values.pop(bid, None)
 
     def close(self):
+        self._close_outputs(list(self._outputs))
         shutil.rmtree(self.root, ignore_errors=True)
 
 
