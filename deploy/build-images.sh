@@ -3,8 +3,8 @@
 #
 #  1. base image: $ZPARK_BASE_IMAGE if set; else python:3.11-slim if present or pullable; else a
 #     stand-in built from Debian's packages (deploy/build-base-image.sh).
-#  2. wheels: zpark and its dependencies are prepared on the host into deploy/wheels, so the image
-#     installs them offline (driver and executors then run the same cloudpickle).
+#  2. wheels: zpark and its dependencies (and zpark_native, when cargo is here) are prepared on the host
+#     into deploy/wheels, so the image installs them offline (driver and executors run the same cloudpickle).
 #  3. docker build -f deploy/Dockerfile -t $ZPARK_IMAGE (default zpark:latest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,9 @@ fi
 echo "preparing wheels in deploy/wheels"
 find deploy/wheels -name '*.whl' -delete
 "$PYTHON" -m pip wheel -q --wheel-dir deploy/wheels . >/dev/null
+if command -v cargo >/dev/null; then   # the optional compiled extension, built here so the image needs no Rust
+  "$PYTHON" -m pip wheel -q --no-deps --wheel-dir deploy/wheels ./native >/dev/null
+fi
 
 echo "building $IMAGE on $base"
 docker build -q -f deploy/Dockerfile --build-arg BASE_IMAGE="$base" -t "$IMAGE" . >/dev/null

@@ -149,11 +149,13 @@ def test_status_lists_the_executors_and_wordcount_submitted_from_the_host_is_exa
                 "with zpark.Context(app_name='wordcount') as ctx:\n"
                 "    counts = ctx.textFile(sys.argv[1]).flatMap(str.split).map(lambda w: (w, 1)).reduceByKey(add)\n"
                 "    print(json.dumps(dict(counts.collect())))\n"
-                "    print(json.dumps({'executors': len(ctx.executorInfos())}))\n")
+                "    loaded = ctx.parallelize(range(6), 6).map(\n"
+                "        lambda _: __import__('zpark.common.hashing', fromlist=['native']).native is not None)\n"
+                "    print(json.dumps({'executors': len(ctx.executorInfos()), 'native': all(loaded.collect())}))\n")
     out = cluster.zpark("submit", "--master", cluster.master_url, script, folder)
     assert out.returncode == 0, out.stderr
     result, info = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
-    assert result == expected and info == {"executors": 3}
+    assert result == expected and info == {"executors": 3, "native": True}   # the image has the compiled extension
     # The same job from a driver inside the compose network.
     out = cluster.compose("run", "--rm", "submit", script, folder, timeout=180)
     result = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")][0]

@@ -29,7 +29,7 @@ FORBIDDEN_IN_SCHEDULER = {"zmq", "threading", "time", "cloudpickle", "pickle", "
 # Function-level imports are allowed only for optional heavy dependencies: numpy, and the web UI's
 # server (starlette, uvicorn, jinja2: 0.1 s to import), which a driver loads when its UI starts and
 # an executor - which imports the zpark package too - never needs.
-LAZY_OK = {"numpy"}
+LAZY_OK = {"numpy", "zpark_native"}   # optional: zpark runs without them
 LAZY_OK_MODULES = {"zpark.ui.server"}
 
 

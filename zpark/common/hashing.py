@@ -4,6 +4,7 @@ Python randomises ``hash()`` of str and bytes per process (PYTHONHASHSEED), so
 partitioning with it would send one key to different reducers from different
 executors. Numbers hash deterministically already; text goes through CRC32.
 """
+import os
 import zlib
 from operator import methodcaller
 
@@ -49,3 +50,24 @@ def portable_hashes(keys):
     if types == {str}:
         return map(zlib.crc32, map(_encode_utf8, keys))
     return map(portable_hash, keys)
+
+
+def _native_module():
+    if os.environ.get("ZPARK_NATIVE", "1") == "0":
+        return None
+    try:
+        import zpark_native
+    except ImportError:
+        return None
+    return zpark_native
+
+
+native = _native_module()
+
+
+def portable_hash_column(keys):
+    """portable_hash of every key in a list as a bytes of native int64s (for numpy.frombuffer), computed by
+    the compiled extension; None when it is not installed or declines a key (a type it does not hash)."""
+    if native is None:
+        return None
+    return native.portable_hashes(keys)

@@ -2,7 +2,7 @@
 import bisect
 import itertools
 
-from .hashing import portable_hash, portable_hashes
+from .hashing import portable_hash, portable_hash_column, portable_hashes
 
 
 class Partitioner:
@@ -32,6 +32,12 @@ class Partitioner:
         if self.partitionFunc is portable_hash:
             return portable_hashes(keys)
         return map(self.partitionFunc, keys)
+
+    def hash_column(self, keys):
+        """hashes_of(keys) as a bytes of int64s from the compiled extension, or None (see hashing)."""
+        if self.partitionFunc is portable_hash:
+            return portable_hash_column(keys)
+        return None
 
     def __eq__(self, other):
         return (type(other) is type(self) and other.numPartitions == self.numPartitions

@@ -122,12 +122,16 @@ def bucketed(keys, values, hashes, partitions):
     lists gives, at C speed: the partitions are ``hashes % partitions`` in numpy, a stable sort orders
     the record indexes by partition, and ``itemgetter`` gathers keys and values in that order.
 
-    ``hashes`` yields an int per key; raises OverflowError or TypeError when one is not a 64-bit int
-    (the caller then takes the record loop). Meant for chunks of at least two records and no more
-    partitions than records.
+    ``hashes`` yields an int per key, or is a bytes of native int64s (the compiled extension's); raises
+    OverflowError or TypeError when one is not a 64-bit int (the caller then takes the record loop).
+    Meant for chunks of at least two records and no more partitions than records.
     """
     np = _numpy()
-    order, counts = _partition_order(np.fromiter(hashes, np.int64, len(keys)) % partitions, partitions)
+    if isinstance(hashes, bytes):
+        hashes = np.frombuffer(hashes, np.int64)
+    else:
+        hashes = np.fromiter(hashes, np.int64, len(keys))
+    order, counts = _partition_order(hashes % partitions, partitions)
     take = operator.itemgetter(*order.tolist())
     keys, values = take(keys), take(values)
     out, start = [], 0

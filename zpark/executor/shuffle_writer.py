@@ -66,7 +66,8 @@ def _by_partition(keys, values, partitioner):
         return [(0, keys, values)]
     if BULK_RECORDS <= len(keys) >= n:
         try:
-            return columnar.bucketed(keys, values, partitioner.hashes_of(keys), n)
+            column = partitioner.hash_column(keys)
+            return columnar.bucketed(keys, values, partitioner.hashes_of(keys) if column is None else column, n)
         except (OverflowError, TypeError):   # a partition function's hash past 64 bits: the loop below
             pass
     buckets = {}

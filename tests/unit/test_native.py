@@ -1,0 +1,97 @@
+"""The compiled extension (native/) against the pure-Python reference: the same hashes, the same partitions.
+
+Without the extension these tests are skipped, except in CI, whose setup builds it: there a missing
+extension fails, so the comparison always runs somewhere.
+"""
+import collections
+import os
+import random
+import struct
+import sys
+
+import pytest
+
+from zpark.common import hashing
+from zpark.common.hashing import portable_hash
+from zpark.common.partitioner import Partitioner
+
+if hashing.native is None:
+    if os.environ.get("CI") == "true" and os.environ.get("ZPARK_NATIVE", "1") != "0":
+        pytest.fail("CI builds zpark_native (scripts/setup.sh), but it cannot be imported", pytrace=False)
+    pytest.skip("zpark_native is not installed (pip install ./native)", allow_module_level=True)
+
+
+def native_hashes(keys):
+    column = hashing.native.portable_hashes(keys)
+    return None if column is None else list(struct.unpack("=%dq" % len(keys), column))
+
+
+def random_text(rng):
+    alphabet = "abcXYZ09 -_@.é∂漢字😀\x00\n"
+    return "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 30)))
+
+
+def random_key(rng, depth=0):
+    kind = rng.randrange(8 if depth < 2 else 7)
+    if kind == 0:
+        return random_text(rng)
+    if kind == 1:
+        return rng.randrange(-2 ** 80, 2 ** 80) if rng.random() < 0.3 else rng.randrange(-1000, 1000)
+    if kind == 2:
+        return rng.choice([0.0, -0.0, 1.5, -2.25, 1e300, -1e-300, float("inf"), float("-inf"), rng.random()])
+    if kind == 3:
+        return rng.choice([True, False])
+    if kind == 4:
+        return None
+    if kind == 5:
+        return random_text(rng).encode("utf-8")
+    if kind == 6:
+        return rng.choice([-1, -2, 2 ** 61 - 1, 2 ** 61, -(2 ** 63), 2 ** 64 + 5])
+    return tuple(random_key(rng, depth + 1) for _ in range(rng.randrange(0, 4)))
+
+
+def test_every_supported_key_hashes_as_the_python_reference():
+    rng = random.Random(11)
+    keys = [random_key(rng) for _ in range(20_000)]
+    assert collections.Counter(type(k).__name__ for k in keys).keys() >= {"str", "int", "float", "bool",
+                                                                            "NoneType", "bytes", "tuple"}
+    assert native_hashes(keys) == [portable_hash(k) for k in keys]
+
+
+def test_an_empty_list_hashes_to_nothing():
+    assert native_hashes([]) == []
+
+
+class Label(str):
+    pass
+
+
+Point = collections.namedtuple("Point", "x y")
+
+
+@pytest.mark.parametrize("odd", [Label("a"), Point(1, 2), frozenset({1}), "\ud800", 1j, object(), ("ok", frozenset())])
+def test_a_list_with_a_key_outside_the_exact_types_is_declined(odd):
+    assert hashing.native.portable_hashes(["fine", 1, odd]) is None
+
+
+@pytest.mark.parametrize("partitions", [2, 7, 200])
+def test_a_chunk_splits_the_same_with_and_without_the_extension(monkeypatch, partitions):
+    from zpark.executor import shuffle_writer
+    rng = random.Random(partitions)
+    keys = [random_key(rng) for _ in range(5000)]
+    values = list(range(len(keys)))
+    partitioner = Partitioner(partitions)
+    with_native = shuffle_writer._by_partition(keys, values, partitioner)
+    monkeypatch.setattr(hashing, "native", None)
+    assert partitioner.hash_column(keys) is None
+    without = shuffle_writer._by_partition(keys, values, partitioner)
+    assert [(p, v) for p, _, v in with_native] == [(p, v) for p, _, v in without]
+    assert all(a is b for (_, ka, _), (_, kb, _) in zip(with_native, without) for a, b in zip(ka, kb))
+    assert all(partitioner(k) == p for p, ks, _ in with_native for k in ks)
+
+
+def test_the_switch_turns_it_off(monkeypatch):
+    import subprocess
+    code = "from zpark.common import hashing; print(hashing.native is None)"
+    env = dict(os.environ, ZPARK_NATIVE="0")
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout == "True\n"
