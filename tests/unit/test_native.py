@@ -11,18 +11,18 @@ import sys
 
 import pytest
 
-from zpark.common import hashing
+from zpark.common import native
 from zpark.common.hashing import portable_hash
 from zpark.common.partitioner import Partitioner
 
-if hashing.native is None:
+if native.extension is None:
     if os.environ.get("CI") == "true" and os.environ.get("ZPARK_NATIVE", "1") != "0":
         pytest.fail("CI builds zpark_native (scripts/setup.sh), but it cannot be imported", pytrace=False)
     pytest.skip("zpark_native is not installed (pip install ./native)", allow_module_level=True)
 
 
 def native_hashes(keys):
-    column = hashing.native.portable_hashes(keys)
+    column = native.extension.portable_hashes(keys)
     return None if column is None else list(struct.unpack("=%dq" % len(keys), column))
 
 
@@ -71,7 +71,7 @@ Point = collections.namedtuple("Point", "x y")
 
 @pytest.mark.parametrize("odd", [Label("a"), Point(1, 2), frozenset({1}), "\ud800", 1j, object(), ("ok", frozenset())])
 def test_a_list_with_a_key_outside_the_exact_types_is_declined(odd):
-    assert hashing.native.portable_hashes(["fine", 1, odd]) is None
+    assert native.extension.portable_hashes(["fine", 1, odd]) is None
 
 
 @pytest.mark.parametrize("partitions", [2, 7, 200])
@@ -82,7 +82,7 @@ def test_a_chunk_splits_the_same_with_and_without_the_extension(monkeypatch, par
     values = list(range(len(keys)))
     partitioner = Partitioner(partitions)
     with_native = shuffle_writer._by_partition(keys, values, partitioner)
-    monkeypatch.setattr(hashing, "native", None)
+    monkeypatch.setattr(native, "extension", None)
     assert partitioner.hash_column(keys) is None
     without = shuffle_writer._by_partition(keys, values, partitioner)
     assert [(p, v) for p, _, v in with_native] == [(p, v) for p, _, v in without]
@@ -92,6 +92,6 @@ def test_a_chunk_splits_the_same_with_and_without_the_extension(monkeypatch, par
 
 def test_the_switch_turns_it_off(monkeypatch):
     import subprocess
-    code = "from zpark.common import hashing; print(hashing.native is None)"
+    code = "from zpark.common import native; print(native.extension is None)"
     env = dict(os.environ, ZPARK_NATIVE="0")
     assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout == "True\n"

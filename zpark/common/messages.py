@@ -246,7 +246,8 @@ class FetchBlocks:
 @_kind("blocks")
 @dataclass
 class Blocks:
-    """Per block [found, crc or reason]. Payload: each block's bytes (b"" when missing)."""
+    """Per block [found, crc or reason, length]. Payload: the found blocks' bytes in order, several blocks
+    joined per frame (a block never spans frames); the lengths cut them apart."""
     request_id: int
     status: list
 

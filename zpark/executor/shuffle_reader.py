@@ -134,10 +134,11 @@ class ShuffleReader:
                     except OSError as exc:
                         raise FetchFailedError(shuffle_id, map_index, executor_id, str(exc),
                                                unreachable=True) from None
-                    if len(reply.status) != len(remote[address]) or len(payload) != len(reply.status):
+                    blocks_of_reply = split_reply(reply.status, payload, len(remote[address]))
+                    if blocks_of_reply is None:
                         raise FetchFailedError(shuffle_id, map_index, executor_id,
                                                "malformed reply from %s" % address)
-                    replies[address] = dict(zip((m for m, _ in remote[address]), zip(reply.status, payload)))
+                    replies[address] = dict(zip((m for m, _ in remote[address]), blocks_of_reply))
                 (ok, crc), data = replies[address].pop(map_index)
                 if not ok:
                     raise FetchFailedError(shuffle_id, map_index, executor_id, "block missing: %s" % crc)
@@ -159,3 +160,32 @@ class ShuffleReader:
                                        "undecodable block: %s" % exc) from None
             metrics["shuffle_records_read"] = metrics.get("shuffle_records_read", 0) + len(keys)
             yield keys, values
+
+
+def split_reply(status, frames, expected):
+    """``((found, crc or reason), bytes)`` per block of a Blocks reply, or None when the reply is malformed.
+
+    The frames hold the found blocks back to back (see block_server.coalesced); a block never spans two.
+    """
+    if len(status) != expected:
+        return None
+    out, frame, index, offset = [], None, -1, 0
+    for entry in status:
+        if not isinstance(entry, list) or len(entry) != 3 or not isinstance(entry[2], int) or entry[2] < 0:
+            return None
+        found, crc, length = entry
+        if not found or not length:
+            out.append(((found, crc), b""))
+            continue
+        if frame is None or offset == len(frame):
+            index += 1
+            if index >= len(frames):
+                return None
+            frame, offset = frames[index], 0
+        if offset + length > len(frame):
+            return None
+        out.append(((found, crc), frame[offset:offset + length]))
+        offset += length
+    if index != len(frames) - 1 or (frame is not None and offset != len(frame)):
+        return None   # bytes left over
+    return out
