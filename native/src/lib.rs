@@ -14,7 +14,7 @@ const MASK: u64 = (1u64 << 63) - 1;
 /// them; `None` for anything else (a subclass, a frozenset, a str with a lone surrogate).
 fn hash_of(key: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
     if key.is_exact_instance_of::<PyString>() {
-        let text = unsafe { key.downcast_unchecked::<PyString>() };
+        let text = unsafe { key.cast_unchecked::<PyString>() };
         return Ok(match text.to_str() {
             Ok(utf8) => Some(crc32fast::hash(utf8.as_bytes()) as i64),
             Err(_) => None, // lone surrogates: Python encodes them with "surrogatepass"
@@ -27,14 +27,14 @@ fn hash_of(key: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
         return Ok(Some(key.hash()? as i64));
     }
     if key.is_exact_instance_of::<PyBytes>() {
-        let data = unsafe { key.downcast_unchecked::<PyBytes>() };
+        let data = unsafe { key.cast_unchecked::<PyBytes>() };
         return Ok(Some(crc32fast::hash(data.as_bytes()) as i64));
     }
     if key.is_none() {
         return Ok(Some(0));
     }
     if key.is_exact_instance_of::<PyTuple>() {
-        let items = unsafe { key.downcast_unchecked::<PyTuple>() };
+        let items = unsafe { key.cast_unchecked::<PyTuple>() };
         let mut h: u64 = 0x345678;
         for item in items.iter() {
             match hash_of(&item)? {
@@ -63,8 +63,62 @@ fn portable_hashes<'py>(py: Python<'py>, keys: &Bound<'py, PyList>) -> PyResult<
     Ok(Some(PyBytes::new(py, &out)))
 }
 
+/// Distinct str keys in the order they were first seen: `distinct()`'s reduce side, which otherwise
+/// inserts every fresh key into a dict (hashing it with SipHash) to keep the first of each.
+///
+/// Keys are compared by their UTF-8 bytes, which is str equality. The set borrows each kept key's
+/// UTF-8 buffer; the key itself is held in `keys`, so the buffer lives (and stays put) as long as
+/// the set does.
+#[pyclass(unsendable)]
+struct FirstSeen {
+    index: std::collections::HashSet<&'static [u8], ahash::RandomState>,
+    keys: Vec<Py<PyAny>>,
+}
+
+#[pymethods]
+impl FirstSeen {
+    #[new]
+    fn new() -> Self {
+        FirstSeen { index: std::collections::HashSet::with_hasher(ahash::RandomState::new()), keys: Vec::new() }
+    }
+
+    /// Adds a list's keys; False (adding none) when one is not an exact str with a UTF-8 form.
+    fn add(&mut self, keys: &Bound<'_, PyList>) -> bool {
+        let mut texts: Vec<(&'static [u8], Bound<'_, PyAny>)> = Vec::with_capacity(keys.len());
+        for key in keys.iter() {
+            if !key.is_exact_instance_of::<PyString>() {
+                return false;
+            }
+            let utf8 = match unsafe { key.cast_unchecked::<PyString>() }.to_str() {
+                Ok(utf8) => utf8.as_bytes(),
+                Err(_) => return false,
+            };
+            // The buffer belongs to the str object; it outlives this borrow while the object does.
+            let utf8: &'static [u8] = unsafe { std::mem::transmute::<&[u8], &'static [u8]>(utf8) };
+            texts.push((utf8, key));
+        }
+        self.index.reserve(texts.len());
+        for (utf8, key) in texts {
+            if self.index.insert(utf8) {
+                self.keys.push(key.unbind());
+            }
+        }
+        true
+    }
+
+    /// The distinct keys, first-seen order.
+    fn keys<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyAny>> {
+        self.keys.iter().map(|key| key.bind(py).clone()).collect()
+    }
+
+    fn __len__(&self) -> usize {
+        self.keys.len()
+    }
+}
+
 #[pymodule]
 fn zpark_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(portable_hashes, m)?)?;
+    m.add_class::<FirstSeen>()?;
     Ok(())
 }

@@ -95,3 +95,48 @@ def test_the_switch_turns_it_off(monkeypatch):
     code = "from zpark.common import native; print(native.extension is None)"
     env = dict(os.environ, ZPARK_NATIVE="0")
     assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout == "True\n"
+
+
+def test_first_seen_keeps_what_a_dict_keeps_in_the_same_order():
+    rng = random.Random(3)
+    batches = [[random_text(rng) for _ in range(rng.randrange(0, 500))] for _ in range(40)]
+    kept, reference = native.extension.FirstSeen(), {}
+    for keys in batches:
+        assert kept.add(keys)
+        reference.update(dict.fromkeys(keys))
+    assert kept.keys() == list(reference) and len(kept) == len(reference)
+    firsts = {}
+    for keys in batches:
+        for key in keys:
+            firsts.setdefault(key, key)
+    assert all(a is firsts[a] for a in kept.keys())   # the first object of each key, as dict.update keeps it
+
+
+@pytest.mark.parametrize("odd", [b"bytes", Label("sub"), "\ud800", 1, None, ("t",)])
+def test_first_seen_declines_a_batch_with_a_key_that_is_not_a_plain_str_and_adds_none_of_it(odd):
+    kept = native.extension.FirstSeen()
+    assert kept.add(["a", "b"])
+    assert not kept.add(["c", odd, "d"])
+    assert kept.keys() == ["a", "b"]
+
+
+def distinct_reduce(blocks):
+    from zpark.data import spill
+    from zpark.data.aggregation import Aggregator
+    return list(spill.merged_combiners(iter(blocks), Aggregator.distinct(), None))
+
+
+@pytest.mark.parametrize("case", ["str", "mixed later", "over budget"])
+def test_distincts_reduce_side_gives_the_dict_paths_items_with_and_without_the_extension(monkeypatch, case):
+    from zpark.data import spill
+    rng = random.Random(9)
+    blocks = [[([random_text(rng) for _ in range(300)], [None] * 300) for _ in range(3)] for _ in range(4)]
+    if case == "mixed later":
+        blocks[2][1] = (["x", 7, (1, 2), "y"] + blocks[2][1][0][4:], [None] * 300)
+    if case == "over budget":
+        monkeypatch.setattr(spill.MemoryBudget, "should_spill", lambda self, held: held > 500)
+    with_native = distinct_reduce(blocks)
+    monkeypatch.setattr(native, "extension", None)
+    without = distinct_reduce(blocks)
+    assert with_native == without
+    assert len(without) == len({k for block in blocks for keys, _ in block for k in keys})

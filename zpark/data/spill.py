@@ -22,6 +22,7 @@ from operator import itemgetter
 
 import psutil
 
+from ..common import native
 from ..common.hashing import portable_hash
 from . import columnar
 from .aggregation import Aggregator, combine_values, dict_of_combined_block, group_into, merge_combiners
@@ -188,6 +189,10 @@ def merged_combiners(blocks, aggregator, tc, in_columns=False):
         summed, blocks = columnar.summed_blocks(blocks, MemoryBudget.of_task(tc).column_records())
         if summed is not None:
             return summed
+    if aggregator.kind == Aggregator.DISTINCT and native.extension is not None:
+        distinct, blocks = _distinct_in_native_set(blocks, tc)
+        if distinct is not None:
+            return distinct
     blocks = iter(blocks)
     first = dict_of_combined_block(next(blocks, []), aggregator)
     batches = ((len(keys), zip(keys, values)) for keys, values in itertools.chain.from_iterable(blocks))
@@ -195,6 +200,23 @@ def merged_combiners(blocks, aggregator, tc, in_columns=False):
     def fold(combined, records):
         merge_combiners(records, aggregator, combined)
     return _combined_within_budget(batches, fold, aggregator, tc, first)
+
+
+def _distinct_in_native_set(blocks, tc):
+    """distinct()'s reduce side in the compiled extension's FirstSeen (str keys compared as UTF-8, about
+    half the cost of a dict's inserts): ((key, None) items in first-seen order, None), as the dict path
+    gives them; or (None, blocks for the dict path, the keys kept so far first) at the first batch whose
+    keys are not all str, or when the keys kept outgrow the memory budget (the dict path spills)."""
+    budget = MemoryBudget.of_task(tc)
+    budget.settle()
+    kept = native.extension.FirstSeen()
+    batches = itertools.chain.from_iterable(blocks)
+    for keys, values in batches:
+        if not kept.add(keys) or budget.should_spill(len(kept)):
+            seen = kept.keys()
+            rest = [[(seen, [None] * len(seen))], [(keys, values)]]
+            return None, itertools.chain(rest, ([batch] for batch in batches))
+    return zip(kept.keys(), itertools.repeat(None)), None
 
 
 def combined_rounds(records, aggregator, tc, combiners=None):
