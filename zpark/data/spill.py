@@ -212,7 +212,7 @@ def _distinct_in_native_set(blocks, tc):
     kept = native.extension.FirstSeen()
     batches = itertools.chain.from_iterable(blocks)
     for keys, values in batches:
-        if not kept.add(keys) or budget.should_spill(len(kept)):
+        if type(keys) is not list or not kept.add(keys) or budget.should_spill(len(kept)):
             seen = kept.keys()
             rest = [[(seen, [None] * len(seen))], [(keys, values)]]
             return None, itertools.chain(rest, ([batch] for batch in batches))
