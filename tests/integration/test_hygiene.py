@@ -30,7 +30,8 @@ def test_signed_malformed_messages_to_driver_and_block_servers_are_refused_and_n
     import zmq
     from zpark.common import protocol
 
-    with zpark.Context("local[2]", app_name="malformed", conf={"zpark.eventLog.dir": str(tmp_path)}) as ctx:
+    conf = {"zpark.eventLog.dir": str(tmp_path), "zpark.shuffle.readHostLocalDisk": False}  # reducers fetch
+    with zpark.Context("local[2]", app_name="malformed", conf=conf) as ctx:
         codec = ctx._backend.codec
         context = zmq.Context()
         context.linger = 0

@@ -158,7 +158,8 @@ def test_soak_every_run_is_exact_under_random_faults(request, tmp_path):
     conf = {"zpark.eventLog.dir": str(tmp_path), "zpark.executor.heartbeatTimeout": HEARTBEAT_TIMEOUT,
             "zpark.executor.heartbeatInterval": 0.25, "zpark.shuffle.fetchTimeout": FETCH_TIMEOUT,
             "zpark.local.maxExecutorRestarts": 100000, "zpark.task.maxFailures": 4,
-            "zpark.job.stallTimeout": 120.0}
+            "zpark.job.stallTimeout": 120.0,
+            "zpark.shuffle.readHostLocalDisk": False}   # reducers fetch from block servers, which the faults hit
     expected = expected_answer()
     totals = Counter()
     with zpark.Context("local[3]", app_name="soak", conf=conf) as ctx:

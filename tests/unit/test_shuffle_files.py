@@ -184,3 +184,22 @@ def test_open_map_outputs_are_bounded_and_closed_with_their_shuffle(tmp_path, mo
         store.read_shuffle_segment(3, 0, 9, 0)
     store.close()
     assert open_fds() == before
+
+
+def test_a_reader_finds_same_machine_peers_by_their_work_folders_only(tmp_path):
+    from zpark.executor.shuffle_reader import ShuffleReader
+    own = BlockStore(str(tmp_path / "exec-1"))
+    peer = BlockStore(str(tmp_path / "exec-2"))
+    write_map_output(iter([("a", 1), ("b", 2)]), shuffle_dep(2), peer, 0, 9, 1 << 20, task_context())
+    (tmp_path / "not-an-executor").mkdir()
+    reader = ShuffleReader("exec-1", own, None, str(tmp_path))
+    assert reader.on_disk("exec-1") is own
+    found = reader.on_disk("exec-2")
+    assert found is not None and found.read_shuffle_segment(3, 0, 9, 0) == peer.read_shuffle_segment(3, 0, 9, 0)
+    for elsewhere in ("exec-3", "not-an-executor", "../exec-2", "exec-2/..", ".", ".."):
+        assert reader.on_disk(elsewhere) is None, elsewhere
+    assert ShuffleReader("exec-1", own, None, None).on_disk("exec-2") is None     # host-local reads off
+    before = len(os.listdir("/proc/self/fd"))
+    reader.forget_shuffle(3)
+    assert len(os.listdir("/proc/self/fd")) == before - 1      # the peer's data file it had open
+    assert os.path.exists(peer.shuffle_paths(3, 0, 9)[0])      # closed, not deleted: the peer owns it

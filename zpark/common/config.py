@@ -52,6 +52,9 @@ KEYS = {
     "zpark.local.dir": Key("", "local mode: folder for executors' work directories (default: the temp dir)"),
     "zpark.shuffle.fetchRetryWait": Key(0.2, "seconds between a fetch failure and the resubmission"),
     "zpark.shuffle.fetchTimeout": Key(60.0, "seconds a shuffle fetch may take", "--fetch-timeout"),
+    "zpark.shuffle.readHostLocalDisk": Key(True, "read the shuffle files of executors on the same machine (their "
+                                           "work folders beside this one's) from disk instead of asking their "
+                                           "block servers", "--read-host-local"),
     "zpark.eventLog.enabled": Key(True, "write the JSON-lines event log"),
     "zpark.eventLog.dir": Key("", "event log folder (default: <temp dir>/zpark-events)"),
     "zpark.ui.showConsoleProgress": Key(True, "draw the console progress bar"),
@@ -111,6 +114,7 @@ SPARK_KEYS = {
     "spark.executor.heartbeatInterval": ("zpark.executor.heartbeatInterval", _seconds),
     "spark.network.timeout": ("zpark.executor.heartbeatTimeout", lambda v: _seconds(v, bare_unit=1.0)),
     "spark.local.dir": ("zpark.local.dir", None),
+    "spark.shuffle.readHostLocalDisk": ("zpark.shuffle.readHostLocalDisk", None),
     "spark.files": ("zpark.files", None),
     "spark.archives": ("zpark.archives", None),
     "spark.network.crypto.enabled": ("zpark.network.crypto.enabled", None),

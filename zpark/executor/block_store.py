@@ -14,10 +14,12 @@ MAX_OPEN_OUTPUTS = 256   # map outputs whose data file stays open for reads (see
 
 
 class BlockStore:
-    def __init__(self, root):
+    def __init__(self, root, create=True):
+        """``create=False``: a reader of another executor's folder on this machine (see ShuffleReader)."""
         self.root = root
-        os.makedirs(os.path.join(root, "shuffle"), exist_ok=True)
-        os.makedirs(os.path.join(root, "cache"), exist_ok=True)
+        if create:
+            os.makedirs(os.path.join(root, "shuffle"), exist_ok=True)
+            os.makedirs(os.path.join(root, "cache"), exist_ok=True)
         self._memory = {}                      # (rdd id, partition) -> list of records
         self._on_disk = set()                  # (rdd id, partition) stored as files
         self._lock = threading.Lock()
@@ -112,8 +114,12 @@ class BlockStore:
                 if found is not None:
                     os.close(found[0])
 
-    def remove_shuffle(self, shuffle_id):
+    def forget_shuffle(self, shuffle_id):
+        """Close the shuffle's open data files (their space is freed once they are deleted too)."""
         self._close_outputs([k for k in list(self._outputs) if k[0] == shuffle_id])
+
+    def remove_shuffle(self, shuffle_id):
+        self.forget_shuffle(shuffle_id)
         prefix = "shuffle_%d_" % shuffle_id
         folder = os.path.join(self.root, "shuffle")
         for name in os.listdir(folder):

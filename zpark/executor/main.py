@@ -42,7 +42,7 @@ FROM_DRIVER = (messages.LaunchTask, messages.StageBinary, messages.BroadcastValu
 class Executor:
     def __init__(self, driver_address, executor_id, cores, secret, work_dir, bind_host, advertise_host,
                  parent_pid, heartbeat_interval, fetch_timeout, block_port, memory_bytes, memory_limit_bytes,
-                 crypto=True, max_message_bytes=protocol.MAX_MESSAGE_BYTES):
+                 crypto=True, max_message_bytes=protocol.MAX_MESSAGE_BYTES, read_host_local=True):
         self.driver_address = driver_address
         self.executor_id = executor_id
         self.cores = cores
@@ -54,6 +54,7 @@ class Executor:
         self.parent_pid = parent_pid
         self.heartbeat_interval = heartbeat_interval
         self.fetch_timeout = fetch_timeout
+        self.read_host_local = read_host_local      # read same-machine peers' shuffle files (ShuffleReader)
         self.block_port = block_port
         self.memory_bytes = memory_bytes
         self.memory_limit_bytes = memory_limit_bytes
@@ -79,8 +80,9 @@ class Executor:
         self.store = BlockStore(self.work_dir)
         self.block_server = BlockServer(self.zmq, self.codec, self.store, self.bind_host,
                                         self.advertise_host, self.block_port).start()
+        peers_root = os.path.dirname(os.path.abspath(self.work_dir)) if self.read_host_local else None
         reader = ShuffleReader(self.executor_id, self.store, lambda: Fetcher(
-            self.zmq, self.codec, self.executor_id + "-fetch", self.fetch_timeout, self.dead_addresses))
+            self.zmq, self.codec, self.executor_id + "-fetch", self.fetch_timeout, self.dead_addresses), peers_root)
         self.reader = reader
         spill_dir = os.path.join(self.work_dir, "spill")
         os.makedirs(spill_dir, exist_ok=True)
@@ -192,6 +194,7 @@ class Executor:
             self.store.remove_rdd(message.rdd_id)
         elif isinstance(message, messages.RemoveShuffle):
             self.store.remove_shuffle(message.shuffle_id)
+            self.reader.forget_shuffle(message.shuffle_id)
         elif isinstance(message, messages.RemoveStage):
             with self.binary_lock:
                 self.binaries.pop(message.stage_id, None)
@@ -337,4 +340,5 @@ def main(argv=None):
              advertise_host=args.advertise_host, parent_pid=args.parent_pid,
              heartbeat_interval=args.heartbeat_interval, fetch_timeout=args.fetch_timeout,
              block_port=args.block_port, memory_bytes=budget, memory_limit_bytes=limit, crypto=args.crypto,
-             max_message_bytes=config.parse_size(args.max_message_size)).run()
+             max_message_bytes=config.parse_size(args.max_message_size),
+             read_host_local=args.read_host_local).run()

@@ -8,6 +8,7 @@ the driver recomputes it.
 """
 import io
 import itertools
+import os
 import pickle
 import threading
 import time
@@ -18,6 +19,7 @@ import zmq
 from ..common import messages, protocol
 from ..common.errors import FetchFailedError
 from ..data.record_batches import pairs_of
+from .block_store import BlockStore
 
 _request_ids = itertools.count()
 
@@ -78,11 +80,46 @@ class Fetcher:
 
 
 class ShuffleReader:
-    def __init__(self, executor_id, store, fetcher_factory):
+    """Reads this executor's blocks, and those of executors on the same machine, from disk; fetches the rest.
+
+    ``peers_root`` (None: always fetch) is the folder holding this executor's
+    work folder: an executor of the same application on this machine (local
+    mode, or a worker running several) has its work folder beside it, named
+    by its id. Reading its files directly, as Spark reads host-local shuffle
+    files, spares its block server - which shares a GIL with that executor's
+    busy task thread - and the reducer's wait for the reply. A peer's file
+    that is gone or damaged fails the fetch as a remote one would.
+    """
+
+    def __init__(self, executor_id, store, fetcher_factory, peers_root=None):
         self.executor_id = executor_id
         self.store = store
         self._fetcher_factory = fetcher_factory
         self._local = threading.local()
+        self.peers_root = peers_root
+        self._peers = {}                     # executor id -> BlockStore reading its folder, or None
+        self._peers_lock = threading.Lock()
+
+    def on_disk(self, executor_id):
+        """The store whose files hold ``executor_id``'s blocks when they are on this machine, else None."""
+        if executor_id == self.executor_id:
+            return self.store
+        if self.peers_root is None:
+            return None
+        with self._peers_lock:
+            if executor_id not in self._peers:
+                folder = os.path.join(self.peers_root, executor_id)
+                beside = os.path.basename(executor_id) == executor_id and not executor_id.startswith(".")
+                self._peers[executor_id] = BlockStore(folder, create=False) \
+                    if beside and os.path.isdir(os.path.join(folder, "shuffle")) else None
+            return self._peers[executor_id]
+
+    def forget_shuffle(self, shuffle_id):
+        """Close the peers' files of a removed shuffle (they delete them; an open file would keep its space)."""
+        with self._peers_lock:
+            peers = [peer for peer in self._peers.values() if peer is not None]
+        for peer in peers:
+            peer.forget_shuffle(shuffle_id)
 
     def fetcher(self):
         fetcher = getattr(self._local, "fetcher", None)
@@ -107,11 +144,13 @@ class ShuffleReader:
 
     def _blocks(self, shuffle_id, reduce_id, blocks, metrics):
         """``blocks``: (map index, executor id, address, file tag) of each non-empty map output, in map order."""
-        remote = {}
+        remote, stores = {}, {}
         for map_index, executor_id, address, tag in blocks:
             if executor_id is None:
                 raise FetchFailedError(shuffle_id, map_index, None, "map output is missing")
-            if executor_id != self.executor_id:
+            if executor_id not in stores:
+                stores[executor_id] = self.on_disk(executor_id)
+            if stores[executor_id] is None:
                 remote.setdefault(address, []).append((map_index, tag))
         fetcher = self.fetcher() if remote else None
         requests = {}
@@ -120,12 +159,13 @@ class ShuffleReader:
             requests[address] = fetcher.request(address, lambda rid, wanted=wanted: messages.FetchBlocks(rid, wanted))
         replies = {}
         for map_index, executor_id, address, tag in blocks:
-            if executor_id == self.executor_id:
+            store = stores[executor_id]
+            if store is not None:
                 try:
-                    data, crc = self.store.read_shuffle_segment(shuffle_id, map_index, tag, reduce_id)
+                    data, crc = store.read_shuffle_segment(shuffle_id, map_index, tag, reduce_id)
                 except Exception as exc:  # noqa: BLE001 - missing, truncated, unreadable
                     raise FetchFailedError(shuffle_id, map_index, executor_id,
-                                           "local block unreadable: %s" % exc) from None
+                                           "block on this machine unreadable: %s" % exc) from None
             else:
                 if address not in replies:
                     try:
