@@ -107,16 +107,15 @@ class BlockStore:
             os.close(self._outputs.popitem(last=False)[1][0])
         return found
 
-    def _close_outputs(self, keys):
+    def _close_outputs(self, which):
+        """Close the open map outputs whose (shuffle, map, tag) ``which`` accepts."""
         with self._outputs_lock:
-            for key in keys:
-                found = self._outputs.pop(key, None)
-                if found is not None:
-                    os.close(found[0])
+            for key in [key for key in self._outputs if which(key)]:
+                os.close(self._outputs.pop(key)[0])
 
     def forget_shuffle(self, shuffle_id):
         """Close the shuffle's open data files (their space is freed once they are deleted too)."""
-        self._close_outputs([k for k in list(self._outputs) if k[0] == shuffle_id])
+        self._close_outputs(lambda key: key[0] == shuffle_id)
 
     def remove_shuffle(self, shuffle_id):
         self.forget_shuffle(shuffle_id)
@@ -189,7 +188,7 @@ class BlockStore:
             self._broadcast_values.pop(bid, None)
 
     def close(self):
-        self._close_outputs(list(self._outputs))
+        self._close_outputs(lambda key: True)
         shutil.rmtree(self.root, ignore_errors=True)
 
 

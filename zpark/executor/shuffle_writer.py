@@ -111,7 +111,7 @@ def _combined_columns(records, dep, spill_bytes, tc):
     probe = list(itertools.islice(records, CHUNK_RECORDS))
     if not probe:
         return
-    keys, values = split_pairs(probe) or split_pairs(_unpacked(probe))
+    keys, values = _columns_of(probe)
     if len(set(keys)) > SKIP_COMBINE_SHARE * len(keys):
         del probe
         tc.add_metric("shuffle_combine_skipped_records", len(keys))
@@ -145,7 +145,12 @@ def _dict_columns(combiners):
 def _pair_columns(records):
     """(keys, values) chunks of (key, value) records; a record that is not a pair is an error, as in PySpark."""
     for chunk in chunks(records):
-        yield split_pairs(chunk) or split_pairs(_unpacked(chunk))
+        yield _columns_of(chunk)
+
+
+def _columns_of(chunk):
+    """(keys, values) lists of a chunk of (key, value) records, or a TypeError naming one that is not a pair."""
+    return split_pairs(chunk) or split_pairs(_unpacked(chunk))
 
 
 def _unpacked(chunk):

@@ -7,6 +7,7 @@ the same sample and a seeded program samples what it samples on PySpark.
 import collections
 import itertools
 import math
+import operator
 import random
 import sys
 
@@ -163,7 +164,7 @@ def range_bounds(sketches, partitions, sort_key=None):
     key to what is compared (the bounds are such values).
     """
     weighted = sorted(((sort_key(key) if sort_key else key, count / len(sample))
-                       for count, sample in sketches if sample for key in sample), key=_first)
+                       for count, sample in sketches if sample for key in sample), key=operator.itemgetter(0))
     if not weighted:
         return []
     step = sum(weight for _, weight in weighted) / partitions
@@ -177,6 +178,3 @@ def range_bounds(sketches, partitions, sort_key=None):
         bounds.append(weighted[-1][0])
     return bounds
 
-
-def _first(pair):
-    return pair[0]

@@ -21,7 +21,7 @@ class MapOutputTracker:
     def __init__(self):
         self._outputs = {}  # shuffle id -> [MapStatus | None] per map partition
         self._missing = {}  # shuffle id -> {map indexes without an output}
-        self._readers = {}  # shuffle id -> {reduce id: blocks_for's answer}, until the shuffle's outputs change
+        self._readers = {}  # shuffle id -> ({reduce id: blocks_for's answer}, missing), until its outputs change
 
     def register_shuffle(self, shuffle_id, num_maps):
         if shuffle_id not in self._outputs:
@@ -71,16 +71,15 @@ class MapOutputTracker:
         """The blocks a reader of ``reduce_id`` fetches: ``(map index, executor id, address, file tag)`` of
         every map output with records for it, in map order - empty blocks are skipped, as Spark skips
         zero-sized ones - and ``(map index, None, None, None)`` for a missing output."""
-        readers = self._readers.get(shuffle_id)
-        if readers is None:
-            readers = self._readers[shuffle_id] = self._index_by_reduce(shuffle_id)
-        blocks = readers.get(reduce_id)
-        if blocks is None:   # no map wrote records for it
-            blocks = [(m, None, None, None) for m in sorted(self._missing[shuffle_id])]
-        return blocks
+        found = self._readers.get(shuffle_id)
+        if found is None:
+            found = self._readers[shuffle_id] = self._index_by_reduce(shuffle_id)
+        readers, missing = found
+        return readers.get(reduce_id, missing)   # missing alone: no map wrote records for it
 
     def _index_by_reduce(self, shuffle_id):
-        """{reduce id: its blocks} of every reduce id some map wrote to, in one pass over the statuses."""
+        """({reduce id: its blocks} of every reduce id some map wrote to, in one pass over the statuses;
+        the missing outputs' entries, which every reader gets)."""
         missing = [(m, None, None, None) for m in sorted(self._missing[shuffle_id])]
         readers = {}
         for m, status in enumerate(self._outputs[shuffle_id]):
@@ -94,7 +93,7 @@ class MapOutputTracker:
         if missing:
             for reduce_id, blocks in readers.items():
                 readers[reduce_id] = sorted(blocks + missing)
-        return readers
+        return readers, missing
 
     def remove_shuffle(self, shuffle_id):
         self._outputs.pop(shuffle_id, None)
