@@ -124,6 +124,7 @@ def bucketed(keys, values, hashes, partitions):
 
     ``hashes`` yields an int per key, or is a bytes of native int64s (the compiled extension's); raises
     OverflowError or TypeError when one is not a 64-bit int (the caller then takes the record loop).
+    ``values`` None: a chunk of keys only (a distinct() shuffle), and each partition's values are None.
     Meant for chunks of at least two records and no more partitions than records.
     """
     np = _numpy()
@@ -133,12 +134,13 @@ def bucketed(keys, values, hashes, partitions):
         hashes = np.fromiter(hashes, np.int64, len(keys))
     order, counts = _partition_order(hashes % partitions, partitions)
     take = operator.itemgetter(*order.tolist())
-    keys, values = take(keys), take(values)
+    keys = take(keys)
+    values = None if values is None else take(values)
     out, start = [], 0
     for part, count in enumerate(counts.tolist()):
         if count:
             end = start + count
-            out.append((part, list(keys[start:end]), list(values[start:end])))
+            out.append((part, list(keys[start:end]), None if values is None else list(values[start:end])))
             start = end
     return out
 

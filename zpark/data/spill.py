@@ -30,6 +30,7 @@ from .chunks import CHUNK_RECORDS, chunks
 from .record_batches import pickled_batches
 
 _GROUPING = Aggregator.grouping()
+_DISTINCT = Aggregator.distinct()
 RUN_BATCH = 4096
 HARD_LIMIT = 1.25
 MIN_RUN_RECORDS = 1024
@@ -189,10 +190,6 @@ def merged_combiners(blocks, aggregator, tc, in_columns=False):
         summed, blocks = columnar.summed_blocks(blocks, MemoryBudget.of_task(tc).column_records())
         if summed is not None:
             return summed
-    if aggregator.kind == Aggregator.DISTINCT and native.extension is not None:
-        distinct, blocks = _distinct_in_native_set(blocks, tc)
-        if distinct is not None:
-            return distinct
     blocks = iter(blocks)
     first = dict_of_combined_block(next(blocks, []), aggregator)
     batches = ((len(keys), zip(keys, values)) for keys, values in itertools.chain.from_iterable(blocks))
@@ -202,21 +199,34 @@ def merged_combiners(blocks, aggregator, tc, in_columns=False):
     return _combined_within_budget(batches, fold, aggregator, tc, first)
 
 
-def _distinct_in_native_set(blocks, tc):
-    """distinct()'s reduce side in the compiled extension's FirstSeen (str keys compared as UTF-8, about
-    half the cost of a dict's inserts): ((key, None) items in first-seen order, None), as the dict path
-    gives them; or (None, blocks for the dict path, the keys kept so far first) at the first batch whose
-    keys are not all str, or when the keys kept outgrow the memory budget (the dict path spills)."""
+def distinct_keys(blocks, tc):
+    """The reduce side of a distinct() shuffle, within the task's memory budget: each key once, first seen
+    first (the first of equal keys kept). ``blocks`` holds, per map output, its ``(keys, None)`` batches.
+
+    Str keys go to the compiled extension's FirstSeen while it is there (see _distinct_in_native_set);
+    the rest fold into a {key: None} dict, spilled by hash past the budget.
+    """
+    batches = itertools.chain.from_iterable(blocks)
+    if native.extension is not None:
+        kept, batches = _distinct_in_native_set(batches, tc)
+        if kept is not None:
+            return kept
+    pieces = ((len(keys), zip(keys, itertools.repeat(None))) for keys, _ in batches)
+    return map(itemgetter(0), _combined_within_budget(pieces, dict.update, _DISTINCT, tc))
+
+
+def _distinct_in_native_set(batches, tc):
+    """distinct()'s reduce side in the compiled extension's FirstSeen (str keys compared as UTF-8, cheaper
+    than a dict's inserts): (the keys in first-seen order, None); or (None, batches for the dict path,
+    the keys kept so far first) at the first batch whose keys are not all str, or when the keys kept
+    outgrow the memory budget (the dict path spills)."""
     budget = MemoryBudget.of_task(tc)
     budget.settle()
     kept = native.extension.FirstSeen()
-    batches = itertools.chain.from_iterable(blocks)
     for keys, values in batches:
         if type(keys) is not list or not kept.add(keys) or budget.should_spill(len(kept)):
-            seen = kept.keys()
-            rest = [[(seen, [None] * len(seen))], [(keys, values)]]
-            return None, itertools.chain(rest, ([batch] for batch in batches))
-    return zip(kept.keys(), itertools.repeat(None)), None
+            return None, itertools.chain([(kept.keys(), None), (keys, values)], batches)
+    return iter(kept.keys()), None
 
 
 def combined_rounds(records, aggregator, tc, combiners=None):

@@ -29,7 +29,9 @@ from ..data.record_batches import split_pairs
 def write_map_output(records, dep, store, map_index, tag, spill_bytes, tc):
     """Returns ({reduce partition: block size} of the non-empty blocks, records written)."""
     partitioner = dep.partitioner
-    if dep.map_side_combine:
+    if dep.keys_only:
+        chunks = _distinct_key_columns(records, dep.aggregator, tc)
+    elif dep.map_side_combine:
         chunks = _combined_columns(records, dep, spill_bytes, tc)
     else:
         chunks = _pair_columns(records)
@@ -71,13 +73,17 @@ def _by_partition(keys, values, partitioner):
         except (OverflowError, TypeError):   # a partition function's hash past 64 bits: the loop below
             pass
     buckets = {}
-    for key, value, part in zip(keys, values, partitioner.partitions_of(keys)):
+    for index, part in enumerate(partitioner.partitions_of(keys)):
         bucket = buckets.get(part)
         if bucket is None:
-            bucket = buckets[part] = ([], [])
-        bucket[0].append(key)
-        bucket[1].append(value)
-    return [(part, *buckets[part]) for part in sorted(buckets)]
+            bucket = buckets[part] = []
+        bucket.append(index)
+    return [(part, *_taken(buckets[part], keys, values)) for part in sorted(buckets)]
+
+
+def _taken(indexes, keys, values):
+    """(keys, values) at ``indexes``; values None (a chunk of keys only) stay None."""
+    return [keys[i] for i in indexes], None if values is None else [values[i] for i in indexes]
 
 
 # A map-side combine that merges almost nothing only costs: every record goes through a dict (and, for
@@ -120,6 +126,26 @@ def _combined_columns(records, dep, spill_bytes, tc):
         return
     del keys, values
     yield from _combined_rounds(records, aggregator, tc, combine_values(probe, aggregator))
+
+
+def _distinct_key_columns(records, aggregator, tc):
+    """(keys, None) chunks of a distinct() shuffle's records - each record is its own key - with repeats
+    within the task dropped (first seen kept), unless the first chunk shows that almost none repeat
+    (SKIP_COMBINE_SHARE): then the records are written as they come."""
+    records = iter(records)
+    probe = list(itertools.islice(records, CHUNK_RECORDS))
+    if not probe:
+        return
+    if len(set(probe)) > SKIP_COMBINE_SHARE * len(probe):
+        for keys in itertools.chain([probe], chunks(records)):
+            tc.add_metric("shuffle_combine_skipped_records", len(keys))
+            yield keys, None
+        return
+    pairs = zip(itertools.chain(probe, records), itertools.repeat(None))
+    del probe
+    for combiners in spill.combined_rounds(pairs, aggregator, tc):
+        yield from ((keys, None) for keys in chunks(combiners))
+        combiners.clear()  # let the next round start without this one's records
 
 
 def _combined_rounds(records, aggregator, tc, combiners=None):

@@ -35,6 +35,7 @@ from .checkpoint import Checkpointing
 from .numeric import NumericActions
 from .pair_functions import PairFunctions
 from .pipe import Pipe
+from .shuffled import Shuffled
 from .sampling import Sampler, SplitSampler, fraction_for_sample_size
 from .stat_counter import StatCounter
 from . import task_functions
@@ -221,9 +222,10 @@ class RDD(PairFunctions, NumericActions, ApproximateActions, Checkpointing):
         return self.map(partial(task_functions.keyed, f))
 
     def distinct(self, numPartitions=None):
-        """PySpark's map to (x, None), reduceByKey keeping the first, keys - on the engine's DISTINCT path."""
-        return (self.map(task_functions.with_none)
-                ._combined(Aggregator.distinct(), numPartitions, portable_hash).map(operator.itemgetter(0)))
+        """PySpark's map to (x, None), reduceByKey keeping the first, keys - as a shuffle of the records
+        alone (ShuffleDependency.keys_only): no pair is made per record."""
+        partitioner = self._default_partitioner((), numPartitions, reuse=False)
+        return self._derived(Shuffled(self, partitioner, Aggregator.distinct()))
 
     def union(self, other):
         return self._derived(union_of([self, other]))

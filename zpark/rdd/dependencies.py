@@ -60,6 +60,8 @@ class ShuffleDependency(Dependency):
         # Sums by int key can travel as numpy columns when the partition of a key is its portable hash.
         self.sums_in_columns = (self.map_side_combine and aggregator.kind == Aggregator.SUM
                                 and type(partitioner) is Partitioner and partitioner.partitionFunc is portable_hash)
+        # distinct(): each record is its own key and there are no values, so none are made, split or written.
+        self.keys_only = aggregator is not None and aggregator.kind == Aggregator.DISTINCT
         self.shuffle_id = next(_shuffle_ids)
 
     def __getstate__(self):

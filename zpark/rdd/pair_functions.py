@@ -26,12 +26,13 @@ def _as_partitioner(num_partitions, partition_func):
 
 
 class PairFunctions:
-    def _default_partitioner(self, others=(), numPartitions=None, partitionFunc=portable_hash):
-        """An explicit count wins; else reuse a parent's partitioner (no shuffle); else the widest parent."""
+    def _default_partitioner(self, others=(), numPartitions=None, partitionFunc=portable_hash, reuse=True):
+        """An explicit count wins; else reuse a parent's partitioner (no shuffle) unless ``reuse`` is false
+        (the records are not its keys); else the widest parent."""
         rdds = [self, *others]
         if numPartitions is not None:
             return _as_partitioner(numPartitions, partitionFunc)
-        if partitionFunc is portable_hash:
+        if partitionFunc is portable_hash and reuse:
             existing = [r.partitioner for r in rdds if r.partitioner is not None]
             if existing:
                 return max(existing, key=lambda p: p.numPartitions)

@@ -27,6 +27,8 @@ class Shuffled(Kind):
     def _reduce(self, split, tc):
         dep = self.dep
         agg = dep.aggregator
+        if dep.keys_only:
+            return spill.distinct_keys(tc.read_shuffle_blocks(dep.shuffle_id, split.index), tc)
         if dep.map_side_combine:
             blocks = tc.read_shuffle_blocks(dep.shuffle_id, split.index)
             return spill.merged_combiners(blocks, agg, tc, dep.sums_in_columns)

@@ -42,11 +42,6 @@ def keyed(f, x):
     return f(x), x
 
 
-def with_none(x):
-    """``distinct()``'s record function: the record as a key."""
-    return x, None
-
-
 def summed(iterator):
     """``sum()``'s partition function."""
     return [sum(iterator)]
