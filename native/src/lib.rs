@@ -63,6 +63,47 @@ fn portable_hashes<'py>(py: Python<'py>, keys: &Bound<'py, PyList>) -> PyResult<
     Ok(Some(PyBytes::new(py, &out)))
 }
 
+/// A list of exact str keys split by `portable_hash(key) % partitions` into str columns: for each
+/// partition that gets a key, in partition order, `(partition, lengths, text)` - the keys' UTF-8
+/// byte lengths as little-endian uint32s and their UTF-8 bytes end to end, keys in list order.
+/// `None` when a key is not an exact str with a UTF-8 form (`zpark/data/str_columns.py` is the
+/// reference and reads the columns back).
+#[pyfunction]
+fn partition_strs<'py>(
+    py: Python<'py>,
+    keys: &Bound<'py, PyList>,
+    partitions: usize,
+) -> PyResult<Option<Vec<(usize, Bound<'py, PyBytes>, Bound<'py, PyBytes>)>>> {
+    if partitions == 0 || partitions > u32::MAX as usize {
+        return Err(pyo3::exceptions::PyValueError::new_err("partitions must be in 1..2**32"));
+    }
+    let mut lengths: Vec<Vec<u8>> = vec![Vec::new(); partitions];
+    let mut texts: Vec<Vec<u8>> = vec![Vec::new(); partitions];
+    for key in keys.iter() {
+        if !key.is_exact_instance_of::<PyString>() {
+            return Ok(None);
+        }
+        let utf8 = match unsafe { key.cast_unchecked::<PyString>() }.to_str() {
+            Ok(utf8) => utf8.as_bytes(),
+            Err(_) => return Ok(None),
+        };
+        if utf8.len() > u32::MAX as usize {
+            return Ok(None);
+        }
+        // A str's portable_hash is its CRC-32: never negative, so `%` is Python's modulo.
+        let part = (crc32fast::hash(utf8) as usize) % partitions;
+        lengths[part].extend_from_slice(&(utf8.len() as u32).to_le_bytes());
+        texts[part].extend_from_slice(utf8);
+    }
+    let mut out = Vec::new();
+    for (part, (part_lengths, text)) in lengths.iter().zip(texts.iter()).enumerate() {
+        if !part_lengths.is_empty() {
+            out.push((part, PyBytes::new(py, part_lengths), PyBytes::new(py, text)));
+        }
+    }
+    Ok(Some(out))
+}
+
 /// Distinct str keys in the order they were first seen: `distinct()`'s reduce side, which otherwise
 /// inserts every fresh key into a dict (hashing it with SipHash) to keep the first of each.
 ///
@@ -106,6 +147,38 @@ impl FirstSeen {
         true
     }
 
+    /// Adds the keys of a str column (see `partition_strs`) without making an object for a key
+    /// already kept; raises ValueError when the column is malformed (it is checked as it is read).
+    fn add_encoded(&mut self, py: Python<'_>, lengths: &[u8], text: &[u8]) -> PyResult<()> {
+        if lengths.len() % 4 != 0 {
+            return Err(pyo3::exceptions::PyValueError::new_err("a str column's lengths are not uint32s"));
+        }
+        self.index.reserve(lengths.len() / 4);
+        let mut start = 0usize;
+        for length in lengths.chunks_exact(4) {
+            let end = start + u32::from_le_bytes([length[0], length[1], length[2], length[3]]) as usize;
+            let utf8 = text
+                .get(start..end)
+                .ok_or_else(|| pyo3::exceptions::PyValueError::new_err("a str column's text is too short"))?;
+            start = end;
+            if self.index.contains(utf8) {
+                continue;
+            }
+            let decoded = std::str::from_utf8(utf8)
+                .map_err(|_| pyo3::exceptions::PyValueError::new_err("a str column holds invalid UTF-8"))?;
+            let key = PyString::new(py, decoded);
+            let owned = key.to_str()?.as_bytes();
+            // As in `add`: the new str object owns this buffer and is kept in `keys` below.
+            let owned: &'static [u8] = unsafe { std::mem::transmute::<&[u8], &'static [u8]>(owned) };
+            self.index.insert(owned);
+            self.keys.push(key.into_any().unbind());
+        }
+        if start != text.len() {
+            return Err(pyo3::exceptions::PyValueError::new_err("a str column's text is too long"));
+        }
+        Ok(())
+    }
+
     /// The distinct keys, first-seen order.
     fn keys<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyAny>> {
         self.keys.iter().map(|key| key.bind(py).clone()).collect()
@@ -119,6 +192,7 @@ impl FirstSeen {
 #[pymodule]
 fn zpark_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(portable_hashes, m)?)?;
+    m.add_function(wrap_pyfunction!(partition_strs, m)?)?;
     m.add_class::<FirstSeen>()?;
     Ok(())
 }

@@ -125,11 +125,15 @@ def distinct_reduce(blocks):
     return list(spill.distinct_keys(iter(blocks), None))
 
 
-@pytest.mark.parametrize("case", ["str", "mixed later", "over budget"])
+@pytest.mark.parametrize("case", ["str", "columns", "mixed later", "over budget"])
 def test_distincts_reduce_side_gives_the_dict_paths_items_with_and_without_the_extension(monkeypatch, case):
-    from zpark.data import spill
+    from zpark.data import spill, str_columns
     rng = random.Random(9)
     blocks = [[([random_text(rng) for _ in range(300)], None) for _ in range(3)] for _ in range(4)]
+    if case in ("columns", "over budget"):   # some batches as str columns, as the writer sends str keys
+        for block in blocks:
+            [(_, lengths, text)] = native.extension.partition_strs(block[0][0], 1)
+            block[0] = (str_columns.EncodedStrs(lengths, text), None)
     if case == "mixed later":
         blocks[2][1] = (["x", 7, (1, 2), "y"] + blocks[2][1][0][4:], None)
     if case == "over budget":
@@ -138,8 +142,59 @@ def test_distincts_reduce_side_gives_the_dict_paths_items_with_and_without_the_e
     monkeypatch.setattr(native, "extension", None)
     without = distinct_reduce(blocks)
     assert with_native == without
-    every_key = [k for block in blocks for keys, _ in block for k in keys]
+    every_key = [k for block in blocks for keys, _ in block for k in str_columns.as_list(keys)]
     if case == "over budget":   # spilled runs come back merged by hash
         assert sorted(without, key=repr) == sorted(set(every_key), key=repr)
     else:
         assert without == list(dict.fromkeys(every_key))
+
+
+@pytest.mark.parametrize("partitions", [1, 3, 200])
+def test_str_keys_alone_split_into_str_columns_that_read_back_as_the_python_split(monkeypatch, partitions):
+    """distinct()'s chunks of str keys: the same partitions, and each column decodes (with the pure-Python
+    reader) to the keys the Python split puts there, in the same order."""
+    from zpark.data import str_columns
+    from zpark.executor import shuffle_writer
+    rng = random.Random(partitions)
+    keys = [random_text(rng) for _ in range(5000)] + ["", "é" * 40, "x" * 70_000]
+    partitioner = Partitioner(partitions)
+    encoded = shuffle_writer._by_partition(keys, None, partitioner)
+    assert all(type(column) is str_columns.EncodedStrs and values is None for _, column, values in encoded)
+    monkeypatch.setattr(native, "extension", None)
+    assert str_columns.partitioned(keys, partitioner) is None
+    python = shuffle_writer._by_partition(keys, None, partitioner)
+    assert [(p, column.decode(), v) for p, column, v in encoded] == python
+    assert sum(len(column) for _, column, _ in encoded) == len(keys)
+
+
+@pytest.mark.parametrize("odd", [Label("a"), "\ud800", 1, None, b"b"])
+def test_a_chunk_of_keys_with_one_that_is_not_a_plain_str_stays_a_list(odd):
+    from zpark.data import str_columns
+    assert str_columns.partitioned(["a", odd] * 300, Partitioner(4)) is None
+    assert str_columns.partitioned(["a", "b"] * 300, Partitioner(4, lambda k: 1)) is None
+
+
+def test_first_seen_adds_a_str_column_as_it_adds_the_decoded_keys():
+    from zpark.data import str_columns
+    rng = random.Random(5)
+    batches = [[random_text(rng) for _ in range(rng.randrange(0, 400))] for _ in range(30)]
+    from_columns, from_lists = native.extension.FirstSeen(), native.extension.FirstSeen()
+    for i, keys in enumerate(batches):
+        if i % 3:
+            [(_, lengths, text)] = native.extension.partition_strs(keys, 1) or [(0, b"", b"")]
+            from_columns.add_encoded(lengths, text)
+        else:
+            from_columns.add(keys)
+        from_lists.add(keys)
+    assert from_columns.keys() == from_lists.keys() == list(dict.fromkeys(k for ks in batches for k in ks))
+    assert str_columns.EncodedStrs(b"", b"").decode() == []
+
+
+@pytest.mark.parametrize("lengths, text", [(b"\x01\x00\x00", b"a"), (b"\x02\x00\x00\x00", b"a"),
+                                           (b"\x01\x00\x00\x00", b"ab"), (b"\x01\x00\x00\x00", b"\xff")])
+def test_a_malformed_str_column_is_refused_by_both_readers(lengths, text):
+    from zpark.data import str_columns
+    with pytest.raises(ValueError):
+        native.extension.FirstSeen().add_encoded(lengths, text)
+    with pytest.raises(ValueError):
+        str_columns.EncodedStrs(lengths, text).decode()

@@ -24,7 +24,7 @@ import psutil
 
 from ..common import native
 from ..common.hashing import portable_hash
-from . import columnar
+from . import columnar, str_columns
 from .aggregation import Aggregator, combine_values, dict_of_combined_block, group_into, merge_combiners
 from .chunks import CHUNK_RECORDS, chunks
 from .record_batches import pickled_batches
@@ -211,20 +211,25 @@ def distinct_keys(blocks, tc):
         kept, batches = _distinct_in_native_set(batches, tc)
         if kept is not None:
             return kept
-    pieces = ((len(keys), zip(keys, itertools.repeat(None))) for keys, _ in batches)
+    pieces = ((len(keys), zip(str_columns.as_list(keys), itertools.repeat(None))) for keys, _ in batches)
     return map(itemgetter(0), _combined_within_budget(pieces, dict.update, _DISTINCT, tc))
 
 
 def _distinct_in_native_set(batches, tc):
     """distinct()'s reduce side in the compiled extension's FirstSeen (str keys compared as UTF-8, cheaper
-    than a dict's inserts): (the keys in first-seen order, None); or (None, batches for the dict path,
-    the keys kept so far first) at the first batch whose keys are not all str, or when the keys kept
-    outgrow the memory budget (the dict path spills)."""
+    than a dict's inserts; a str column's repeats never become objects): (the keys in first-seen order,
+    None); or (None, batches for the dict path, the keys kept so far first) at the first batch whose
+    keys are not all str, or when the keys kept outgrow the memory budget (the dict path spills)."""
     budget = MemoryBudget.of_task(tc)
     budget.settle()
     kept = native.extension.FirstSeen()
     for keys, values in batches:
-        if type(keys) is not list or not kept.add(keys) or budget.should_spill(len(kept)):
+        if type(keys) is str_columns.EncodedStrs:
+            kept.add_encoded(keys.lengths, keys.text)
+            added = True
+        else:
+            added = type(keys) is list and kept.add(keys)
+        if not added or budget.should_spill(len(kept)):
             return None, itertools.chain([(kept.keys(), None), (keys, values)], batches)
     return iter(kept.keys()), None
 

@@ -20,7 +20,7 @@ import os
 import pickle
 import time
 
-from ..data import columnar, spill
+from ..data import columnar, spill, str_columns
 from ..data.aggregation import combine_values, identity
 from ..data.chunks import CHUNK_RECORDS, chunks
 from ..data.record_batches import split_pairs
@@ -57,13 +57,18 @@ def _by_partition(keys, values, partitioner):
     """(partition, keys, values) of each non-empty partition of a chunk, in partition order.
 
     A chunk usually has more records than the shuffle has partitions: it is split in bulk at C speed
-    (columnar.bucketed). Short chunks, and chunks with more partitions than records (a wide shuffle of
+    (columnar.bucketed), or, when it is a distinct() shuffle's str keys alone, by the compiled
+    extension into str columns (str_columns.py). Short chunks, and chunks with more partitions than records (a wide shuffle of
     small data), go record by record into buckets made only for the partitions they reach, so a chunk
     costs its records, not the partition count.
     """
     n = partitioner.numPartitions
     if columnar.is_column(keys):
         return columnar.partitioned(keys, values, n)
+    if values is None and len(keys) >= BULK_RECORDS:   # keys alone: str keys travel as str columns
+        encoded = str_columns.partitioned(keys, partitioner)
+        if encoded is not None:
+            return encoded
     if n == 1:
         return [(0, keys, values)]
     if BULK_RECORDS <= len(keys) >= n:
