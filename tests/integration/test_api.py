@@ -48,6 +48,12 @@ def test_element_transformations(nums):
 def test_set_like_transformations(sc, nums):
     dup = sc.parallelize([1, 1, 2, 3, 3, 3], 3)
     assert sorted(dup.distinct().collect()) == [1, 2, 3]
+    # distinct() places whole records, not keys: a pair operation after it shuffles by key again.
+    pairs = sc.parallelize([("a", 1), ("b", 2), ("a", 3), ("a", 1), ("c", 1), ("b", 2)], 3).distinct()
+    assert pairs.partitioner is None
+    assert sorted((k, sorted(v)) for k, v in pairs.groupByKey().collect()) == [("a", [1, 3]), ("b", [2]), ("c", [1])]
+    words = sc.parallelize(["x%d" % (i % 700) for i in range(5000)], 4).distinct(3)
+    assert words.getNumPartitions() == 3 and sorted(words.collect()) == sorted("x%d" % i for i in range(700))
     assert nums.union(dup).collect() == DATA + [1, 1, 2, 3, 3, 3]
     assert sorted(nums.intersection(sc.parallelize([2, 4, 99, 4])).collect()) == [2, 4]
     assert sorted(nums.subtract(sc.parallelize(range(5, 21))).collect()) == [1, 2, 3, 4]

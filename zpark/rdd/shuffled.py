@@ -15,10 +15,11 @@ class Shuffled(Kind):
     def __init__(self, prev, partitioner, aggregator=None, map_side_combine=True):
         self.dep = ShuffleDependency(prev, partitioner, aggregator, map_side_combine)
         self.deps = [self.dep]
-        self.partitioner = partitioner
+        # A distinct()'s records are not (key, value) pairs placed by a key: later pair operations reshuffle.
+        self.partitioner = None if self.dep.keys_only else partitioner
 
     def partitions(self):
-        return [Partition(i) for i in range(self.partitioner.numPartitions)]
+        return [Partition(i) for i in range(self.dep.partitioner.numPartitions)]
 
     def compute(self, split, tc):
         # Deferred: nothing is fetched until the task starts consuming this partition.
