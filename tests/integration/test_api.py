@@ -133,6 +133,21 @@ def test_sorting(sc):
     assert sc.parallelize([("b", 1), ("A", 2), ("c", 3)]).sortByKey(keyfunc=str.lower).keys().collect() == ["A", "b", "c"]
 
 
+def test_sort_by_keys_each_record_once_and_only_the_sample_again(sc):
+    """sortBy samples its input records and keys only the sample; the shuffle keys every record once."""
+    calls = sc.accumulator(0)
+
+    def age(person):
+        calls.add(1)
+        return person[1]
+    people = sc.parallelize([("p%d" % i, (i * 37) % 90) for i in range(20_000)], 4)
+    ordered = people.sortBy(age, numPartitions=3)
+    sampled = calls.value
+    assert 0 < sampled <= 3 * 20 * 3   # sortByKey's sketch: about 20 keys per output partition, 3x over
+    assert [p[1] for p in ordered.collect()] == sorted((i * 37) % 90 for i in range(20_000))
+    assert calls.value == sampled + 20_000
+
+
 def test_sorting_skewed_partitions_gives_balanced_ranges(sc):
     # one input partition holds 20,000 keys, three hold 10 each: their samples are weighted by their sizes
     parts = [list(range(20_000))] + [[20_000 + 10 * p + i for i in range(10)] for p in range(3)]

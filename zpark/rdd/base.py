@@ -293,7 +293,7 @@ class RDD(PairFunctions, NumericActions, ApproximateActions, Checkpointing):
                 for lo, hi in zip(bounds, bounds[1:])]
 
     def sortBy(self, keyfunc, ascending=True, numPartitions=None):
-        return self.keyBy(keyfunc).sortByKey(ascending, numPartitions).values()
+        return self.keyBy(keyfunc)._sorted_by_key(ascending, numPartitions, None, (self, keyfunc)).values()
 
     def groupBy(self, f, numPartitions=None, partitionFunc=portable_hash):
         return self.map(lambda x: (f(x), x)).groupByKey(numPartitions, partitionFunc)

@@ -116,6 +116,11 @@ class PairFunctions:
         return self.mapPartitionsWithIndex(KeySampler(withReplacement, fractions, seed), True)
 
     def sortByKey(self, ascending=True, numPartitions=None, keyfunc=None):
+        return self._sorted_by_key(ascending, numPartitions, keyfunc)
+
+    def _sorted_by_key(self, ascending, numPartitions, keyfunc, sketched=None):
+        """sortByKey; ``sketched``: (an RDD partitioned as this one, the function giving a record of it
+        this one's key) to sample instead - sortBy samples its input, so only sampled records are keyed."""
         if numPartitions is None:
             numPartitions = self._default_partitioner().numPartitions
 
@@ -130,7 +135,8 @@ class PairFunctions:
         # One pass counts and samples the input (as Spark's range partitioner sketches it): about 20 keys
         # per output partition, each input partition sampled 3x its share in case partitions differ in size.
         per_partition = math.ceil(3.0 * min(20.0 * numPartitions, 1e6) / max(self.getNumPartitions(), 1))
-        sketches = self.mapPartitionsWithIndex(KeySketch(per_partition, 1)).collect()
+        source, key = sketched or (self, operator.itemgetter(0))
+        sketches = source.mapPartitionsWithIndex(KeySketch(per_partition, 1, key)).collect()
         if not sum(count for count, _ in sketches):
             return self
         partitioner = RangePartitioner(range_bounds(sketches, numPartitions, keyfunc), ascending, keyfunc)

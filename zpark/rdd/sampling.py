@@ -106,16 +106,17 @@ class KeySketch:
     Counting and then sampling by fraction would compute the input twice
     (three times with the sort itself); a reservoir of a fixed size with an
     exact count needs one pass, and the counts weight each partition's
-    sample when the bounds are chosen (range_bounds).
+    sample when the bounds are chosen (range_bounds). ``key`` gives a
+    sampled record's key: the records are drawn first, so only the sample
+    pays for it (sortBy's key function runs on the sample, not on every record).
     """
 
-    def __init__(self, size, seed):
-        self.size, self.seed = size, seed
+    def __init__(self, size, seed, key=operator.itemgetter(0)):
+        self.size, self.seed, self.key = size, seed, key
 
     def __call__(self, split, iterator):
-        keys = (record[0] for record in iterator)
-        sample, count = reservoir_sample_and_count(keys, self.size, partition_random(self.seed, split))
-        yield count, sample
+        sample, count = reservoir_sample_and_count(iterator, self.size, partition_random(self.seed, split))
+        yield count, list(map(self.key, sample))
 
 
 _TINY = 5e-324   # random() can return 0.0, whose log is undefined
