@@ -1,7 +1,8 @@
 //! zpark's optional compiled helpers: a shuffle's per-key work that the interpreter makes costly.
 //!
-//! The pure-Python functions in `zpark/common/hashing.py` are the reference: every function here
-//! returns exactly what they return, or `None` where it does not handle an input, and zpark then
+//! The pure-Python paths are the reference (`zpark/common/hashing.py` for hashes, lists and dicts
+//! for distinct(), `zpark/data/str_columns.py` reading str columns back): every function here
+//! gives exactly what they give, or `None` where it does not handle an input, and zpark then
 //! takes the Python path. `tests/unit/test_native.py` checks the two against each other.
 
 use pyo3::prelude::*;
