@@ -35,6 +35,26 @@ def test_unpicklable_closure_error_names_the_captured_variable():
     assert "my_lock" in str(info.value) and "lock" in str(info.value)
 
 
+def test_code_pickles_importable_functions_by_reference_until_their_module_is_registered_by_value(
+        tmp_path, monkeypatch):
+    """The pickler remembers what it found importable; registering a module by value makes it ask again."""
+    import importlib
+    import cloudpickle
+    (tmp_path / "zpark_test_helpers.py").write_text("def double(x):\n    return 2 * x\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    helpers = importlib.import_module("zpark_test_helpers")
+    by_reference = serialization.dumps_code(helpers.double)
+    assert serialization.dumps_code(helpers.double) == by_reference and b"zpark_test_helpers" in by_reference
+    cloudpickle.register_pickle_by_value(helpers)
+    try:
+        by_value = serialization.dumps_code(helpers.double)
+        assert by_value != by_reference and len(by_value) > len(by_reference)
+        assert pickle.loads(by_value)(21) == 42
+    finally:
+        cloudpickle.unregister_pickle_by_value(helpers)
+    assert serialization.dumps_code(helpers.double) == by_reference
+
+
 def test_pickle_files_written_before_the_layout_change_still_load():
     """saveAsPickleFile output names classes by module path; moved modules are found under their new path."""
     import io

@@ -1,6 +1,7 @@
 """Pickling for code (cloudpickle) and data (pickle protocol 5), with errors that name the culprit."""
 import functools
 import gc
+import io
 import os
 import pickle
 import sys
@@ -67,10 +68,47 @@ def load_renamed(f):
     return _RenamingUnpickler(f).load()
 
 
+class _CodePickler(cloudpickle.Pickler):
+    """cloudpickle's Pickler, remembering the classes and functions it found importable.
+
+    cloudpickle asks, for every class and function it meets, whether it can
+    be pickled by reference (its module imported, its name looked up), in
+    Python: a third of a small job's stage pickle went to asking again about
+    the same zpark classes and functions. The answer for an object only
+    changes when a module is registered to be pickled by value, which
+    empties the memory. (It holds what it remembers: objects their modules
+    hold anyway.)
+    """
+
+    by_reference = set()
+    by_value_modules = frozenset()
+
+    def reducer_override(self, obj):
+        kind = type(obj)
+        if kind is not type and kind is not types.FunctionType:
+            return super().reducer_override(obj)
+        if obj in _CodePickler.by_reference:
+            return NotImplemented     # the C pickler saves it as a global
+        reduced = super().reducer_override(obj)
+        if reduced is NotImplemented:
+            _CodePickler.by_reference.add(obj)
+        return reduced
+
+    @classmethod
+    def forget_if_registry_changed(cls):
+        modules = frozenset(cloudpickle.list_registry_pickle_by_value())
+        if modules != cls.by_value_modules:
+            cls.by_reference = set()
+            cls.by_value_modules = modules
+
+
 def dumps_code(obj, what="task"):
     """Code: cloudpickle, raising SerializationError that names what could not be pickled."""
     try:
-        return cloudpickle.dumps(obj, PROTOCOL)
+        _CodePickler.forget_if_registry_changed()
+        buffer = io.BytesIO()
+        _CodePickler(buffer, PROTOCOL).dump(obj)
+        return buffer.getvalue()
     except SerializationError:
         raise
     except Exception as exc:

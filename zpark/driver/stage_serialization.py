@@ -4,6 +4,7 @@ Before anything is pickled, the user's functions are checked for what cannot
 work on an executor: a captured Context or RDD exists only on the driver, and
 cloudpickle would otherwise ship a useless copy or fail deep inside.
 """
+import types
 
 from ..common import serialization
 from ..common.errors import SerializationError
@@ -33,7 +34,7 @@ def serialize_stage(stage):
 def _check_captures(func, where, depth=0, seen=None):
     """Refuse closures that capture an RDD or the Context: they only exist on the driver."""
     seen = set() if seen is None else seen
-    if depth > 4 or id(func) in seen or not serialization.is_function(func):
+    if depth > 4 or id(func) in seen or not serialization.is_function(func) or _is_zparks_own(func):
         return
     seen.add(id(func))
     label = serialization.function_label(func)
@@ -48,3 +49,9 @@ def _check_captures(func, where, depth=0, seen=None):
                 "invoked by the driver, not inside other transformations; collect or broadcast "
                 "the data instead." % (where, label, value, name))
         _check_captures(value, where, depth + 1, seen)
+
+
+def _is_zparks_own(func):
+    """A module-level function of zpark's (a partial or closure may carry the user's functions: not these)."""
+    return (type(func) is types.FunctionType and func.__closure__ is None and func.__defaults__ is None
+            and (func.__module__ or "").startswith("zpark.") and "<locals>" not in func.__qualname__)
