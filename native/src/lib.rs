@@ -64,6 +64,65 @@ fn portable_hashes<'py>(py: Python<'py>, keys: &Bound<'py, PyList>) -> PyResult<
     Ok(Some(PyBytes::new(py, &out)))
 }
 
+/// A chunk's `(keys, values)` columns split by `portable_hash(key) % partitions`: for each partition
+/// that gets a record, in partition order, `(partition, keys, values)` lists holding the same objects
+/// in chunk order - what the shuffle writer's Python split gives (`columnar.bucketed`). `values`
+/// None (keys alone) gives None values. `None` when a key is not of a type `hash_of` handles.
+#[pyfunction]
+#[pyo3(signature = (keys, values, partitions))]
+fn partition_columns<'py>(
+    py: Python<'py>,
+    keys: &Bound<'py, PyList>,
+    values: Option<&Bound<'py, PyList>>,
+    partitions: usize,
+) -> PyResult<Option<Vec<(usize, Bound<'py, PyList>, Option<Bound<'py, PyList>>)>>> {
+    if partitions == 0 || partitions > i64::MAX as usize {
+        return Err(pyo3::exceptions::PyValueError::new_err("partitions must be at least 1"));
+    }
+    if let Some(values) = values {
+        if values.len() != keys.len() {
+            return Err(pyo3::exceptions::PyValueError::new_err("keys and values differ in length"));
+        }
+    }
+    let mut parts: Vec<u32> = Vec::with_capacity(keys.len());
+    let mut counts: Vec<usize> = vec![0; partitions];
+    for key in keys.iter() {
+        match hash_of(&key)? {
+            // Python's `%` with a positive divisor: the remainder is never negative.
+            Some(h) => {
+                let part = h.rem_euclid(partitions as i64) as usize;
+                parts.push(part as u32);
+                counts[part] += 1;
+            }
+            None => return Ok(None),
+        }
+    }
+    let mut part_keys: Vec<Vec<Bound<'py, PyAny>>> =
+        counts.iter().map(|&count| Vec::with_capacity(count)).collect();
+    let mut part_values: Vec<Vec<Bound<'py, PyAny>>> = match values {
+        Some(_) => counts.iter().map(|&count| Vec::with_capacity(count)).collect(),
+        None => Vec::new(),
+    };
+    for (index, &part) in parts.iter().enumerate() {
+        part_keys[part as usize].push(keys.get_item(index)?);
+        if let Some(values) = values {
+            part_values[part as usize].push(values.get_item(index)?);
+        }
+    }
+    let mut out = Vec::new();
+    for (part, keys_of_part) in part_keys.into_iter().enumerate() {
+        if keys_of_part.is_empty() {
+            continue;
+        }
+        let values_of_part = match values {
+            Some(_) => Some(PyList::new(py, std::mem::take(&mut part_values[part]))?),
+            None => None,
+        };
+        out.push((part, PyList::new(py, keys_of_part)?, values_of_part));
+    }
+    Ok(Some(out))
+}
+
 /// A list of exact str keys split by `portable_hash(key) % partitions` into str columns: for each
 /// partition that gets a key, in partition order, `(partition, lengths, text)` - the keys' UTF-8
 /// byte lengths as little-endian uint32s and their UTF-8 bytes end to end, keys in list order.
@@ -194,6 +253,7 @@ impl FirstSeen {
 fn zpark_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(portable_hashes, m)?)?;
     m.add_function(wrap_pyfunction!(partition_strs, m)?)?;
+    m.add_function(wrap_pyfunction!(partition_columns, m)?)?;
     m.add_class::<FirstSeen>()?;
     Ok(())
 }

@@ -74,20 +74,34 @@ def test_a_list_with_a_key_outside_the_exact_types_is_declined(odd):
     assert native.extension.portable_hashes(["fine", 1, odd]) is None
 
 
-@pytest.mark.parametrize("partitions", [2, 7, 200])
-def test_a_chunk_splits_the_same_with_and_without_the_extension(monkeypatch, partitions):
+@pytest.mark.parametrize("partitions", [2, 7, 200, 6000])
+@pytest.mark.parametrize("records", [3, 5000])
+def test_a_chunk_splits_the_same_with_and_without_the_extension(monkeypatch, partitions, records):
     from zpark.executor import shuffle_writer
     rng = random.Random(partitions)
-    keys = [random_key(rng) for _ in range(5000)]
+    keys = [random_key(rng) for _ in range(records)]
     values = list(range(len(keys)))
     partitioner = Partitioner(partitions)
     with_native = shuffle_writer._by_partition(keys, values, partitioner)
+    assert with_native == native.extension.partition_columns(keys, values, partitions)   # the extension split it
+    keys_alone = native.extension.partition_columns(keys, None, partitions)
     monkeypatch.setattr(native, "extension", None)
-    assert partitioner.hash_column(keys) is None
+    assert partitioner.hash_column(keys) is None and partitioner.split_columns(keys, values) is None
     without = shuffle_writer._by_partition(keys, values, partitioner)
     assert [(p, v) for p, _, v in with_native] == [(p, v) for p, _, v in without]
+    assert all(type(k) is list and type(v) is list for _, k, v in with_native)
     assert all(a is b for (_, ka, _), (_, kb, _) in zip(with_native, without) for a, b in zip(ka, kb))
     assert all(partitioner(k) == p for p, ks, _ in with_native for k in ks)
+    assert [(p, k) for p, k, _ in keys_alone] == [(p, k) for p, k, _ in with_native]
+    assert all(v is None for _, _, v in keys_alone)
+
+
+def test_a_chunk_with_a_key_the_extension_does_not_hash_is_split_in_python():
+    keys = ["a", "b", frozenset({1})] * 200
+    assert native.extension.partition_columns(keys, list(range(600)), 4) is None
+    assert Partitioner(4, lambda key: 0).split_columns(["a", "b"], [1, 2]) is None
+    with pytest.raises(ValueError):
+        native.extension.partition_columns(["a", "b"], [1], 4)
 
 
 def test_the_switch_turns_it_off(monkeypatch):

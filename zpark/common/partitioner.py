@@ -2,6 +2,7 @@
 import bisect
 import itertools
 
+from . import native
 from .hashing import portable_hash, portable_hash_column, portable_hashes
 
 
@@ -38,6 +39,14 @@ class Partitioner:
         if self.partitionFunc is portable_hash:
             return portable_hash_column(keys)
         return None
+
+    def split_columns(self, keys, values):
+        """[(partition, keys, values)] of a chunk's key and value lists (None values: keys alone), partitions
+        in order, records in chunk order, split in one pass by the compiled extension; None when it is
+        missing or declines a key, or the partition function is not portable_hash."""
+        if self.partitionFunc is not portable_hash or native.extension is None:
+            return None
+        return native.extension.partition_columns(keys, values, self.numPartitions)
 
     def __eq__(self, other):
         return (type(other) is type(self) and other.numPartitions == self.numPartitions

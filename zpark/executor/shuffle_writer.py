@@ -56,9 +56,9 @@ BULK_RECORDS = 256   # chunks this long are split by partition in bulk (columnar
 def _by_partition(keys, values, partitioner):
     """(partition, keys, values) of each non-empty partition of a chunk, in partition order.
 
-    A chunk usually has more records than the shuffle has partitions: it is split in bulk at C speed
-    (columnar.bucketed), or, when it is a distinct() shuffle's str keys alone, by the compiled
-    extension into str columns (str_columns.py). Short chunks, and chunks with more partitions than records (a wide shuffle of
+    With the compiled extension a chunk is split in one pass there (Partitioner.split_columns), a
+    distinct() shuffle's str keys alone into str columns (str_columns.py). Otherwise a chunk with more
+    records than the shuffle has partitions is split in bulk at C speed (columnar.bucketed). Short chunks, and chunks with more partitions than records (a wide shuffle of
     small data), go record by record into buckets made only for the partitions they reach, so a chunk
     costs its records, not the partition count.
     """
@@ -71,6 +71,9 @@ def _by_partition(keys, values, partitioner):
             return encoded
     if n == 1:
         return [(0, keys, values)]
+    split = partitioner.split_columns(keys, values)
+    if split is not None:
+        return split
     if BULK_RECORDS <= len(keys) >= n:
         try:
             column = partitioner.hash_column(keys)
