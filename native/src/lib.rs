@@ -76,8 +76,11 @@ fn partition_columns<'py>(
     values: Option<&Bound<'py, PyList>>,
     partitions: usize,
 ) -> PyResult<Option<Vec<(usize, Bound<'py, PyList>, Option<Bound<'py, PyList>>)>>> {
-    if partitions == 0 || partitions > i64::MAX as usize {
+    if partitions == 0 {
         return Err(pyo3::exceptions::PyValueError::new_err("partitions must be at least 1"));
+    }
+    if partitions > u32::MAX as usize || partitions > keys.len().saturating_mul(4).max(1024) {
+        return Ok(None); // far more partitions than records: the Python loop costs only the records
     }
     if let Some(values) = values {
         if values.len() != keys.len() {
@@ -134,8 +137,11 @@ fn partition_strs<'py>(
     keys: &Bound<'py, PyList>,
     partitions: usize,
 ) -> PyResult<Option<Vec<(usize, Bound<'py, PyBytes>, Bound<'py, PyBytes>)>>> {
-    if partitions == 0 || partitions > u32::MAX as usize {
-        return Err(pyo3::exceptions::PyValueError::new_err("partitions must be in 1..2**32"));
+    if partitions == 0 {
+        return Err(pyo3::exceptions::PyValueError::new_err("partitions must be at least 1"));
+    }
+    if partitions > keys.len().saturating_mul(4).max(1024) {
+        return Ok(None); // far more partitions than keys: the Python split costs only the keys
     }
     let mut lengths: Vec<Vec<u8>> = vec![Vec::new(); partitions];
     let mut texts: Vec<Vec<u8>> = vec![Vec::new(); partitions];

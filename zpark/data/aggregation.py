@@ -42,10 +42,11 @@ class Aggregator:
     values into lists (groupByKey), ``REDUCE`` starts a key at its first
     value and merges with one function (reduceByKey), ``SUM`` is a REDUCE
     by ``operator.add`` (added inline, and in numpy columns where the keys
-    allow), ``DISTINCT`` keeps each key once (``distinct()``: every value is
-    None, so ``dict.update`` merges at C speed - a key keeps its first
-    object, as the REDUCE by ``lambda x, _: x`` it replaces), ``COMBINE`` is
-    any other combineByKey.
+    allow), ``DISTINCT`` keeps each key once (``distinct()``, whose shuffle
+    carries the records alone - ShuffleDependency.keys_only; where they are
+    combined as ``(key, None)`` pairs, ``dict.update`` merges at C speed and
+    a key keeps its first object, as the REDUCE by ``lambda x, _: x`` it
+    replaces), ``COMBINE`` is any other combineByKey.
     """
 
     GROUP, REDUCE, SUM, DISTINCT, COMBINE = "group", "reduce", "sum", "distinct", "combine"

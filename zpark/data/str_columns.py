@@ -14,7 +14,6 @@ from array import array
 
 from ..common import native
 from ..common.hashing import portable_hash
-from ..common.partitioner import Partitioner
 
 
 class EncodedStrs:
@@ -51,7 +50,7 @@ def partitioned(keys, partitioner):
     """[(partition, EncodedStrs, None)] of a list of str keys split as ``partitioner`` splits them, in
     partition order (what the shuffle writer's _by_partition gives for keys alone); None when the
     extension is missing, the partitioner is not portable_hash's, or a key is not a plain str."""
-    if native.extension is None or type(partitioner) is not Partitioner or partitioner.partitionFunc is not portable_hash:
+    if native.extension is None or partitioner.partitionFunc is not portable_hash:
         return None
     columns = native.extension.partition_strs(keys, partitioner.numPartitions)
     if columns is None:

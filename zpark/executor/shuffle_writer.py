@@ -58,9 +58,10 @@ def _by_partition(keys, values, partitioner):
 
     With the compiled extension a chunk is split in one pass there (Partitioner.split_columns), a
     distinct() shuffle's str keys alone into str columns (str_columns.py). Otherwise a chunk with more
-    records than the shuffle has partitions is split in bulk at C speed (columnar.bucketed). Short chunks, and chunks with more partitions than records (a wide shuffle of
-    small data), go record by record into buckets made only for the partitions they reach, so a chunk
-    costs its records, not the partition count.
+    records than the shuffle has partitions is split in bulk at C speed (columnar.bucketed); short
+    chunks, and chunks with more partitions than records (a wide shuffle of small data), go record by
+    record into buckets made only for the partitions they reach, so a chunk costs its records, not
+    the partition count.
     """
     n = partitioner.numPartitions
     if columnar.is_column(keys):
