@@ -50,8 +50,9 @@ fn hash_of(key: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
     Ok(None)
 }
 
-/// The `portable_hash` of every key in a list, as native-endian int64s in one bytes object (for
-/// numpy.frombuffer), or `None` when some key is not of a type `hash_of` handles.
+/// The `portable_hash` of every key in a list, as native-endian int64s in one bytes object, or `None`
+/// when some key is not of a type `hash_of` handles: `hash_of` as Python sees it, which the tests
+/// compare with the reference key by key (the shuffle itself hashes inside `partition_columns`).
 #[pyfunction]
 fn portable_hashes<'py>(py: Python<'py>, keys: &Bound<'py, PyList>) -> PyResult<Option<Bound<'py, PyBytes>>> {
     let mut out: Vec<u8> = Vec::with_capacity(keys.len() * 8);

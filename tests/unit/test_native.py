@@ -89,7 +89,7 @@ def test_a_chunk_splits_the_same_with_and_without_the_extension(monkeypatch, par
     assert with_native == native.extension.partition_columns(keys, values, partitions)   # the extension split it
     keys_alone = native.extension.partition_columns(keys, None, partitions)
     monkeypatch.setattr(native, "extension", None)
-    assert partitioner.hash_column(keys) is None and partitioner.split_columns(keys, values) is None
+    assert partitioner.split_columns(keys, values) is None
     without = shuffle_writer._by_partition(keys, values, partitioner)
     assert [(p, v) for p, _, v in with_native] == [(p, v) for p, _, v in without]
     assert all(type(k) is list and type(v) is list for _, k, v in with_native)

@@ -3,13 +3,12 @@
 Python randomises ``hash()`` of str and bytes per process (PYTHONHASHSEED), so
 partitioning with it would send one key to different reducers from different
 executors. Numbers hash deterministically already; text goes through CRC32.
-The compiled extension (common/native.py) hashes a list of keys about 7x
-faster (portable_hash_column); the Python functions here are the reference.
+The compiled extension (common/native.py) hashes a chunk's keys about 7x
+faster while splitting it by partition (Partitioner.split_columns); the
+Python functions here are the reference.
 """
 import zlib
 from operator import methodcaller
-
-from . import native
 
 _MASK = (1 << 63) - 1
 
@@ -53,11 +52,3 @@ def portable_hashes(keys):
     if types == {str}:
         return map(zlib.crc32, map(_encode_utf8, keys))
     return map(portable_hash, keys)
-
-
-def portable_hash_column(keys):
-    """portable_hash of every key in a list as a bytes of native int64s (for numpy.frombuffer), computed by
-    the compiled extension; None when it is not installed or declines a key (a type it does not hash)."""
-    if native.extension is None:
-        return None
-    return native.extension.portable_hashes(keys)

@@ -3,7 +3,7 @@ import bisect
 import itertools
 
 from . import native
-from .hashing import portable_hash, portable_hash_column, portable_hashes
+from .hashing import portable_hash, portable_hashes
 
 
 class Partitioner:
@@ -33,12 +33,6 @@ class Partitioner:
         if self.partitionFunc is portable_hash:
             return portable_hashes(keys)
         return map(self.partitionFunc, keys)
-
-    def hash_column(self, keys):
-        """hashes_of(keys) as a bytes of int64s from the compiled extension, or None (see hashing)."""
-        if self.partitionFunc is portable_hash:
-            return portable_hash_column(keys)
-        return None
 
     def split_columns(self, keys, values):
         """[(partition, keys, values)] of a chunk's key and value lists (None values: keys alone), partitions

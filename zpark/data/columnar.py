@@ -122,17 +122,13 @@ def bucketed(keys, values, hashes, partitions):
     lists gives, at C speed: the partitions are ``hashes % partitions`` in numpy, a stable sort orders
     the record indexes by partition, and ``itemgetter`` gathers keys and values in that order.
 
-    ``hashes`` yields an int per key, or is a bytes of native int64s (the compiled extension's); raises
-    OverflowError or TypeError when one is not a 64-bit int (the caller then takes the record loop).
+    ``hashes`` yields an int per key; raises OverflowError or TypeError when one is not a 64-bit int
+    (the caller then takes the record loop).
     ``values`` None: a chunk of keys only (a distinct() shuffle), and each partition's values are None.
     Meant for chunks of at least two records and no more partitions than records.
     """
     np = _numpy()
-    if isinstance(hashes, bytes):
-        hashes = np.frombuffer(hashes, np.int64)
-    else:
-        hashes = np.fromiter(hashes, np.int64, len(keys))
-    order, counts = _partition_order(hashes % partitions, partitions)
+    order, counts = _partition_order(np.fromiter(hashes, np.int64, len(keys)) % partitions, partitions)
     take = operator.itemgetter(*order.tolist())
     keys = take(keys)
     values = None if values is None else take(values)

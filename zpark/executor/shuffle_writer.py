@@ -77,8 +77,7 @@ def _by_partition(keys, values, partitioner):
         return split
     if BULK_RECORDS <= len(keys) >= n:
         try:
-            column = partitioner.hash_column(keys)
-            return columnar.bucketed(keys, values, partitioner.hashes_of(keys) if column is None else column, n)
+            return columnar.bucketed(keys, values, partitioner.hashes_of(keys), n)
         except (OverflowError, TypeError):   # a partition function's hash past 64 bits: the loop below
             pass
     buckets = {}
@@ -127,7 +126,7 @@ def _combined_columns(records, dep, spill_bytes, tc):
     if not probe:
         return
     keys, values = _columns_of(probe)
-    if len(set(keys)) > SKIP_COMBINE_SHARE * len(keys):
+    if _merges_little(keys):
         del probe
         tc.add_metric("shuffle_combine_skipped_records", len(keys))
         yield keys, values
@@ -145,16 +144,20 @@ def _distinct_key_columns(records, aggregator, tc):
     probe = list(itertools.islice(records, CHUNK_RECORDS))
     if not probe:
         return
-    if len(set(probe)) > SKIP_COMBINE_SHARE * len(probe):
+    if _merges_little(probe):
         for keys in itertools.chain([probe], chunks(records)):
             tc.add_metric("shuffle_combine_skipped_records", len(keys))
             yield keys, None
         return
     pairs = zip(itertools.chain(probe, records), itertools.repeat(None))
     del probe
-    for combiners in spill.combined_rounds(pairs, aggregator, tc):
-        yield from ((keys, None) for keys in chunks(combiners))
-        combiners.clear()  # let the next round start without this one's records
+    for keys, _ in _combined_rounds(pairs, aggregator, tc):
+        yield keys, None
+
+
+def _merges_little(keys):
+    """The probe of a task's first chunk: more than SKIP_COMBINE_SHARE of its keys differ."""
+    return len(set(keys)) > SKIP_COMBINE_SHARE * len(keys)
 
 
 def _combined_rounds(records, aggregator, tc, combiners=None):
