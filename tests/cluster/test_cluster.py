@@ -150,7 +150,7 @@ def test_status_lists_the_executors_and_wordcount_submitted_from_the_host_is_exa
                 "    counts = ctx.textFile(sys.argv[1]).flatMap(str.split).map(lambda w: (w, 1)).reduceByKey(add)\n"
                 "    print(json.dumps(dict(counts.collect())))\n"
                 "    loaded = ctx.parallelize(range(6), 6).map(\n"
-                "        lambda _: __import__('zpark.common.hashing', fromlist=['native']).native is not None)\n"
+                "        lambda _: __import__('zpark.common.native', fromlist=['extension']).extension is not None)\n"
                 "    print(json.dumps({'executors': len(ctx.executorInfos()), 'native': all(loaded.collect())}))\n")
     out = cluster.zpark("submit", "--master", cluster.master_url, script, folder)
     assert out.returncode == 0, out.stderr
