@@ -57,6 +57,13 @@ def rows(browser, css):
     return browser.find_elements(By.CSS_SELECTOR, css)
 
 
+def row_texts(browser, css):
+    """The text of every element ``css`` matches, read in one script run: a live page that redraws its
+    table between finding a row and reading it would leave a stale element."""
+    return browser.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0]), element => element.innerText);", css)
+
+
 def test_jobs_page_lists_every_job_with_its_status(app, browser, screenshot):
     events = read_events(app.eventLogPath)
     page(browser, "%s/%s/jobs/" % (app.uiWebUrl, app.applicationId))
@@ -111,9 +118,9 @@ def test_failures_page_names_the_injected_failure_and_the_lost_executor(app, bro
 
 def test_executors_page_shows_the_live_and_the_lost(app, browser, screenshot):
     page(browser, "%s/%s/executors/" % (app.uiWebUrl, app.applicationId))
-    assert len(rows(browser, "tr.executor-row.active")) == 2
-    lost = rows(browser, "tr.executor-row.lost")
-    assert len(lost) == 1 and "exited" in lost[0].text
+    assert len(row_texts(browser, "tr.executor-row.active")) == 2
+    lost = row_texts(browser, "tr.executor-row.lost")
+    assert len(lost) == 1 and "exited" in lost[0]
     screenshot("executors")
 
 
