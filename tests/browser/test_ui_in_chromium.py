@@ -104,15 +104,15 @@ def test_failures_page_names_the_injected_failure_and_the_lost_executor(app, bro
 
     def shown():
         page(browser, "%s/%s/failures/" % (app.uiWebUrl, app.applicationId))
-        return rows(browser, "tr.failure-row.kind-task")
+        return row_texts(browser, "tr.failure-row.kind-task")
     wait_for(lambda: len(shown()) == len(failed_task_ends()), 15, interval=0.5,
              message="the failures page to list every failed task attempt of the event log")
     task_rows = shown()
     injected = [e for e in failed_task_ends() if "injected bad record" in e.get("error", "")]
-    assert len(injected) >= 2 and sum("injected bad record" in r.text for r in task_rows) == len(injected)
-    executor_rows = rows(browser, "tr.failure-row.kind-executor")
-    assert len(executor_rows) == 1 and "exit" in executor_rows[0].text
-    assert "partition 1" in executor_rows[0].text              # the task it was running when it died
+    assert len(injected) >= 2 and sum("injected bad record" in text for text in task_rows) == len(injected)
+    executor_rows = row_texts(browser, "tr.failure-row.kind-executor")
+    assert len(executor_rows) == 1 and "exit" in executor_rows[0]
+    assert "partition 1" in executor_rows[0]              # the task it was running when it died
     screenshot("failures")
 
 
@@ -126,10 +126,10 @@ def test_executors_page_shows_the_live_and_the_lost(app, browser, screenshot):
 
 def test_environment_and_storage_pages(app, browser):
     page(browser, "%s/%s/environment/" % (app.uiWebUrl, app.applicationId))
-    assert "browser-demo" in browser.find_element(By.ID, "environment").text
+    assert "browser-demo" in row_texts(browser, "#environment")[0]
     page(browser, "%s/%s/storage/" % (app.uiWebUrl, app.applicationId))
-    assert "ShuffledRDD" in browser.find_element(By.ID, "storage").text or \
-        "MapPartitionsRDD" in browser.find_element(By.ID, "storage").text
+    storage = row_texts(browser, "#storage")[0]
+    assert "ShuffledRDD" in storage or "MapPartitionsRDD" in storage
 
 
 def test_the_jobs_page_updates_without_a_reload_while_a_job_runs(app, browser, screenshot):
