@@ -65,33 +65,31 @@ fn portable_hashes<'py>(py: Python<'py>, keys: &Bound<'py, PyList>) -> PyResult<
     Ok(Some(PyBytes::new(py, &out)))
 }
 
-/// A chunk's `(keys, values)` columns split by `portable_hash(key) % partitions`: for each partition
-/// that gets a record, in partition order, `(partition, keys, values)` lists holding the same objects
-/// in chunk order - what the shuffle writer's Python split gives (`columnar.bucketed`). `values`
-/// None (keys alone) gives None values. `None` when a key is not of a type `hash_of` handles.
-#[pyfunction]
-#[pyo3(signature = (keys, values, partitions))]
-fn partition_columns<'py>(
-    py: Python<'py>,
-    keys: &Bound<'py, PyList>,
-    values: Option<&Bound<'py, PyList>>,
-    partitions: usize,
-) -> PyResult<Option<Vec<(usize, Bound<'py, PyList>, Option<Bound<'py, PyList>>)>>> {
+/// The splits of one chunk: for each partition that gets a record, in partition order,
+/// `(partition, keys, values)` lists; values `None` when the chunk is keys alone.
+type Split<'py> = Vec<(usize, Bound<'py, PyList>, Option<Bound<'py, PyList>>)>;
+
+/// Whether a chunk of `records` is worth splitting here for `partitions` partitions; an error for 0.
+fn splits_here(records: usize, partitions: usize) -> PyResult<bool> {
     if partitions == 0 {
         return Err(pyo3::exceptions::PyValueError::new_err("partitions must be at least 1"));
     }
-    if partitions > u32::MAX as usize || partitions > keys.len().saturating_mul(4).max(1024) {
-        return Ok(None); // far more partitions than records: the Python loop costs only the records
-    }
-    if let Some(values) = values {
-        if values.len() != keys.len() {
-            return Err(pyo3::exceptions::PyValueError::new_err("keys and values differ in length"));
-        }
-    }
+    // Far more partitions than records: the Python loop costs only the records.
+    Ok(partitions <= u32::MAX as usize && partitions <= records.saturating_mul(4).max(1024))
+}
+
+/// `keys` (and `values`, as long) moved into per-partition lists by `portable_hash(key) % partitions`,
+/// in chunk order; `None` when a key is not of a type `hash_of` handles.
+fn split_by_partition<'py>(
+    py: Python<'py>,
+    keys: Vec<Bound<'py, PyAny>>,
+    values: Option<Vec<Bound<'py, PyAny>>>,
+    partitions: usize,
+) -> PyResult<Option<Split<'py>>> {
     let mut parts: Vec<u32> = Vec::with_capacity(keys.len());
     let mut counts: Vec<usize> = vec![0; partitions];
     for key in keys.iter() {
-        match hash_of(&key)? {
+        match hash_of(key)? {
             // Python's `%` with a positive divisor: the remainder is never negative.
             Some(h) => {
                 let part = h.rem_euclid(partitions as i64) as usize;
@@ -103,28 +101,88 @@ fn partition_columns<'py>(
     }
     let mut part_keys: Vec<Vec<Bound<'py, PyAny>>> =
         counts.iter().map(|&count| Vec::with_capacity(count)).collect();
-    let mut part_values: Vec<Vec<Bound<'py, PyAny>>> = match values {
-        Some(_) => counts.iter().map(|&count| Vec::with_capacity(count)).collect(),
-        None => Vec::new(),
-    };
-    for (index, &part) in parts.iter().enumerate() {
-        part_keys[part as usize].push(keys.get_item(index)?);
-        if let Some(values) = values {
-            part_values[part as usize].push(values.get_item(index)?);
-        }
+    for (key, &part) in keys.into_iter().zip(parts.iter()) {
+        part_keys[part as usize].push(key);
     }
+    let mut part_values: Option<Vec<Vec<Bound<'py, PyAny>>>> = values.map(|values| {
+        let mut split: Vec<Vec<Bound<'py, PyAny>>> =
+            counts.iter().map(|&count| Vec::with_capacity(count)).collect();
+        for (value, &part) in values.into_iter().zip(parts.iter()) {
+            split[part as usize].push(value);
+        }
+        split
+    });
     let mut out = Vec::new();
     for (part, keys_of_part) in part_keys.into_iter().enumerate() {
         if keys_of_part.is_empty() {
             continue;
         }
-        let values_of_part = match values {
-            Some(_) => Some(PyList::new(py, std::mem::take(&mut part_values[part]))?),
+        let values_of_part = match part_values.as_mut() {
+            Some(split) => Some(PyList::new(py, std::mem::take(&mut split[part]))?),
             None => None,
         };
         out.push((part, PyList::new(py, keys_of_part)?, values_of_part));
     }
     Ok(Some(out))
+}
+
+/// A chunk's `(keys, values)` columns split by `portable_hash(key) % partitions`: for each partition
+/// that gets a record, in partition order, `(partition, keys, values)` lists holding the same objects
+/// in chunk order - what the shuffle writer's Python split gives (`columnar.bucketed`). `values`
+/// None (keys alone) gives None values. `None` when a key is not of a type `hash_of` handles.
+#[pyfunction]
+#[pyo3(signature = (keys, values, partitions))]
+fn partition_columns<'py>(
+    py: Python<'py>,
+    keys: &Bound<'py, PyList>,
+    values: Option<&Bound<'py, PyList>>,
+    partitions: usize,
+) -> PyResult<Option<Split<'py>>> {
+    if !splits_here(keys.len(), partitions)? {
+        return Ok(None);
+    }
+    if let Some(values) = values {
+        if values.len() != keys.len() {
+            return Err(pyo3::exceptions::PyValueError::new_err("keys and values differ in length"));
+        }
+    }
+    split_by_partition(py, keys.iter().collect(), values.map(|values| values.iter().collect()), partitions)
+}
+
+/// `partition_columns` of a chunk of (key, value) records, each an exact tuple or list of two -
+/// what `key, value = record` reads, as the Python path's `split_pairs` checks - without the
+/// columns made first. `None` for any other record (the Python path names it) or key.
+#[pyfunction]
+fn partition_pairs<'py>(
+    py: Python<'py>,
+    records: &Bound<'py, PyList>,
+    partitions: usize,
+) -> PyResult<Option<Split<'py>>> {
+    if !splits_here(records.len(), partitions)? {
+        return Ok(None);
+    }
+    let mut keys = Vec::with_capacity(records.len());
+    let mut values = Vec::with_capacity(records.len());
+    for record in records.iter() {
+        if record.is_exact_instance_of::<PyTuple>() {
+            let pair = unsafe { record.cast_unchecked::<PyTuple>() };
+            if pair.len() != 2 {
+                return Ok(None);
+            }
+            keys.push(pair.get_item(0)?);
+            values.push(pair.get_item(1)?);
+        } else if record.is_exact_instance_of::<PyList>() {
+            let pair = unsafe { record.cast_unchecked::<PyList>() };
+            if pair.len() != 2 {
+                return Ok(None);
+            }
+            keys.push(pair.get_item(0)?);
+            values.push(pair.get_item(1)?);
+        } else {
+            return Ok(None);
+        }
+    }
+    split_by_partition(py, keys, Some(values), partitions)
 }
 
 /// A list of exact str keys split by `portable_hash(key) % partitions` into str columns: for each
@@ -261,6 +319,7 @@ fn zpark_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(portable_hashes, m)?)?;
     m.add_function(wrap_pyfunction!(partition_strs, m)?)?;
     m.add_function(wrap_pyfunction!(partition_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(partition_pairs, m)?)?;
     m.add_class::<FirstSeen>()?;
     Ok(())
 }

@@ -107,6 +107,41 @@ def test_a_chunk_with_a_key_the_extension_does_not_hash_is_split_in_python():
         native.extension.partition_columns(["a", "b"], [1], 4)
 
 
+@pytest.mark.parametrize("partitions", [2, 7, 200, 6000])
+@pytest.mark.parametrize("records", [3, 5000])
+def test_a_chunk_of_pairs_splits_as_its_columns_split_without_the_extension(monkeypatch, partitions, records):
+    """partition_pairs (the writer's one-pass split of raw records) against the reference: the pairs made
+    columns by split_pairs, then split by the Python paths - same partitions, same objects, same order;
+    tuples and lists of two alike."""
+    from zpark.data.record_batches import split_pairs
+    from zpark.executor import shuffle_writer
+    rng = random.Random(partitions + records)
+    chunk = [(random_key(rng), i) if i % 3 else [random_key(rng), object()] for i in range(records)]
+    partitioner = Partitioner(partitions)
+    with_native = partitioner.split_pairs(chunk)
+    if partitions > max(4 * records, 1024):   # far more partitions than records: left to the Python loop
+        assert with_native is None
+        return
+    monkeypatch.setattr(native, "extension", None)
+    assert partitioner.split_pairs(chunk) is None
+    without = shuffle_writer._by_partition(*split_pairs(chunk), partitioner)
+    assert [p for p, _, _ in with_native] == [p for p, _, _ in without]
+    for (_, native_keys, native_values), (_, keys, values) in zip(with_native, without):
+        assert type(native_keys) is list and type(native_values) is list
+        assert len(native_keys) == len(keys) and all(a is b for a, b in zip(native_keys, keys))
+        assert len(native_values) == len(values) and all(a is b for a, b in zip(native_values, values))
+    assert sum(len(keys) for _, keys, _ in with_native) == records
+
+
+@pytest.mark.parametrize("odd", [("a", 1, 2), ("a",), Point("a", 1), {"a": 1}, "ab", None, (frozenset({1}), 1)])
+def test_a_chunk_of_pairs_with_a_record_the_extension_does_not_take_is_declined(odd):
+    """Anything but an exact tuple or list of two with a key it hashes: the Python path takes the chunk
+    (and names a record that is not a pair)."""
+    assert native.extension.partition_pairs([("a", 1), ["b", 2], odd, ("c", 3)] * 100, 4) is None
+    with pytest.raises(ValueError):
+        native.extension.partition_pairs([("a", 1)], 0)
+
+
 def test_the_switch_turns_it_off(monkeypatch):
     import subprocess
     code = "from zpark.common import native; print(native.extension is None)"

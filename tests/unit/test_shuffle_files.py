@@ -170,6 +170,44 @@ def test_a_task_shorter_than_a_chunk_with_distinct_keys_is_not_combined(tmp_path
     assert sorted(r for part in sizes for r in read_back(store, part)[0]) == sorted(records)
 
 
+def test_the_first_map_task_of_a_shuffle_on_an_executor_decides_whether_its_later_ones_combine(tmp_path):
+    """Its probe's answer is remembered per shuffle (TaskRuntime.combine_probes): a later task of the same
+    shuffle whose keys repeat is written uncombined too, another shuffle probes anew, and the reduce
+    side's merge is the same answer either way."""
+    runtime = SimpleNamespace(combine_probes={}, task_memory_bytes=1 << 30, spill_dir=str(tmp_path))
+    store, aggregator = BlockStore(str(tmp_path)), AGGREGATORS["reduce"]
+    distinct = [("k%d" % i, i) for i in range(1000)]
+    repeating = [("k%d" % (i % 10), i) for i in range(1000)]
+    contexts = []
+    for m, (shuffle_id, records) in enumerate([(3, distinct), (3, repeating), (4, repeating)]):
+        tc = task_context()
+        tc.runtime = runtime
+        dep = shuffle_dep(4, aggregator)
+        dep.shuffle_id = shuffle_id
+        write_map_output(iter(records), dep, store, m, 9, 1 << 30, tc)
+        contexts.append(tc)
+    assert [tc.metrics.get("shuffle_combine_skipped_records", 0) for tc in contexts] == [1000, 1000, 0]
+    assert runtime.combine_probes == {3: True, 4: False}
+    merged = {}
+    for part in range(4):
+        blocks = [batches_of(store, part, m)[0] for m in range(2)]
+        merged.update(spill.merged_combiners(blocks, aggregator, task_context()))
+    assert merged == expected(distinct + repeating, aggregator)
+
+
+@pytest.mark.parametrize("extension", ["on", "off"])
+@pytest.mark.parametrize("aggregator", [None, "reduce"])
+def test_a_record_that_is_not_a_pair_is_named_by_the_writer(tmp_path, monkeypatch, extension, aggregator):
+    """The extension's one-pass split declines such a chunk; the Python path names the record."""
+    from zpark.common import native
+    if extension == "off":
+        monkeypatch.setattr(native, "extension", None)
+    records = [("k%d" % i, i) for i in range(500)] + [("odd", 1, 2)] + [("k1", 1)] * 10
+    dep = shuffle_dep(4, AGGREGATORS[aggregator] if aggregator else None)
+    with pytest.raises(TypeError, match=r"needs \(key, value\) pairs, but got the record \('odd', 1, 2\)"):
+        write_map_output(iter(records), dep, BlockStore(str(tmp_path)), 0, 9, 1 << 20, task_context())
+
+
 def test_open_map_outputs_are_bounded_and_closed_with_their_shuffle(tmp_path, monkeypatch):
     """Data files stay open for reads, at most MAX_OPEN_OUTPUTS of them; evicted ones reopen, and
     removing the shuffle or closing the store closes them all."""

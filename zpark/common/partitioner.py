@@ -42,6 +42,13 @@ class Partitioner:
             return None
         return native.extension.partition_columns(keys, values, self.numPartitions)
 
+    def split_pairs(self, records):
+        """``split_columns`` of a chunk of (key, value) records - exact tuples or lists of two - in the same
+        one pass, without making the columns first; None as there, or when a record is anything else."""
+        if self.partitionFunc is not portable_hash or native.extension is None:
+            return None
+        return native.extension.partition_pairs(records, self.numPartitions)
+
     def __eq__(self, other):
         return (type(other) is type(self) and other.numPartitions == self.numPartitions
                 and other.partitionFunc == self.partitionFunc)

@@ -195,6 +195,7 @@ class Executor:
         elif isinstance(message, messages.RemoveShuffle):
             self.store.remove_shuffle(message.shuffle_id)
             self.reader.forget_shuffle(message.shuffle_id)
+            self.runtime.combine_probes.pop(message.shuffle_id, None)
         elif isinstance(message, messages.RemoveStage):
             with self.binary_lock:
                 self.binaries.pop(message.stage_id, None)

@@ -30,19 +30,17 @@ def write_map_output(records, dep, store, map_index, tag, spill_bytes, tc):
     """Returns ({reduce partition: block size} of the non-empty blocks, records written)."""
     partitioner = dep.partitioner
     if dep.keys_only:
-        chunks = _distinct_key_columns(records, dep.aggregator, tc)
+        pieces = _column_pieces(_distinct_key_columns(records, dep, tc), partitioner, tc)
     elif dep.map_side_combine:
-        chunks = _combined_columns(records, dep, spill_bytes, tc)
+        pieces = _combined_pieces(records, dep, spill_bytes, tc)
     else:
-        chunks = _pair_columns(records)
+        pieces = _pair_pieces(records, partitioner)
     output = PartitionedOutput(store, dep.shuffle_id, map_index, tag, spill_bytes)
     written = 0
     try:
-        for keys, values in chunks:
-            written += len(keys)
-            if columnar.is_column(keys):
-                tc.add_metric("shuffle_records_combined_in_columns", len(keys))
-            for part, part_keys, part_values in _by_partition(keys, values, partitioner):
+        for count, split in pieces:
+            written += count
+            for part, part_keys, part_values in split:
                 output.add(part, part_keys, part_values)
         tc.metrics["shuffle_serialization_time"] = round(output.pickle_seconds, 6)
         return output.commit(), written
@@ -101,11 +99,15 @@ def _taken(indexes, keys, values):
 # merged on the reduce side only. Spark SQL skips partial aggregation likewise. A wrong guess (keys
 # that repeat only further on) costs shuffle bytes, not per-record calls; combineByKey, aggregateByKey and
 # groupByKey always combine, since a combiner made per record would cost more than the merge saves.
+# The first map task of a shuffle on an executor probes; its answer stands for the executor's later tasks
+# of that shuffle (TaskRuntime.combine_probes): the probe's set of 20,000 fresh str keys cost a 200 x 200
+# shuffle's small map tasks a tenth of their time, and a shuffle's map tasks usually hold alike data. A
+# task unlike the first costs shuffle bytes or a needless combine, never a wrong answer.
 SKIP_COMBINE_SHARE = 0.95
 
 
-def _combined_columns(records, dep, spill_bytes, tc):
-    """(keys, values) chunks of the records combined by key, a round at a time.
+def _combined_pieces(records, dep, spill_bytes, tc):
+    """(records, split) pieces (see _column_pieces) of the records combined by key, a round at a time.
 
     Sums of numbers by int key go through numpy columns (columnar.py), a
     round per ``spill_bytes`` / 64 records (16 bytes each as columns, a few
@@ -113,30 +115,28 @@ def _combined_columns(records, dep, spill_bytes, tc):
     from where the columnar path leaves off - unless the first chunk shows
     that combining merges almost nothing (SKIP_COMBINE_SHARE).
     """
-    aggregator = dep.aggregator
+    aggregator, partitioner = dep.aggregator, dep.partitioner
     if dep.sums_in_columns:
-        records = yield from columnar.summed_rounds(records, max(spill_bytes // 64, columnar.COLUMN_CHUNK_RECORDS))
+        records = yield from _column_pieces(
+            columnar.summed_rounds(records, max(spill_bytes // 64, columnar.COLUMN_CHUNK_RECORDS)), partitioner, tc)
         if records is None:
             return
     if aggregator.createCombiner is not identity:   # a combiner per record would cost more than merging
-        yield from _combined_rounds(records, aggregator, tc)
+        yield from _column_pieces(_combined_rounds(records, aggregator, tc), partitioner, tc)
         return
     records = iter(records)
     probe = list(itertools.islice(records, CHUNK_RECORDS))
     if not probe:
         return
-    keys, values = _columns_of(probe)
-    if _merges_little(keys):
-        del probe
-        tc.add_metric("shuffle_combine_skipped_records", len(keys))
-        yield keys, values
-        yield from _uncombined_columns(records, tc)
+    if _merges_little_in_shuffle(probe, dep, tc):
+        yield from _pair_pieces(itertools.chain(probe, records), partitioner, tc)
         return
-    del keys, values
-    yield from _combined_rounds(records, aggregator, tc, combine_values(probe, aggregator))
+    combiners = combine_values(probe, aggregator)
+    del probe
+    yield from _column_pieces(_combined_rounds(records, aggregator, tc, combiners), partitioner, tc)
 
 
-def _distinct_key_columns(records, aggregator, tc):
+def _distinct_key_columns(records, dep, tc):
     """(keys, None) chunks of a distinct() shuffle's records - each record is its own key - with repeats
     within the task dropped (first seen kept), unless the first chunk shows that almost none repeat
     (SKIP_COMBINE_SHARE): then the records are written as they come."""
@@ -144,14 +144,14 @@ def _distinct_key_columns(records, aggregator, tc):
     probe = list(itertools.islice(records, CHUNK_RECORDS))
     if not probe:
         return
-    if _merges_little(probe):
+    if _merges_little_in_shuffle(probe, dep, tc):
         for keys in itertools.chain([probe], chunks(records)):
             tc.add_metric("shuffle_combine_skipped_records", len(keys))
             yield keys, None
         return
     pairs = zip(itertools.chain(probe, records), itertools.repeat(None))
     del probe
-    for keys, _ in _combined_rounds(pairs, aggregator, tc):
+    for keys, _ in _combined_rounds(pairs, dep.aggregator, tc):
         yield keys, None
 
 
@@ -160,17 +160,22 @@ def _merges_little(keys):
     return len(set(keys)) > SKIP_COMBINE_SHARE * len(keys)
 
 
+def _merges_little_in_shuffle(probe, dep, tc):
+    """The probe's answer for ``dep``'s shuffle on this executor: the first map task's (see above); a task
+    run outside an executor probes its own chunk. ``probe``: the chunk's keys (distinct()), else its pairs."""
+    probes = getattr(getattr(tc, "runtime", None), "combine_probes", None)
+    answer = None if probes is None else probes.get(dep.shuffle_id)
+    if answer is None:
+        answer = _merges_little(probe if dep.keys_only else _columns_of(probe)[0])
+        if probes is not None:
+            probes[dep.shuffle_id] = answer
+    return answer
+
+
 def _combined_rounds(records, aggregator, tc, combiners=None):
     for combiners in spill.combined_rounds(records, aggregator, tc, combiners):
         yield from _dict_columns(combiners)
         combiners.clear()  # let the next round start without this one's records
-
-
-def _uncombined_columns(records, tc):
-    """(keys, values) chunks of records written without a map-side combine (their values are combiners)."""
-    for keys, values in _pair_columns(records):
-        tc.add_metric("shuffle_combine_skipped_records", len(keys))
-        yield keys, values
 
 
 def _dict_columns(combiners):
@@ -180,10 +185,32 @@ def _dict_columns(combiners):
         yield chunk_keys, list(itertools.islice(values, len(chunk_keys)))
 
 
-def _pair_columns(records):
-    """(keys, values) chunks of (key, value) records; a record that is not a pair is an error, as in PySpark."""
+def _column_pieces(columns, partitioner, tc):
+    """(records, [(partition, keys, values)]) of each (keys, values) chunk of ``columns``; returns what
+    ``columns`` returns (columnar.summed_rounds: the records it left to the dicts)."""
+    columns = iter(columns)
+    while True:
+        try:
+            keys, values = next(columns)
+        except StopIteration as end:
+            return end.value
+        if columnar.is_column(keys):
+            tc.add_metric("shuffle_records_combined_in_columns", len(keys))
+        yield len(keys), _by_partition(keys, values, partitioner)
+
+
+def _pair_pieces(records, partitioner, tc=None):
+    """(records, [(partition, keys, values)]) of each chunk of (key, value) records, written as they come
+    (with ``tc``: a map-side combine skipped). The extension splits a chunk of pairs by partition in one
+    pass; otherwise it becomes columns first. A record that is not a pair is an error, as in PySpark."""
     for chunk in chunks(records):
-        yield _columns_of(chunk)
+        split = partitioner.split_pairs(chunk)
+        if split is None:
+            keys, values = _columns_of(chunk)
+            split = _by_partition(keys, values, partitioner)
+        if tc is not None:
+            tc.add_metric("shuffle_combine_skipped_records", len(chunk))
+        yield len(chunk), split
 
 
 def _columns_of(chunk):

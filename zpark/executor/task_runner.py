@@ -24,6 +24,7 @@ class TaskRuntime:
         self.fetch_cached = fetch_cached
         self.task_memory_bytes = task_memory_bytes   # this executor's memory over its task threads
         self.spill_dir = spill_dir
+        self.combine_probes = {}   # shuffle id -> whether its first map task here found combining merges little
 
     def read_shuffle(self, tc, shuffle_id, reduce_id):
         return self.shuffle_reader.read(shuffle_id, reduce_id, _blocks_to_read(tc, shuffle_id, reduce_id), tc)
