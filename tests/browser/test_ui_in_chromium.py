@@ -147,8 +147,7 @@ def test_the_jobs_page_updates_without_a_reload_while_a_job_runs(app, browser, s
     worker.start()
     WebDriverWait(browser, 20).until(lambda d: len(rows(d, "tr.job-row")) == before + 1)
     worker.join(30)
-    WebDriverWait(browser, 20).until(
-        lambda d: "SUCCEEDED" in d.find_element(By.CSS_SELECTOR, "tr.job-row").text)
+    WebDriverWait(browser, 20).until(lambda d: "SUCCEEDED" in (row_texts(d, "tr.job-row") or [""])[0])
     assert browser.execute_script("return window.notReloaded === true;")
     assert done == [40]
     screenshot("jobs-live")
@@ -159,9 +158,9 @@ def test_the_history_server_shows_the_application_and_its_pages(app, browser, sc
     server = UIServer(build_app(EventLogFolder(directory), redact), "127.0.0.1", 0).start()
     try:
         page(browser, server.url + "/")
-        listed = rows(browser, "#apps tbody tr")
-        assert len(listed) == 1 and app.applicationId in listed[0].text and "running" in listed[0].text
-        listed[0].find_element(By.CSS_SELECTOR, "a").click()
+        listed = row_texts(browser, "#apps tbody tr")
+        assert len(listed) == 1 and app.applicationId in listed[0] and "running" in listed[0]
+        browser.find_element(By.CSS_SELECTOR, "#apps tbody tr a").click()
         WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "tr.job-row"))
         wait_for(lambda: len(read_events(app.eventLogPath)) > 0, 5)
         assert len(rows(browser, "tr.job-row")) >= 3
