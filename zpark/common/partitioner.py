@@ -34,20 +34,23 @@ class Partitioner:
             return portable_hashes(keys)
         return map(self.partitionFunc, keys)
 
+    def native_splitter(self):
+        """The compiled extension when it can split chunks as this partitioner places keys (its partition
+        function is portable_hash), else None."""
+        return native.extension if self.partitionFunc is portable_hash else None
+
     def split_columns(self, keys, values):
         """[(partition, keys, values)] of a chunk's key and value lists (None values: keys alone), partitions
         in order, records in chunk order, split in one pass by the compiled extension; None when it is
         missing or declines a key, or the partition function is not portable_hash."""
-        if self.partitionFunc is not portable_hash or native.extension is None:
-            return None
-        return native.extension.partition_columns(keys, values, self.numPartitions)
+        splitter = self.native_splitter()
+        return None if splitter is None else splitter.partition_columns(keys, values, self.numPartitions)
 
     def split_pairs(self, records):
         """``split_columns`` of a chunk of (key, value) records - exact tuples or lists of two - in the same
         one pass, without making the columns first; None as there, or when a record is anything else."""
-        if self.partitionFunc is not portable_hash or native.extension is None:
-            return None
-        return native.extension.partition_pairs(records, self.numPartitions)
+        splitter = self.native_splitter()
+        return None if splitter is None else splitter.partition_pairs(records, self.numPartitions)
 
     def __eq__(self, other):
         return (type(other) is type(self) and other.numPartitions == self.numPartitions

@@ -12,9 +12,6 @@ import itertools
 import sys
 from array import array
 
-from ..common import native
-from ..common.hashing import portable_hash
-
 
 class EncodedStrs:
     """A column of str keys: ``lengths`` (little-endian uint32 UTF-8 byte lengths) and ``text``."""
@@ -50,9 +47,10 @@ def partitioned(keys, partitioner):
     """[(partition, EncodedStrs, None)] of a list of str keys split as ``partitioner`` splits them, in
     partition order (what the shuffle writer's _by_partition gives for keys alone); None when the
     extension is missing, the partitioner is not portable_hash's, or a key is not a plain str."""
-    if native.extension is None or partitioner.partitionFunc is not portable_hash:
+    splitter = partitioner.native_splitter()
+    if splitter is None:
         return None
-    columns = native.extension.partition_strs(keys, partitioner.numPartitions)
+    columns = splitter.partition_strs(keys, partitioner.numPartitions)
     if columns is None:
         return None
     return [(part, EncodedStrs(lengths, text), None) for part, lengths, text in columns]
