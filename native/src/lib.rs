@@ -1,7 +1,8 @@
 //! zpark's optional compiled helpers: a shuffle's per-key work that the interpreter makes costly.
 //!
 //! The pure-Python paths are the reference (`zpark/common/hashing.py` for hashes, lists and dicts
-//! for distinct(), `zpark/data/str_columns.py` reading str columns back): every function here
+//! for distinct(), `zpark/data/str_columns.py` reading str columns back, `list.sort` for sorting
+//! by key): every function here
 //! gives exactly what they give, or `None` where it does not handle an input, and zpark then
 //! takes the Python path. `tests/unit/test_native.py` checks the two against each other.
 
@@ -314,12 +315,207 @@ impl FirstSeen {
     }
 }
 
+/// One element of a sort key: what Python compares for exact int (in 64 bits), float (not NaN),
+/// str and bytes. A position of the keys holds one kind only, so two kinds are never compared.
+#[derive(Clone, Copy)]
+enum Atom<'a> {
+    Int(i64),
+    Float(f64),
+    Str(&'a str),
+    Bytes(&'a [u8]),
+}
+
+impl Atom<'_> {
+    fn kind(&self) -> u8 {
+        match self {
+            Atom::Int(_) => 0,
+            Atom::Float(_) => 1,
+            Atom::Str(_) => 2,
+            Atom::Bytes(_) => 3,
+        }
+    }
+
+    /// Python's order: ints and floats by value (-0.0 equals 0.0), str by code point - which is the
+    /// order of their UTF-8 bytes - and bytes byte by byte.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        match (self, other) {
+            (Atom::Int(a), Atom::Int(b)) => a.cmp(b),
+            (Atom::Float(a), Atom::Float(b)) => a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal),
+            (Atom::Str(a), Atom::Str(b)) => a.as_bytes().cmp(b.as_bytes()),
+            (Atom::Bytes(a), Atom::Bytes(b)) => a.cmp(b),
+            _ => std::cmp::Ordering::Equal, // never: each position holds one kind
+        }
+    }
+}
+
+/// The atom of an exact int, float, str or bytes object; `None` for anything else, an int outside
+/// 64 bits, a NaN (it is unordered: Python's sort then depends on its algorithm) or a str with a
+/// lone surrogate.
+fn atom_of<'a>(item: &'a Bound<'_, PyAny>) -> Option<Atom<'a>> {
+    if item.is_exact_instance_of::<PyString>() {
+        return unsafe { item.cast_unchecked::<PyString>() }.to_str().ok().map(Atom::Str);
+    }
+    if item.is_exact_instance_of::<PyInt>() {
+        return item.extract::<i64>().ok().map(Atom::Int);
+    }
+    if item.is_exact_instance_of::<PyFloat>() {
+        let value = unsafe { item.cast_unchecked::<PyFloat>() }.value();
+        return if value.is_nan() { None } else { Some(Atom::Float(value)) };
+    }
+    if item.is_exact_instance_of::<PyBytes>() {
+        return Some(Atom::Bytes(unsafe { item.cast_unchecked::<PyBytes>() }.as_bytes()));
+    }
+    None
+}
+
+/// A record's place in `sorted_by_keys`: its key's first atoms as prefixes, where its atoms are, and
+/// which record it is. A missing atom (a shorter tuple) has prefix 0, the least: a shorter tuple is
+/// never ordered after a longer one by its prefixes, and equal prefixes go on to the whole comparison.
+struct SortEntry {
+    prefix: [u64; 2],
+    start: u32,
+    len: u32,
+    index: u32,
+}
+
+/// An atom as a u64 in the same order (ints and floats exactly, -0.0 as 0.0; str and bytes by their
+/// 8 bytes after the `skip` every one of them starts with, so equal prefixes still need the whole
+/// comparison).
+fn prefix_of(atom: &Atom<'_>, skip: usize) -> u64 {
+    match *atom {
+        Atom::Int(value) => (value as u64) ^ (1u64 << 63),
+        Atom::Float(value) => {
+            let bits = (value + 0.0).to_bits(); // -0.0 + 0.0 is 0.0
+            if bits >> 63 == 1 { !bits } else { bits | (1u64 << 63) }
+        }
+        Atom::Str(text) => leading_bytes(&text.as_bytes()[skip..]),
+        Atom::Bytes(data) => leading_bytes(&data[skip..]),
+    }
+}
+
+fn leading_bytes(data: &[u8]) -> u64 {
+    let mut head = [0u8; 8];
+    let n = data.len().min(8);
+    head[..n].copy_from_slice(&data[..n]);
+    u64::from_be_bytes(head)
+}
+
+/// `records` ordered as `records.sort(key=..., reverse=reverse)` orders them, given each record's
+/// key in `keys`: a new list, or `None` unless the keys are all exact tuples of exact int/float/str/bytes
+/// with one kind per position (what Python compares item by item without calling Python code, but
+/// slowly: its sort only has fast paths for keys of one simple type, which it keeps). The sort is
+/// stable, as Python's is, also in reverse: equal keys keep their order.
+#[pyfunction]
+fn sorted_by_keys<'py>(
+    py: Python<'py>,
+    records: &Bound<'py, PyList>,
+    keys: &Bound<'py, PyList>,
+    reverse: bool,
+) -> PyResult<Option<Bound<'py, PyList>>> {
+    let count = records.len();
+    if keys.len() != count {
+        return Err(pyo3::exceptions::PyValueError::new_err("records and keys differ in length"));
+    }
+    if count > u32::MAX as usize {
+        return Ok(None);
+    }
+    // Every element object is held here first, so the atoms may borrow their text and bytes.
+    let mut items: Vec<Bound<'py, PyAny>> = Vec::with_capacity(count * 2);
+    let mut spans: Vec<(u32, u32)> = Vec::with_capacity(count);
+    for key in keys.iter() {
+        if !key.is_exact_instance_of::<PyTuple>() {
+            // A lone int, float or str key Python's sort already compares at C speed.
+            return Ok(None);
+        }
+        let start = items.len() as u32;
+        for item in unsafe { key.cast_unchecked::<PyTuple>() }.iter() {
+            items.push(item);
+        }
+        spans.push((start, items.len() as u32 - start));
+    }
+    let mut atoms: Vec<Atom<'_>> = Vec::with_capacity(items.len());
+    let mut kinds: Vec<u8> = Vec::new();
+    for &(start, len) in spans.iter() {
+        for position in 0..len as usize {
+            let atom = match atom_of(&items[start as usize + position]) {
+                Some(atom) => atom,
+                None => return Ok(None),
+            };
+            if position == kinds.len() {
+                kinds.push(atom.kind());
+            } else if kinds[position] != atom.kind() {
+                return Ok(None); // e.g. an int and a str at one position: Python may raise TypeError
+            }
+            atoms.push(atom);
+        }
+    }
+    // A str or bytes column's common leading bytes order nothing: its prefixes start after them
+    // ("cust-000123" keys differ only from their sixth byte on).
+    let mut skip = [0usize; 2];
+    for (position, skipped) in skip.iter_mut().enumerate() {
+        let mut common: Option<&[u8]> = None;
+        for &(start, len) in spans.iter() {
+            if position >= len as usize {
+                continue;
+            }
+            let data = match atoms[start as usize + position] {
+                Atom::Str(text) => text.as_bytes(),
+                Atom::Bytes(data) => data,
+                _ => break,
+            };
+            common = Some(match common {
+                None => data,
+                Some(seen) => &seen[..seen.iter().zip(data.iter()).take_while(|(a, b)| a == b).count()],
+            });
+        }
+        *skipped = common.map_or(0, |seen| seen.len());
+    }
+    // Each record's first two atoms as order-keeping u64s, compared before the atoms themselves: most
+    // comparisons end there, without reaching into the atoms (and the str objects) they stand for.
+    // The second counts only when the first is exact (an int or float; a str prefix is not).
+    let second_counts = matches!(kinds.first(), Some(0) | Some(1));
+    let mut entries: Vec<SortEntry> = spans
+        .iter()
+        .enumerate()
+        .map(|(index, &(start, len))| {
+            let first = if len > 0 { prefix_of(&atoms[start as usize], skip[0]) } else { 0 };
+            let second = if len > 1 && second_counts { prefix_of(&atoms[start as usize + 1], skip[1]) } else { 0 };
+            SortEntry { prefix: [first, second], start, len, index: index as u32 }
+        })
+        .collect();
+    let atoms_of = |entry: &SortEntry| &atoms[entry.start as usize..(entry.start + entry.len) as usize];
+    // Tuples compare item by item, the shorter first when one is the other's prefix.
+    let compare = |a: &SortEntry, b: &SortEntry| {
+        let order = a.prefix.cmp(&b.prefix);
+        if order != std::cmp::Ordering::Equal {
+            return order;
+        }
+        let (left, right) = (atoms_of(a), atoms_of(b));
+        for (x, y) in left.iter().zip(right.iter()) {
+            let order = x.cmp(y);
+            if order != std::cmp::Ordering::Equal {
+                return order;
+            }
+        }
+        left.len().cmp(&right.len())
+    };
+    if reverse {
+        entries.sort_by(|a, b| compare(b, a));
+    } else {
+        entries.sort_by(compare);
+    }
+    let order: Vec<u32> = entries.iter().map(|entry| entry.index).collect();
+    let held: Vec<Bound<'py, PyAny>> = records.iter().collect();
+    Ok(Some(PyList::new(py, order.iter().map(|&i| &held[i as usize]))?))
+}
+
 #[pymodule]
 fn zpark_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(portable_hashes, m)?)?;
     m.add_function(wrap_pyfunction!(partition_strs, m)?)?;
     m.add_function(wrap_pyfunction!(partition_columns, m)?)?;
     m.add_function(wrap_pyfunction!(partition_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(sorted_by_keys, m)?)?;
     m.add_class::<FirstSeen>()?;
     Ok(())
 }

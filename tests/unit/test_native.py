@@ -251,3 +251,98 @@ def test_a_malformed_str_column_is_refused_by_both_readers(lengths, text):
         native.extension.FirstSeen().add_encoded(lengths, text)
     with pytest.raises(ValueError):
         str_columns.EncodedStrs(lengths, text).decode()
+
+
+def random_atom(rng, kind):
+    if kind == "int":
+        return rng.choice([rng.randrange(-5, 5), rng.randrange(-2 ** 63, 2 ** 63), -(2 ** 63), 2 ** 63 - 1])
+    if kind == "float":
+        return rng.choice([0.0, -0.0, 1.5, -1.5, float("inf"), float("-inf"), 1e-300, -1e300, rng.random()])
+    if kind == "str":   # a shared start, as real keys have one ("cust-000123"), and some keys that end there
+        return "id-" + "".join(rng.choice("ab\x00é漢😀") for _ in range(rng.randrange(0, 12)))
+    return b"k" + bytes(rng.randrange(256) for _ in range(rng.randrange(0, 10)))
+
+
+def random_tuple_keys(rng, count):
+    kinds = [rng.choice(["int", "float", "str", "bytes"]) for _ in range(3)]
+    pool = [tuple(random_atom(rng, kind) for kind in kinds[:rng.randrange(0, 4)]) for _ in range(count // 4 + 1)]
+    return [rng.choice(pool) for _ in range(count)]   # many equal keys: their records' order is tested too
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("reverse", [False, True])
+def test_tuple_keys_sort_their_records_in_exactly_the_order_list_sort_gives(seed, reverse):
+    rng = random.Random(seed)
+    keys = random_tuple_keys(rng, rng.choice([2, 50, 5_000]))
+    records = [object() for _ in keys]
+    expected = [r for _, r in sorted(zip(keys, records), key=lambda kr: kr[0], reverse=reverse)]
+    ordered = native.extension.sorted_by_keys(records, keys, reverse)
+    assert ordered is not None and len(ordered) == len(records)
+    assert all(a is b for a, b in zip(ordered, expected))
+
+
+def test_common_starts_prefixes_of_each_other_and_signed_zeros_sort_as_python_sorts():
+    """-0.0 == 0.0 in Python: records keyed by either keep their order, as in the stable sort."""
+    keys = [(0.0, "b"), (-0.0, "a"), (0.0, "a"), (-0.0, "b"), (-1e-300, "c"), (-0.0,), (0.0,)]
+    for reverse in (False, True):
+        assert native.extension.sorted_by_keys(list(range(len(keys))), keys, reverse) == \
+            sorted(range(len(keys)), key=keys.__getitem__, reverse=reverse)
+    keys = [("cust-00012", 1), ("cust-0001", 1), ("cust-000", 2), ("cust-00012", 0), ("cust-000", 1), ("cust-0001",),
+            ("cust-00012\x00", 0), ("cust-00011zzzzzzzzzzzzz", 5), ("cust-00011zzzzzzzzzzzzy", 9)]
+    for reverse in (False, True):
+        assert native.extension.sorted_by_keys(list(range(len(keys))), keys, reverse) == \
+            sorted(range(len(keys)), key=keys.__getitem__, reverse=reverse)
+
+
+@pytest.mark.parametrize("keys", [
+    [3, 1, 2],                                  # lone ints: Python's own sort is fast on them
+    [(1, "a"), 2],                              # a tuple and a non-tuple
+    [(1, "a"), ("b", 2)],                       # an int and a str at one position
+    [(1, 2.0), (1, 3)],                         # an int and a float at one position
+    [(float("nan"),), (1.0,)],                  # a NaN is unordered
+    [(2 ** 64,), (1,)],                         # an int past 64 bits
+    [(True,), (False,)],                        # bool
+    [(None, 1), (None, 2)],                     # None
+    [((1, 2),), ((0, 1),)],                     # a nested tuple
+    [("\ud800",), ("a",)],                      # a lone surrogate
+    [(collections.namedtuple("P", "a")(1),), (1,)],
+])
+def test_keys_outside_the_exact_tuple_types_are_declined(keys):
+    assert native.extension.sorted_by_keys(list(range(len(keys))), keys, False) is None
+
+
+def test_records_and_keys_of_different_lengths_are_an_error():
+    with pytest.raises(ValueError):
+        native.extension.sorted_by_keys([1, 2], [(1,)], False)
+
+
+@pytest.mark.parametrize("case", ["tuples", "declined tuples", "ints", "unorderable"])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_sorting_by_key_gives_list_sort_with_and_without_the_extension(monkeypatch, case, reverse):
+    from zpark.data import spill
+    rng = random.Random(5)
+    records = [("n%d" % rng.randrange(50), rng.randrange(9), rng.random()) for _ in range(3_000)]
+    key = {"tuples": lambda r: (r[1], r[0]), "declined tuples": lambda r: (r[1], None if r[1] == 3 else r[0]),
+           "ints": lambda r: r[1], "unorderable": lambda r: (0, r[0] if r[1] else r[1])}[case]
+    calls = collections.Counter()
+
+    def counted(record):
+        calls[id(record)] += 1
+        return key(record)
+
+    def outcome():
+        calls.clear()
+        try:
+            ordered = spill.sorted_list(list(records), counted, reverse)
+        except TypeError as exc:
+            return "TypeError: %s" % exc
+        assert max(calls.values()) <= 2 and sum(calls.values()) <= len(records) + 1   # once a record (+ the probe)
+        return [id(r) for r in ordered]
+    with_native = outcome()
+    monkeypatch.setattr(native, "extension", None)
+    expected = outcome()
+    assert with_native == expected
+    if case == "unorderable":
+        assert expected.startswith("TypeError")
+    else:
+        assert expected == [id(r) for r in sorted(records, key=key, reverse=reverse)]

@@ -1,7 +1,8 @@
 """The optional compiled extension zpark_native (native/: Rust with PyO3), or None.
 
 It speeds up shuffle work the interpreter makes costly (hashing a chunk's
-keys; distinct()'s str columns and first-seen set of str keys), and every
+keys; distinct()'s str columns and first-seen set of str keys; sorting by
+tuple keys), and every
 use keeps a pure-Python path beside it as the reference and the fallback
 (a machine without cargo, or ZPARK_NATIVE=0).
 """

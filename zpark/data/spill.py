@@ -141,6 +141,26 @@ def read_run(path):
         os.unlink(path)
 
 
+def sorted_list(records, key, reverse):
+    """``records`` (a list) in the order ``records.sort(key=key, reverse=reverse)`` gives it: the list
+    itself, sorted, or a new one.
+
+    Python's sort compares lone int, float or str keys at C speed, but tuple keys (sortBy's usual
+    ``lambda r: (r.age, r.name)``) item by item through generic calls, three times slower. The
+    compiled extension orders tuples of exact int/float/str/bytes itself, in the same stable order,
+    and declines any other key; the keys it was given are then sorted here, so the key function runs
+    once a record (and once more on the first, to see whether its keys are tuples at all).
+    """
+    if native.extension is None or len(records) < 2 or type(key(records[0])) is not tuple:
+        records.sort(key=key, reverse=reverse)
+        return records
+    keys = list(map(key, records))
+    ordered = native.extension.sorted_by_keys(records, keys, reverse)
+    if ordered is None:   # the same comparisons records.sort(key=key) makes, on the keys at hand
+        ordered = [records[i] for i in sorted(range(len(records)), key=keys.__getitem__, reverse=reverse)]
+    return ordered
+
+
 def _batched(records):
     for i in range(0, len(records), RUN_BATCH):
         yield records[i:i + RUN_BATCH]
@@ -155,11 +175,11 @@ def external_sorted(records, key, reverse, tc):
         held.extend(chunk)
         del chunk
         if budget.should_spill(len(held)):
-            held.sort(key=key, reverse=reverse)
+            held = sorted_list(held, key, reverse)
             runs.append(budget.write_run(_batched(held), tc))
             count, held = len(held), []
             budget.ran(count)
-    held.sort(key=key, reverse=reverse)
+    held = sorted_list(held, key, reverse)
     if not runs:
         return iter(held)
     streams = [read_run(path) for path in runs] + [iter(held)]
