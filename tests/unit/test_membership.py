@@ -66,6 +66,31 @@ def test_an_executor_whose_process_ended_is_given_to_the_application_again_with_
     assert len(again) == 1 and again[0].worker_id == "w0" and again[0].executor_id != first[0].executor_id
 
 
+def test_an_executor_whose_exit_report_was_lost_is_replaced_after_three_heartbeats_without_it():
+    """A worker cut off from the master sends its executor's exit report on a connection that died
+    unnoticed: the report is lost, and only its heartbeats say the executor is gone."""
+    m = cluster(1)
+    app, _, [first] = start_app(m, "a")
+    assert m.worker_heartbeat("w0", 2.0, "") == (True, [])               # sent before the launch arrived
+    assert m.worker_heartbeat("w0", 3.0, first.executor_id) == (True, [])
+    assert m.worker_heartbeat("w0", 4.0, "") == (True, [])
+    assert m.worker_heartbeat("w0", 5.0, "") == (True, [])
+    known, [again] = m.worker_heartbeat("w0", 6.0, "")
+    assert known and isinstance(again, LaunchExecutor)
+    assert (again.worker_id, again.app_id) == ("w0", app) and again.executor_id != first.executor_id
+    assert m.workers["w0"].executor_id == again.executor_id and m.apps[app].workers == {"w0"}
+    assert m.worker_heartbeat("w0", 7.0, first.executor_id) == (True, [])  # the stale one, once: not yet
+
+
+def test_heartbeats_that_name_the_executor_or_say_nothing_keep_it():
+    m = cluster(1)
+    app, _, [first] = start_app(m, "a")
+    for now, running in [(2.0, ""), (3.0, ""), (4.0, first.executor_id), (5.0, ""), (6.0, ""),
+                         (7.0, first.executor_id), (8.0, None), (9.0, None), (10.0, None), (11.0, None)]:
+        assert m.worker_heartbeat("w0", now, running) == (True, [])
+    assert m.workers["w0"].executor_id == first.executor_id
+
+
 def test_a_silent_worker_is_dropped_and_must_register_again():
     m = cluster(2)
     app, _, _ = start_app(m, "a")
@@ -73,7 +98,7 @@ def test_a_silent_worker_is_dropped_and_must_register_again():
     m.worker_heartbeat("w1", 6.5)
     m.tick(6.5)
     assert list(m.workers) == ["w1"] and m.apps[app].workers == {"w1"}
-    assert m.worker_heartbeat("w0", 7.0) is False
+    assert m.worker_heartbeat("w0", 7.0) == (False, [])
     actions = m.register_worker("w0", "host0", "10.0.0.0", 1, 1 << 30, now=7.0)
     assert [(a.worker_id, a.app_id) for a in actions] == [("w0", app)]
 

@@ -301,8 +301,11 @@ class WorkerRegistered:
 @_kind("w_hb")
 @dataclass
 class WorkerHeartbeat:
+    """``executor_id``: the executor process the worker runs now ("" for none), so the master notices
+    when one it counts on is gone though its exit report was lost (see Membership.worker_heartbeat)."""
     worker_id: str
     request_id: Optional[int] = None
+    executor_id: Optional[str] = None
 
 
 @_kind("w_hb_ok")

@@ -88,7 +88,9 @@ class Worker:
                 self._reap()
                 if time.monotonic() >= next_heartbeat:
                     next_heartbeat = time.monotonic() + HEARTBEAT_SECONDS
-                    self._send(messages.WorkerHeartbeat(self.worker_id))
+                    running = next(iter(self.apps.values()), None)
+                    self._send(messages.WorkerHeartbeat(self.worker_id,
+                                                        executor_id=running.executor_id if running else ""))
         finally:
             for app_id in list(self.apps):
                 self._stop_app(app_id, report=False)

@@ -39,6 +39,12 @@ class WorkerInfo:
     last_seen: float
     app_id: str = None
     executor_id: str = None
+    missed: int = 0          # heartbeats in a row saying the worker does not run ``executor_id``
+
+
+# A worker's heartbeats that may say it runs none of its assigned executor before the master believes
+# them: one sent before its launch message arrived says so too.
+MISSED_HEARTBEATS = 3
 
 
 @dataclass
@@ -87,13 +93,27 @@ class Membership:
             app.launched = max(app.launched, _executor_number(executor_id))
         return self._assign()
 
-    def worker_heartbeat(self, worker_id, now):
-        """False if the worker is unknown (it must register again)."""
+    def worker_heartbeat(self, worker_id, now, executor_id=None):
+        """(known, actions): known False if the worker must register again.
+
+        ``executor_id`` is what the worker says it runs ("" for nothing; None
+        if it does not say). Its report of an executor's end is sent once,
+        and a connection cut off before its peer noticed loses it; then the
+        master would count on that executor, and keep its application waiting
+        for it, forever. When MISSED_HEARTBEATS heartbeats in a row say the
+        worker runs something else, its executor is taken as ended.
+        """
         worker = self.workers.get(worker_id)
         if worker is None:
-            return False
+            return False, []
         worker.last_seen = now
-        return True
+        if executor_id is None or worker.executor_id is None or executor_id == worker.executor_id:
+            worker.missed = 0
+            return True, []
+        worker.missed += 1
+        if worker.missed < MISSED_HEARTBEATS:
+            return True, []
+        return True, self.executor_exited(worker_id, worker.app_id)
 
     def executor_exited(self, worker_id, app_id, reason="", caused_by_task=False):
         """The worker's executor process for ``app_id`` ended: the worker is free again, and the
@@ -122,6 +142,7 @@ class Membership:
         if app is not None:
             app.workers.discard(worker.worker_id)
         worker.app_id = worker.executor_id = None
+        worker.missed = 0
 
     def _forget_worker(self, worker_id):
         worker = self.workers.pop(worker_id, None)
@@ -226,6 +247,7 @@ class Membership:
                 app.launched += 1
                 worker.app_id = app.app_id
                 worker.executor_id = "%s-exec-%d" % (app.app_id, app.launched)
+                worker.missed = 0
                 app.workers.add(worker.worker_id)
                 actions.append(LaunchExecutor(worker.worker_id, app.app_id, worker.executor_id,
                                               app.driver_url, app.executor_conf, app.wrapped_secret))

@@ -115,8 +115,9 @@ class MasterServer:
             self._reply(identity, request, messages.WorkerRegistered())
             self._act(actions)
         elif isinstance(request, messages.WorkerHeartbeat):
-            known = members.worker_heartbeat(request.worker_id, now)
+            known, actions = members.worker_heartbeat(request.worker_id, now, request.executor_id)
             self._reply(identity, request, messages.WorkerHeartbeatOk() if known else messages.WorkerReregister())
+            self._act(actions)
         elif isinstance(request, messages.WorkerExecutorExited):
             if request.reason:
                 log.warning("executor %s of %s ended: %s", request.executor_id or request.worker_id,
