@@ -121,9 +121,18 @@ class BackgroundCollect:
         return self._outcome["value"]
 
 
-def assert_rejoins_and_takes_tasks(ctx, container):
+def wait_for_rejoin(ctx, cluster):
+    """All three executors in the application again; if not, the master's and executors' logs say why."""
+    try:
+        wait_for(lambda: len(ctx.executorInfos()) == 3, 60, message="the executor to rejoin")
+    except AssertionError as exc:
+        raise AssertionError("%s\n--- master log (end) ---\n%s\n--- executor logs (end) ---\n%s" % (
+            exc, cluster.logs("master")[-4000:], cluster.logs("executor")[-8000:])) from None
+
+
+def assert_rejoins_and_takes_tasks(ctx, cluster, container):
     """The executor in ``container`` comes back into this running application and gets tasks."""
-    wait_for(lambda: len(ctx.executorInfos()) == 3, 60, message="the executor to rejoin")
+    wait_for_rejoin(ctx, cluster)
     hosts = set(ctx.parallelize(range(60), 60).map(lambda _: time.sleep(0.05) or socket.gethostname()).collect())
     assert container.attrs["Config"]["Hostname"] in hosts
 
@@ -185,7 +194,7 @@ def test_docker_kill_during_the_map_stage_then_the_restarted_executor_takes_task
         assert len(removed) == 1 and "heartbeat" in removed[0]["reason"]
         # Started again, it registers with the master and joins this running application.
         victim.start()
-        assert_rejoins_and_takes_tasks(ctx, victim)
+        assert_rejoins_and_takes_tasks(ctx, cluster, victim)
     cluster.wait_for_executors(3, free=3)
 
 
@@ -246,7 +255,7 @@ def test_killing_the_executor_process_inside_a_container_is_revived_by_the_resta
             victim.reload()
             return victim.attrs["RestartCount"] > restarts and victim.status == "running"
         wait_for(revived, 60, message="the restart policy to revive the container")
-        assert_rejoins_and_takes_tasks(ctx, victim)
+        assert_rejoins_and_takes_tasks(ctx, cluster, victim)
     cluster.wait_for_executors(3, free=3)
 
 
@@ -282,7 +291,7 @@ def test_a_cut_off_or_frozen_executor_is_declared_lost_and_rejoins(cluster, tmp_
                 victim.unpause()
             else:
                 network.connect(victim)
-        wait_for(lambda: len(ctx.executorInfos()) == 3, 60, message="the executor to rejoin")
+        wait_for_rejoin(ctx, cluster)
         assert ctx.parallelize(range(100), 12).map(lambda x: x * 2).sum() == 9900
     cluster.wait_for_executors(3, free=3)
 
