@@ -368,7 +368,7 @@ fn atom_of<'a>(item: &'a Bound<'_, PyAny>) -> Option<Atom<'a>> {
     None
 }
 
-/// A record's place in `sorted_by_keys`: its key's first atoms as prefixes, where its atoms are, and
+/// A record's place in `sorted_by_keys`: its key's first atoms as prefixes, where its items are, and
 /// which record it is. A missing atom (a shorter tuple) has prefix 0, the least: a shorter tuple is
 /// never ordered after a longer one by its prefixes, and equal prefixes go on to the whole comparison.
 struct SortEntry {
@@ -419,49 +419,45 @@ fn sorted_by_keys<'py>(
     if count > u32::MAX as usize {
         return Ok(None);
     }
-    // Every element object is held here first, so the atoms may borrow their text and bytes.
+    // Each key's items, held so their atoms can be read again where prefixes tie; checked here once.
     let mut items: Vec<Bound<'py, PyAny>> = Vec::with_capacity(count * 2);
-    let mut spans: Vec<(u32, u32)> = Vec::with_capacity(count);
-    for key in keys.iter() {
+    let mut entries: Vec<SortEntry> = Vec::with_capacity(count);
+    let mut kinds: Vec<u8> = Vec::new();
+    for (index, key) in keys.iter().enumerate() {
         if !key.is_exact_instance_of::<PyTuple>() {
             // A lone int, float or str key Python's sort already compares at C speed.
             return Ok(None);
         }
         let start = items.len() as u32;
-        for item in unsafe { key.cast_unchecked::<PyTuple>() }.iter() {
-            items.push(item);
-        }
-        spans.push((start, items.len() as u32 - start));
-    }
-    let mut atoms: Vec<Atom<'_>> = Vec::with_capacity(items.len());
-    let mut kinds: Vec<u8> = Vec::new();
-    for &(start, len) in spans.iter() {
-        for position in 0..len as usize {
-            let atom = match atom_of(&items[start as usize + position]) {
-                Some(atom) => atom,
+        for (position, item) in unsafe { key.cast_unchecked::<PyTuple>() }.iter().enumerate() {
+            let kind = match atom_of(&item) {
+                Some(atom) => atom.kind(),
                 None => return Ok(None),
             };
             if position == kinds.len() {
-                kinds.push(atom.kind());
-            } else if kinds[position] != atom.kind() {
+                kinds.push(kind);
+            } else if kinds[position] != kind {
                 return Ok(None); // e.g. an int and a str at one position: Python may raise TypeError
             }
-            atoms.push(atom);
+            items.push(item);
         }
+        let len = items.len() as u32 - start;
+        entries.push(SortEntry { prefix: [0, 0], start, len, index: index as u32 });
     }
+    let atom_at = |entry: &SortEntry, position: usize| atom_of(&items[entry.start as usize + position]);
     // A str or bytes column's common leading bytes order nothing: its prefixes start after them
     // ("cust-000123" keys differ only from their sixth byte on).
     let mut skip = [0usize; 2];
     for (position, skipped) in skip.iter_mut().enumerate() {
+        if !matches!(kinds.get(position), Some(2) | Some(3)) {
+            continue;
+        }
         let mut common: Option<&[u8]> = None;
-        for &(start, len) in spans.iter() {
-            if position >= len as usize {
-                continue;
-            }
-            let data = match atoms[start as usize + position] {
-                Atom::Str(text) => text.as_bytes(),
-                Atom::Bytes(data) => data,
-                _ => break,
+        for entry in entries.iter().filter(|entry| entry.len as usize > position) {
+            let data = match atom_at(entry, position) {
+                Some(Atom::Str(text)) => text.as_bytes(),
+                Some(Atom::Bytes(data)) => data,
+                _ => return Ok(None), // never: checked above
             };
             common = Some(match common {
                 None => data,
@@ -471,42 +467,51 @@ fn sorted_by_keys<'py>(
         *skipped = common.map_or(0, |seen| seen.len());
     }
     // Each record's first two atoms as order-keeping u64s, compared before the atoms themselves: most
-    // comparisons end there, without reaching into the atoms (and the str objects) they stand for.
+    // comparisons end there, without reaching into the items (and the str objects) they stand for.
     // The second counts only when the first is exact (an int or float; a str prefix is not).
     let second_counts = matches!(kinds.first(), Some(0) | Some(1));
-    let mut entries: Vec<SortEntry> = spans
+    let prefixes: Vec<[u64; 2]> = entries
         .iter()
-        .enumerate()
-        .map(|(index, &(start, len))| {
-            let first = if len > 0 { prefix_of(&atoms[start as usize], skip[0]) } else { 0 };
-            let second = if len > 1 && second_counts { prefix_of(&atoms[start as usize + 1], skip[1]) } else { 0 };
-            SortEntry { prefix: [first, second], start, len, index: index as u32 }
+        .map(|entry| {
+            let first = if entry.len > 0 { atom_at(entry, 0).map_or(0, |atom| prefix_of(&atom, skip[0])) } else { 0 };
+            let second = if entry.len > 1 && second_counts {
+                atom_at(entry, 1).map_or(0, |atom| prefix_of(&atom, skip[1]))
+            } else {
+                0
+            };
+            [first, second]
         })
         .collect();
-    let atoms_of = |entry: &SortEntry| &atoms[entry.start as usize..(entry.start + entry.len) as usize];
+    for (entry, prefix) in entries.iter_mut().zip(prefixes) {
+        entry.prefix = prefix;
+    }
     // Tuples compare item by item, the shorter first when one is the other's prefix.
     let compare = |a: &SortEntry, b: &SortEntry| {
         let order = a.prefix.cmp(&b.prefix);
         if order != std::cmp::Ordering::Equal {
             return order;
         }
-        let (left, right) = (atoms_of(a), atoms_of(b));
-        for (x, y) in left.iter().zip(right.iter()) {
-            let order = x.cmp(y);
+        for position in 0..a.len.min(b.len) as usize {
+            let order = match (atom_at(a, position), atom_at(b, position)) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                _ => std::cmp::Ordering::Equal, // never: every item was checked above
+            };
             if order != std::cmp::Ordering::Equal {
                 return order;
             }
         }
-        left.len().cmp(&right.len())
+        a.len.cmp(&b.len)
     };
     if reverse {
         entries.sort_by(|a, b| compare(b, a));
     } else {
         entries.sort_by(compare);
     }
-    let order: Vec<u32> = entries.iter().map(|entry| entry.index).collect();
-    let held: Vec<Bound<'py, PyAny>> = records.iter().collect();
-    Ok(Some(PyList::new(py, order.iter().map(|&i| &held[i as usize]))?))
+    let ordered = PyList::empty(py);
+    for entry in entries.iter() {
+        ordered.append(records.get_item(entry.index as usize)?)?;
+    }
+    Ok(Some(ordered))
 }
 
 #[pymodule]
