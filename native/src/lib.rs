@@ -372,11 +372,14 @@ fn atom_of<'a>(item: &'a Bound<'_, PyAny>) -> Option<Atom<'a>> {
 /// which record it is. A missing atom (a shorter tuple) has prefix 0, the least: a shorter tuple is
 /// never ordered after a longer one by its prefixes, and equal prefixes go on to the whole comparison.
 struct SortEntry {
-    prefix: [u64; 2],
+    prefix: [u64; PREFIXES],
     start: u32,
     len: u32,
     index: u32,
 }
+
+/// How many of a key's first items `sorted_by_keys` keeps as prefixes in each entry.
+const PREFIXES: usize = 3;
 
 /// An atom as a u64 in the same order (ints and floats exactly, -0.0 as 0.0; str and bytes by their
 /// 8 bytes after the `skip` every one of them starts with, so equal prefixes still need the whole
@@ -442,12 +445,12 @@ fn sorted_by_keys<'py>(
             items.push(item);
         }
         let len = items.len() as u32 - start;
-        entries.push(SortEntry { prefix: [0, 0], start, len, index: index as u32 });
+        entries.push(SortEntry { prefix: [0; PREFIXES], start, len, index: index as u32 });
     }
     let atom_at = |entry: &SortEntry, position: usize| atom_of(&items[entry.start as usize + position]);
     // A str or bytes column's common leading bytes order nothing: its prefixes start after them
     // ("cust-000123" keys differ only from their sixth byte on).
-    let mut skip = [0usize; 2];
+    let mut skip = [0usize; PREFIXES];
     for (position, skipped) in skip.iter_mut().enumerate() {
         if !matches!(kinds.get(position), Some(2) | Some(3)) {
             continue;
@@ -466,20 +469,21 @@ fn sorted_by_keys<'py>(
         }
         *skipped = common.map_or(0, |seen| seen.len());
     }
-    // Each record's first two atoms as order-keeping u64s, compared before the atoms themselves: most
+    // Each record's first items as order-keeping u64s, compared before the items themselves: most
     // comparisons end there, without reaching into the items (and the str objects) they stand for.
-    // The second counts only when the first is exact (an int or float; a str prefix is not).
-    let second_counts = matches!(kinds.first(), Some(0) | Some(1));
-    let prefixes: Vec<[u64; 2]> = entries
+    // A prefix counts only while every item before it is exact (an int or float; a str prefix is
+    // not: two strs with equal prefixes may differ, and then what follows them does not decide).
+    let kept = (0..PREFIXES)
+        .take_while(|&position| position == 0 || matches!(kinds.get(position - 1), Some(0) | Some(1)))
+        .count();
+    let prefixes: Vec<[u64; PREFIXES]> = entries
         .iter()
         .map(|entry| {
-            let first = if entry.len > 0 { atom_at(entry, 0).map_or(0, |atom| prefix_of(&atom, skip[0])) } else { 0 };
-            let second = if entry.len > 1 && second_counts {
-                atom_at(entry, 1).map_or(0, |atom| prefix_of(&atom, skip[1]))
-            } else {
-                0
-            };
-            [first, second]
+            let mut prefix = [0u64; PREFIXES];
+            for (position, word) in prefix.iter_mut().enumerate().take(kept.min(entry.len as usize)) {
+                *word = atom_at(entry, position).map_or(0, |atom| prefix_of(&atom, skip[position]));
+            }
+            prefix
         })
         .collect();
     for (entry, prefix) in entries.iter_mut().zip(prefixes) {

@@ -150,8 +150,8 @@ def sorted_list(records, key, reverse):
     compiled extension orders tuples of exact int/float/str/bytes itself, in the same stable order,
     and declines any other key; the keys it was given are then sorted here, so the key function runs
     once a record (and once more on the first, to see whether its keys are tuples at all). While it
-    sorts, the extension holds about 70 bytes a record beside the records (the key list, each key's
-    items, a 32-byte entry and the new list; list.sort about 8-16): a sort near the memory budget
+    sorts, the extension holds about 90 bytes a record beside the records (the key list, each key's
+    items, a 40-byte entry and the new list; list.sort about 8-16): a sort near the memory budget
     peaks that much higher.
     """
     if native.extension is None or len(records) < 2 or type(key(records[0])) is not tuple:
