@@ -93,17 +93,30 @@ def test_executor_killed_during_the_map_stage(sc):
     wait_for(lambda: len(sc.executorInfos()) == 3, 20, message="a replacement executor")
 
 
-def test_executor_killed_between_map_and_reduce_forces_fetch_failure_recompute(sc):
+def test_executor_killed_between_map_and_reduce_forces_fetch_failure_recompute(sc, tmp_path):
     counts, counted = wordcount(sc, partitions=9)
     victim = sc.executorInfos()[0]
     first_job = counts.map(lambda kv: kv).count()
     map_tasks = [e for e in events(sc, "TaskEnd") if e["reason"] == "success" and e["executor_id"] == victim.executor_id]
     victim_pid = victim.pid
+    removed = str(tmp_path / "victim-removed")
+
+    def note_the_removal():
+        wait_for(lambda: any(e["executor_id"] == victim.executor_id for e in events(sc, "ExecutorRemoved")), 30,
+                 message="the driver to remove the victim")
+        open(removed, "w").close()
+    threading.Thread(target=note_the_removal, daemon=True).start()
 
     def kill_victim_first(index, iterator):
+        # The reduce stage must still run when the driver learns of the death: the other reducers
+        # could otherwise finish first, reading the victim's shuffle files from its disk, and leave
+        # nothing to recompute. So the killing task waits until the driver has removed the victim.
         tc = TaskContext.get()
         if index == 0 and tc.stageAttemptNumber() == 0 and tc.attemptNumber() == 0:
             os.kill(victim_pid, signal.SIGKILL)
+            deadline = time.monotonic() + 30
+            while not os.path.exists(removed) and time.monotonic() < deadline:
+                time.sleep(0.02)
         return iterator
     assert dict(counts.mapPartitionsWithIndex(kill_victim_first).collect()) == EXPECTED
     assert first_job == len(EXPECTED) and counted.value == len(LINES)
