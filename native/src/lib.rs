@@ -325,13 +325,18 @@ enum Atom<'a> {
     Bytes(&'a [u8]),
 }
 
+const INT: u8 = 0;
+const FLOAT: u8 = 1;
+const STR: u8 = 2;
+const BYTES: u8 = 3;
+
 impl Atom<'_> {
     fn kind(&self) -> u8 {
         match self {
-            Atom::Int(_) => 0,
-            Atom::Float(_) => 1,
-            Atom::Str(_) => 2,
-            Atom::Bytes(_) => 3,
+            Atom::Int(_) => INT,
+            Atom::Float(_) => FLOAT,
+            Atom::Str(_) => STR,
+            Atom::Bytes(_) => BYTES,
         }
     }
 
@@ -452,7 +457,7 @@ fn sorted_by_keys<'py>(
     // ("cust-000123" keys differ only from their sixth byte on).
     let mut skip = [0usize; PREFIXES];
     for (position, skipped) in skip.iter_mut().enumerate() {
-        if !matches!(kinds.get(position), Some(2) | Some(3)) {
+        if !matches!(kinds.get(position), Some(&STR) | Some(&BYTES)) {
             continue;
         }
         let mut common: Option<&[u8]> = None;
@@ -474,20 +479,13 @@ fn sorted_by_keys<'py>(
     // A prefix counts only while every item before it is exact (an int or float; a str prefix is
     // not: two strs with equal prefixes may differ, and then what follows them does not decide).
     let kept = (0..PREFIXES)
-        .take_while(|&position| position == 0 || matches!(kinds.get(position - 1), Some(0) | Some(1)))
+        .take_while(|&position| position == 0 || matches!(kinds.get(position - 1), Some(&INT) | Some(&FLOAT)))
         .count();
-    let prefixes: Vec<[u64; PREFIXES]> = entries
-        .iter()
-        .map(|entry| {
-            let mut prefix = [0u64; PREFIXES];
-            for (position, word) in prefix.iter_mut().enumerate().take(kept.min(entry.len as usize)) {
-                *word = atom_at(entry, position).map_or(0, |atom| prefix_of(&atom, skip[position]));
-            }
-            prefix
-        })
-        .collect();
-    for (entry, prefix) in entries.iter_mut().zip(prefixes) {
-        entry.prefix = prefix;
+    for entry in entries.iter_mut() {
+        for position in 0..kept.min(entry.len as usize) {
+            let item = &items[entry.start as usize + position];
+            entry.prefix[position] = atom_of(item).map_or(0, |atom| prefix_of(&atom, skip[position]));
+        }
     }
     // Tuples compare item by item, the shorter first when one is the other's prefix.
     let compare = |a: &SortEntry, b: &SortEntry| {

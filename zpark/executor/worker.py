@@ -88,9 +88,9 @@ class Worker:
                 self._reap()
                 if time.monotonic() >= next_heartbeat:
                     next_heartbeat = time.monotonic() + HEARTBEAT_SECONDS
-                    running = next(iter(self.apps.values()), None)
+                    running = self._running()
                     self._send(messages.WorkerHeartbeat(self.worker_id,
-                                                        executor_id=running.executor_id if running else ""))
+                                                        executor_id=running[1].executor_id if running else ""))
         finally:
             for app_id in list(self.apps):
                 self._stop_app(app_id, report=False)
@@ -102,11 +102,15 @@ class Worker:
 
     def _register(self):
         ip = self.advertise_host or local_ip_towards(self.master_url)
-        running = next(iter(self.apps.items()), None)     # a worker serves one application at a time
+        running = self._running()
         self._send(messages.WorkerRegister(self.worker_id, socket.gethostname(), ip, self.cores,
                                            psutil.virtual_memory().total,
                                            running[0] if running else None,
                                            running[1].executor_id if running else None))
+
+    def _running(self):
+        """(app id, AppExecutor) of the executor this worker runs, or None (it serves one application at a time)."""
+        return next(iter(self.apps.items()), None)
 
     def _send(self, message):
         self.master.send_multipart(self.codec.encode_message(message))

@@ -247,7 +247,6 @@ class Membership:
                 app.launched += 1
                 worker.app_id = app.app_id
                 worker.executor_id = "%s-exec-%d" % (app.app_id, app.launched)
-                worker.missed = 0
                 app.workers.add(worker.worker_id)
                 actions.append(LaunchExecutor(worker.worker_id, app.app_id, worker.executor_id,
                                               app.driver_url, app.executor_conf, app.wrapped_secret))
