@@ -645,3 +645,34 @@ def test_the_tracker_answers_readers_at_the_cost_of_the_blocks_that_exist():
     assert tracker.unregister_executor("b") == {7: [1, 2]}
     assert tracker.missing(7) == [1, 2]
     assert tracker.blocks_for(7, 5) == [(0, "a", "addr-a", 11), (1, None, None, None), (2, None, None, None)]
+
+
+def test_a_result_brought_by_a_retired_attempt_finishes_the_job():
+    """The fault test's hang: a reduce task went on running after its stage attempt was retired for a
+    lost executor's outputs and brought the job's last result; the resubmitted stage found nothing to
+    run, and the job waited forever."""
+    ctx = FakeContext()
+    counts = words(ctx).map(lambda w: (w, 1)).reduceByKey(add, 2)
+    h = Harness(executors=("e1", "e2", "e3"))
+    h.feed(m.JobSubmitted(0, counts, list, [0, 1]))
+    for _ in range(10):
+        maps = [l for l in h.launched() if l.is_map]
+        if not maps:
+            break
+        h.succeed(maps[0])
+    reduces = h.launched()
+    assert len(reduces) == 2 and not any(l.is_map for l in reduces)
+    slow, fast = reduces
+    h.succeed(fast)
+    (locations,) = slow.shuffle_locations.values()
+    victim = next(executor for block in locations.values() for _, executor, _, _ in block
+                  if executor != slow.executor_id)
+    h.feed(m.ExecutorLost(victim, "killed"))             # retires the reduce attempt: its input is gone
+    assert [f.get("failure") for f in h.logs("StageCompleted")][-1] == "fetch failed"
+    h.succeed(slow, b"last")                             # ...but its running task still brings a result
+    (done,) = h.of(m.JobSucceeded)
+    assert dict(zip([0, 1], done.results)) == {fast.partition: b"v", slow.partition: b"last"}
+    h.feed(m.Tick(), advance=0.5)                        # the resubmission that was due finds no job
+    h.run_to_end()
+    assert len(h.of(m.JobSucceeded)) == 1 and not h.of(m.JobFailed)
+    assert not [l for l in h.launched() if l.is_map]

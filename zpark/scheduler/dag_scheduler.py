@@ -92,6 +92,11 @@ class DAGScheduler(Recovery, BarrierStages):
         for shuffle_id, stage in self.shuffle_stages.items():
             if not stage.job_ids & active:
                 problems.append("stage %d of shuffle %d is kept for no active job" % (stage.id, shuffle_id))
+        for job in self.jobs.values():
+            if job.partitions and len(job.results) == len(job.partitions):
+                problems.append("job %d has every result and has not finished" % job.id)
+        if self.failed and self.resubmit_at is None:
+            problems.append("stages %s wait for a resubmission that is not due" % sorted(s.id for s in self.failed))
         return problems
 
     def _emit(self, action):
@@ -155,7 +160,10 @@ class DAGScheduler(Recovery, BarrierStages):
         else:
             partitions = [p for p in stage.job.partitions if p not in stage.job.results]
         if not partitions:
-            self._stage_completed(stage)
+            if stage.is_map:
+                self._stage_completed(stage)
+            else:
+                self._finish_result_stage(stage)
             return
         if stage.is_barrier and stage.is_map and len(partitions) < stage.num_partitions:
             # Some outputs of a finished barrier stage were lost: its tasks only run together.
@@ -439,6 +447,11 @@ class DAGScheduler(Recovery, BarrierStages):
             self._emit(m.ApplyAccumulators(event.accumulators))
 
     def _check_stage_done(self, stage):
+        if not stage.is_map:
+            job = stage.job
+            if job is not None and job.id in self.jobs and len(job.results) == len(job.partitions):
+                self._finish_result_stage(stage)
+            return
         if stage not in self.running:
             return
         if stage.is_map:
@@ -449,11 +462,20 @@ class DAGScheduler(Recovery, BarrierStages):
                 self.running.discard(stage)
                 self._retire(stage.task_set)
                 self._submit_stage(stage)
-        else:
-            job = stage.job
-            if len(job.results) == len(job.partitions):
-                self._stage_completed(stage)
-                self._finish_job(job)
+
+    def _finish_result_stage(self, stage):
+        """Every partition has its result: the job is done, whichever attempt of the stage brought them.
+
+        A task of an attempt retired by a fetch failure (or an executor loss)
+        goes on running and its result counts; when it brings the last one,
+        the stage may be waiting for its resubmission, and nothing would run
+        again to finish the job.
+        """
+        if stage in self.running:
+            self._stage_completed(stage)
+        elif stage.task_set is not None:
+            self._retire(stage.task_set)
+        self._finish_job(stage.job)
 
     def _finish_job(self, job):
         self._log("JobEnd", job_id=job.id, result="success")
