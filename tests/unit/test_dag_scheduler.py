@@ -4,6 +4,7 @@ from operator import add
 import pytest
 
 from zpark.common.config import Conf
+from zpark.common.errors import SchedulerError
 from zpark.scheduler import events as m
 from zpark.scheduler.dag_scheduler import DAGScheduler
 from zpark.rdd.base import RDD
@@ -676,3 +677,21 @@ def test_a_result_brought_by_a_retired_attempt_finishes_the_job():
     h.run_to_end()
     assert len(h.of(m.JobSucceeded)) == 1 and not h.of(m.JobFailed)
     assert not [l for l in h.launched() if l.is_map]
+
+
+def test_a_job_that_nothing_would_move_on_fails_on_the_next_tick_instead_of_waiting_forever():
+    ctx = FakeContext()
+    h = Harness()
+    h.feed(m.JobSubmitted(0, words(ctx).map(lambda w: (w, 1)).reduceByKey(add, 2), list, [0, 1]))
+    h.feed(m.Tick(), advance=0.1)
+    assert not h.of(m.JobFailed)                  # a running job is left alone
+    h.scheduler.running.clear()                   # what a bug could leave: no stage scheduled at all
+    h.scheduler.waiting.clear()
+    h.feed(m.Tick(), advance=0.1)
+    (failed,) = h.of(m.JobFailed)
+    assert isinstance(failed.error, SchedulerError) and "Job 0 cannot go on" in str(failed.error)
+    assert h.scheduler.jobs == {}
+    h.answered = {l.task_id for l in h.launched()}   # the attempts still out answer into nothing
+    h.scheduler.tasks.clear()
+    for slots in h.scheduler.executors.values():
+        slots.free = slots.cores

@@ -95,6 +95,8 @@ class DAGScheduler(Recovery, BarrierStages):
         for job in self.jobs.values():
             if job.partitions and len(job.results) == len(job.partitions):
                 problems.append("job %d has every result and has not finished" % job.id)
+            if not self._scheduled(job):
+                problems.append("job %d has no stage running, waiting or to be resubmitted" % job.id)
         if self.failed and self.resubmit_at is None:
             problems.append("stages %s wait for a resubmission that is not due" % sorted(s.id for s in self.failed))
         return problems
@@ -139,6 +141,11 @@ class DAGScheduler(Recovery, BarrierStages):
             self._ensure_binaries(parent)
         if stage.binary is None:
             stage.binary, stage.broadcast_ids = self.serialize_stage(stage)
+
+    def _scheduled(self, job):
+        """Whether anything will move the job on: one of its stages runs, waits for its parents or
+        for a resubmission."""
+        return any(s in self.running or s in self.waiting or s in self.failed for s in job.stages)
 
     def _active(self, stage):
         return any(j in self.jobs for j in stage.job_ids)

@@ -101,7 +101,8 @@ class Recovery:
             self._end_job(job, JobFailedError("Job %d cannot finish: %s" % (job.id, event.reason)))
 
     def _check_waiting(self):
-        """Say so when jobs wait with no executor at all; fail jobs stalled past zpark.job.stallTimeout."""
+        """Say so when jobs wait with no executor at all; fail jobs that nothing would move on, and
+        jobs stalled past zpark.job.stallTimeout."""
         if self.jobs and not self.executors:
             if self._next_no_executors_warning is None or self.now >= self._next_no_executors_warning:
                 self._next_no_executors_warning = self.now + self.no_executors_warning
@@ -109,6 +110,14 @@ class Recovery:
                                   % ", ".join(str(j) for j in sorted(self.jobs))))
         else:
             self._next_no_executors_warning = None
+        for job in sorted(self.jobs.values(), key=lambda j: j.id):
+            if not self._scheduled(job):
+                # Nothing would ever move it on: only a bug of the scheduler's gets here. Fail it
+                # visibly rather than let its action wait forever.
+                self._end_job(job, SchedulerError("Job %d cannot go on: no stage of it is running, waiting "
+                                                  "for its parents or for a resubmission (an internal "
+                                                  "scheduler error); %d of %d results in"
+                                                  % (job.id, len(job.results), len(job.partitions))))
         if self.stall_timeout > 0:
             for job in sorted(self.jobs.values(), key=lambda j: j.id):
                 if self.now - job.last_progress > self.stall_timeout:
