@@ -170,7 +170,11 @@ def _batched(records):
 
 
 def external_sorted(records, key, reverse, tc):
-    """``sorted(records, key=key, reverse=reverse)`` within the task's memory budget (a stable sort)."""
+    """``sorted(records, key=key, reverse=reverse)`` within the task's memory budget (a stable sort).
+
+    The records sorted in memory last are held twice while they are read: as
+    sorted and as they came in (8 bytes a record), to be freed in that order.
+    """
     budget = MemoryBudget.of_task(tc)
     budget.settle()
     held, runs = [], []

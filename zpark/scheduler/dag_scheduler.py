@@ -461,14 +461,13 @@ class DAGScheduler(Recovery, BarrierStages):
             return
         if stage not in self.running:
             return
-        if stage.is_map:
-            if not self.tracker.missing(stage.shuffle_dep.shuffle_id):
-                self._stage_completed(stage)
-            elif stage.task_set.is_done():
-                # Outputs finished by this attempt were lost since: run another attempt.
-                self.running.discard(stage)
-                self._retire(stage.task_set)
-                self._submit_stage(stage)
+        if not self.tracker.missing(stage.shuffle_dep.shuffle_id):
+            self._stage_completed(stage)
+        elif stage.task_set.is_done():
+            # Outputs finished by this attempt were lost since: run another attempt.
+            self.running.discard(stage)
+            self._retire(stage.task_set)
+            self._submit_stage(stage)
 
     def _finish_result_stage(self, stage):
         """Every partition has its result: the job is done, whichever attempt of the stage brought them.
