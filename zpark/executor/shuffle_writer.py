@@ -22,7 +22,7 @@ import time
 
 from ..data import columnar, spill, str_columns
 from ..data.aggregation import combine_values, identity
-from ..data.chunks import CHUNK_RECORDS, chunks
+from ..data.chunks import chunks
 from ..data.record_batches import split_pairs
 
 
@@ -104,6 +104,7 @@ def _taken(indexes, keys, values):
 # shuffle's small map tasks a tenth of their time, and a shuffle's map tasks usually hold alike data. A
 # task unlike the first costs shuffle bytes or a needless combine, never a wrong answer.
 SKIP_COMBINE_SHARE = 0.95
+PROBE_RECORDS = 65536        # what the probe looks at: keys repeating further apart than this count as distinct
 
 
 def _combined_pieces(records, dep, spill_bytes, tc):
@@ -125,7 +126,7 @@ def _combined_pieces(records, dep, spill_bytes, tc):
         yield from _column_pieces(_combined_rounds(records, aggregator, tc), partitioner, tc)
         return
     records = iter(records)
-    probe = list(itertools.islice(records, CHUNK_RECORDS))
+    probe = list(itertools.islice(records, PROBE_RECORDS))
     if not probe:
         return
     if _merges_little_in_shuffle(probe, dep, tc):
@@ -141,7 +142,7 @@ def _distinct_key_columns(records, dep, tc):
     within the task dropped (first seen kept), unless the first chunk shows that almost none repeat
     (SKIP_COMBINE_SHARE): then the records are written as they come."""
     records = iter(records)
-    probe = list(itertools.islice(records, CHUNK_RECORDS))
+    probe = list(itertools.islice(records, PROBE_RECORDS))
     if not probe:
         return
     if _merges_little_in_shuffle(probe, dep, tc):
