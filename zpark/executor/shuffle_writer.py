@@ -50,6 +50,12 @@ def write_map_output(records, dep, store, map_index, tag, spill_bytes, tc):
 
 BULK_RECORDS = 256   # chunks this long are split by partition in bulk (columnar.bucketed)
 
+# Records written as they come are split by partition and pickled 8,192 at a time (the engine's chunk is
+# 65,536): a chunk's objects then stay in the core's 1 MiB L2 while each partition's share is picked out
+# and pickled. 65,536 (str, int) records are about 9 MiB: bench/map_task.py joinstrings took 113-128 ms a
+# task against 56-57 ms. Only here: the same size for every chunk made groupby's reduce side slower.
+PAIR_CHUNK_RECORDS = 8192
+
 
 def _by_partition(keys, values, partitioner):
     """(partition, keys, values) of each non-empty partition of a chunk, in partition order.
@@ -204,7 +210,7 @@ def _pair_pieces(records, partitioner, tc=None):
     """(records, [(partition, keys, values)]) of each chunk of (key, value) records, written as they come
     (with ``tc``: a map-side combine skipped). The extension splits a chunk of pairs by partition in one
     pass; otherwise it becomes columns first. A record that is not a pair is an error, as in PySpark."""
-    for chunk in chunks(records):
+    for chunk in chunks(records, PAIR_CHUNK_RECORDS):
         split = partitioner.split_pairs(chunk)
         if split is None:
             keys, values = _columns_of(chunk)
