@@ -210,8 +210,9 @@ def _yielded_then_freed_in_arrival_order(ordered, arrival):
     try:
         yield from ordered
     finally:
-        ordered = None      # noqa: F841 - reference counts only: ``arrival`` still holds every record
-        arrival = None      # noqa: F841 - the records themselves, in arrival order
+        # First the sorted list (reference counts only: ``arrival`` still holds every record), then
+        # the records themselves, in arrival order.
+        del ordered, arrival
 
 
 def external_group(records, tc):
