@@ -101,3 +101,43 @@ def test_an_immutable_zero_value_is_shared_and_a_mutable_one_copied_per_key():
     create = seeded_with(lambda acc, v: seen.append(acc) or (acc[0] + 1, acc[1] + v, acc[2]), zero)
     assert create(2.5) == (1, 2.5, "") and create(1.0) == (1, 1.0, "")
     assert seen[0] is zero and seen[1] is zero
+
+
+def _outer_scope_adder():
+    return lambda left, right: left + right
+
+
+def test_a_function_that_only_returns_a_plus_b_is_recognised_as_addition():
+    def plus(x, y):
+        return x + y
+
+    assert aggregation.is_addition(add)
+    assert aggregation.is_addition(lambda a, b: a + b)
+    assert aggregation.is_addition(plus)
+    assert aggregation.is_addition(_outer_scope_adder())        # defined inside a function
+
+
+def test_anything_else_is_not_taken_for_addition():
+    offset = 1
+
+    def documented(a, b):
+        "adds"
+        return a + b
+
+    others = [lambda a, b: b + a, lambda a, b: a * b, lambda a, b: a - b, lambda a, b: a + b + offset,
+              lambda a, b: a + b + 0, lambda a, b, c=0: a + b, lambda *ab: ab[0] + ab[1],
+              lambda a, b: (a[0] + b[0], a[1] + b[1]), documented, sum, max, None]
+    assert [aggregation.is_addition(f) for f in others] == [False] * len(others)
+
+
+def test_a_lambda_adding_takes_the_sum_path_and_gives_what_calling_it_gives():
+    adder = lambda a, b: a + b  # noqa: E731 - the reducer as users write it
+    assert Aggregator.reducing(adder).kind == Aggregator.SUM
+    assert Aggregator.reducing(lambda a, b: b + a).kind == Aggregator.REDUCE
+    called = Aggregator(aggregation.identity, adder, adder, Aggregator.REDUCE)
+    for values in ([3, 4, 5], [0.5, 1.25, 2.0], ["x", "y", "z"], [[1], [2], [3]], [(1,), (2,), (3,)]):
+        records = [("k%d" % (i % 2), v) for i, v in enumerate(values * 3)]
+        assert aggregation.combine_values(records, Aggregator.reducing(adder)) == \
+            aggregation.combine_values(records, called)
+        assert aggregation.merge_combiners(records, Aggregator.reducing(adder)) == \
+            aggregation.merge_combiners(records, called)

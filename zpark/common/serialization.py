@@ -91,10 +91,14 @@ class _CodePickler(cloudpickle.Pickler):
     by_reference = set()
     by_value_modules = frozenset()
     dispatch_table = {}
+    watched = ()          # instances of these types are shown to ``on_watched`` as they are met
+    on_watched = None
 
     def reducer_override(self, obj):
         kind = type(obj)
         if kind is not types.FunctionType and not issubclass(kind, type):
+            if self.watched and isinstance(obj, self.watched):
+                self.on_watched(obj)
             return NotImplemented     # an instance: cloudpickle leaves it to the C pickler too
         if obj in _CodePickler.by_reference:
             return NotImplemented     # the C pickler saves it as a global
@@ -116,12 +120,21 @@ class _CodePickler(cloudpickle.Pickler):
         cls.dispatch_table = merged
 
 
-def dumps_code(obj, what="task"):
-    """Code: cloudpickle, raising SerializationError that names what could not be pickled."""
+def dumps_code(obj, what="task", watched=(), on_watched=None):
+    """Code: cloudpickle, raising SerializationError that names what could not be pickled.
+
+    ``on_watched(instance)`` is called for each instance of a ``watched`` type
+    the pickle meets, and may refuse it by raising SerializationError: a
+    check of what the graph holds at the cost of one isinstance per object,
+    instead of a second walk over it.
+    """
     try:
         _CodePickler.forget_if_registry_changed()
         buffer = io.BytesIO()
-        _CodePickler(buffer, PROTOCOL).dump(obj)
+        pickler = _CodePickler(buffer, PROTOCOL)
+        if watched:
+            pickler.watched, pickler.on_watched = watched, on_watched
+        pickler.dump(obj)
         return buffer.getvalue()
     except SerializationError:
         raise

@@ -6,10 +6,38 @@ identity of ``reduceByKey``, the lists of ``groupByKey``, ``+``), and one
 ``d.get`` per record. Which loop runs is the aggregator's ``kind``, set when
 the RDD is built.
 """
+import inspect
 import itertools
 import operator
+import types
 
 _MISSING = object()
+
+
+def _adds(a, b):
+    return a + b
+
+
+_ADDITION = _adds.__code__
+_CODE_SHAPE = ("co_argcount", "co_posonlyargcount", "co_kwonlyargcount", "co_code", "co_consts", "co_names")
+_NESTED = inspect.CO_NESTED     # set for a function defined inside another: no matter here
+
+
+def is_addition(func):
+    """Whether ``func`` is ``operator.add`` or a Python function whose whole body is ``return a + b``.
+
+    ``reduceByKey(lambda a, b: a + b)`` is PySpark's most common reducer.
+    Its code - two arguments, added in order, returned - means exactly
+    ``operator.add``, so it takes the same path: ``+`` inline and numpy
+    columns where the keys allow, instead of a Python call per record. The
+    code is compared with this module's own ``a + b`` as this interpreter
+    compiled it (argument names do not matter; ``b + a`` does not match).
+    """
+    if func is operator.add:
+        return True
+    code = getattr(func, "__code__", None) if type(func) is types.FunctionType else None
+    return (code is not None and code.co_flags & ~_NESTED == _ADDITION.co_flags
+            and all(getattr(code, name) == getattr(_ADDITION, name) for name in _CODE_SHAPE))
 
 
 def identity(value):
@@ -63,7 +91,7 @@ class Aggregator:
 
     @classmethod
     def reducing(cls, func):
-        return cls(identity, func, func, cls.SUM if func is operator.add else cls.REDUCE)
+        return cls(identity, func, func, cls.SUM if is_addition(func) else cls.REDUCE)
 
     @classmethod
     def grouping(cls):

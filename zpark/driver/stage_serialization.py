@@ -1,8 +1,10 @@
 """A stage's task binary: its RDD chain and function, pickled once, with the broadcasts it refers to.
 
-Before anything is pickled, the user's functions are checked for what cannot
-work on an executor: a captured Context or RDD exists only on the driver, and
-cloudpickle would otherwise ship a useless copy or fail deep inside.
+The user's functions must not capture what cannot work on an executor: a
+Context or RDD exists only on the driver, and cloudpickle would otherwise ship
+a useless copy or fail deep inside. The pickle itself shows whether the
+stage's graph holds a Context or an RDD outside the chain the task computes;
+only then are the functions walked, to name the one that captured it.
 """
 import types
 
@@ -20,15 +22,27 @@ class DriverOnly:
 def serialize_stage(stage):
     """``(bytes, broadcast ids)`` of a stage: its RDD and the shuffle dependency it writes or the action."""
     work = stage.shuffle_dep if stage.is_map else stage.func
+    chain = {id(rdd) for rdd in narrow_lineage(stage.rdd)}
+    walked = []
+
+    def on_driver_only(obj):
+        if id(obj) not in chain and not walked:
+            walked.append(obj)
+            check_functions(stage)
+
+    with collect_broadcast_ids() as collected:
+        data = serialization.dumps_code((stage.rdd, work), "task closure of stage %d (%s)" % (stage.id, stage.name),
+                                        (RDD, DriverOnly), on_driver_only)
+    return data, sorted(collected.ids)
+
+
+def check_functions(stage):
+    """Raise SerializationError if a function of the stage captures the Context or an RDD."""
     for rdd in narrow_lineage(stage.rdd):
         for func in rdd.user_functions():
             _check_captures(func, "a function given to %r" % rdd)
     if stage.func is not None:
         _check_captures(stage.func, "the action's function")
-    with collect_broadcast_ids() as collected:
-        data = serialization.dumps_code((stage.rdd, work), "task closure of stage %d (%s)"
-                                        % (stage.id, stage.name))
-    return data, sorted(collected.ids)
 
 
 def _check_captures(func, where, depth=0, seen=None):
