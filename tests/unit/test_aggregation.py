@@ -141,3 +141,40 @@ def test_a_lambda_adding_takes_the_sum_path_and_gives_what_calling_it_gives():
             aggregation.combine_values(records, called)
         assert aggregation.merge_combiners(records, Aggregator.reducing(adder)) == \
             aggregation.merge_combiners(records, called)
+
+
+def test_a_fold_from_a_shared_zero_gives_what_creating_then_merging_gives():
+    from zpark.rdd.task_functions import seeded_with
+
+    def seq(acc, v):
+        return acc[0] + 1, acc[1] + v, acc[2] if acc[2] >= v else v
+
+    zero = (0, 0.0, float("-inf"))
+    folding = Aggregator.folding(seeded_with(seq, zero), seq, seq, zero)
+    combining = Aggregator(seeded_with(seq, zero), seq, seq)
+    records = [("k%d" % (i % 7), (i * 37 % 101) / 7.0) for i in range(200)]
+    assert aggregation.combine_values(records, folding) == aggregation.combine_values(records, combining)
+    held = {"k1": (5, 1.0, 9.0)}                     # folding into combiners already there
+    assert aggregation.combine_values(records, folding, dict(held)) == \
+        aggregation.combine_values(records, combining, dict(held))
+    # A combiner equal to the zero value is still the key's own, not a fresh start.
+    counting = Aggregator.folding(seeded_with(lambda acc, v: acc + v, 0), lambda acc, v: acc + v, None, 0)
+    assert aggregation.combine_values([("a", 0), ("a", 0), ("b", 3), ("a", 2)], counting) == {"a": 2, "b": 3}
+
+
+def test_aggregate_by_key_folds_only_from_a_zero_value_that_cannot_change():
+    import zpark.rdd.pair_functions as pair_functions
+
+    kinds = []
+
+    class Probe(pair_functions.PairFunctions):
+        partitioner = None
+
+        def _combined(self, aggregator, numPartitions, partitionFunc, mapSideCombine=True):
+            kinds.append((aggregator.kind, aggregator.zero))
+
+    zero = (0, "")
+    Probe().aggregateByKey(zero, max, max)
+    Probe().foldByKey(0, max)
+    Probe().aggregateByKey([], max, max)
+    assert kinds == [(Aggregator.FOLD, zero), (Aggregator.FOLD, 0), (Aggregator.COMBINE, None)]

@@ -74,16 +74,22 @@ class Aggregator:
     carries the records alone - ShuffleDependency.keys_only; where they are
     combined as ``(key, None)`` pairs, ``dict.update`` merges at C speed and
     a key keeps its first object, as the REDUCE by ``lambda x, _: x`` it
-    replaces), ``COMBINE`` is any other combineByKey.
+    replaces), ``FOLD`` starts every key at one shared ``zero`` that
+    cannot be changed in place and merges each value into it with
+    ``mergeValue`` (aggregateByKey and foldByKey with a number, string or
+    tuple of them as zero value: ``createCombiner(v)`` is ``mergeValue(zero,
+    v)``, so a record costs one call, not two for a new key), ``COMBINE``
+    is any other combineByKey.
     """
 
-    GROUP, REDUCE, SUM, DISTINCT, COMBINE = "group", "reduce", "sum", "distinct", "combine"
+    GROUP, REDUCE, SUM, DISTINCT, FOLD, COMBINE = "group", "reduce", "sum", "distinct", "fold", "combine"
 
-    def __init__(self, createCombiner, mergeValue, mergeCombiners, kind=COMBINE):
+    def __init__(self, createCombiner, mergeValue, mergeCombiners, kind=COMBINE, zero=None):
         self.createCombiner = createCombiner
         self.mergeValue = mergeValue
         self.mergeCombiners = mergeCombiners
         self.kind = kind
+        self.zero = zero
 
     @classmethod
     def distinct(cls):
@@ -96,6 +102,11 @@ class Aggregator:
     @classmethod
     def grouping(cls):
         return cls(single_list, append, extend, cls.GROUP)
+
+    @classmethod
+    def folding(cls, createCombiner, mergeValue, mergeCombiners, zero):
+        """``createCombiner(v)`` must equal ``mergeValue(zero, v)`` and ``zero`` be immutable."""
+        return cls(createCombiner, mergeValue, mergeCombiners, cls.FOLD, zero)
 
 
 def combine_values(records, aggregator, combiners=None):
@@ -114,6 +125,11 @@ def combine_values(records, aggregator, combiners=None):
     if kind == Aggregator.REDUCE:
         return merged(records, merge, combiners)
     get = combiners.get
+    if kind == Aggregator.FOLD:
+        zero = aggregator.zero
+        for key, value in records:
+            combiners[key] = merge(get(key, zero), value)
+        return combiners
     missing = _MISSING
     for key, value in records:
         old = get(key, missing)

@@ -84,13 +84,16 @@ class PairFunctions:
         ).reduce(merge)
 
     def foldByKey(self, zeroValue, func, numPartitions=None, partitionFunc=portable_hash):
-        return self.combineByKey(task_functions.seeded_with(func, zeroValue), func, func,
-                                 numPartitions, partitionFunc)
+        return self.aggregateByKey(zeroValue, func, func, numPartitions, partitionFunc)
 
     def aggregateByKey(self, zeroValue, seqFunc, combFunc, numPartitions=None,
                        partitionFunc=portable_hash):
-        return self.combineByKey(task_functions.seeded_with(seqFunc, zeroValue), seqFunc, combFunc,
-                                 numPartitions, partitionFunc)
+        create = task_functions.seeded_with(seqFunc, zeroValue)
+        if task_functions.is_shareable(zeroValue):
+            aggregator = Aggregator.folding(create, seqFunc, combFunc, zeroValue)
+        else:
+            aggregator = Aggregator(create, seqFunc, combFunc)
+        return self._combined(aggregator, numPartitions, partitionFunc)
 
     def groupByKey(self, numPartitions=None, partitionFunc=portable_hash):
         grouped = self._combined(Aggregator.grouping(), numPartitions, partitionFunc, mapSideCombine=False)

@@ -56,9 +56,14 @@ def seeded_with(seq_op, zero_value):
     aggregateByKey over 100,000 keys. So the zero value is tested once,
     here, and shared when copying would return it.
     """
-    if copy.deepcopy(zero_value) is zero_value:
+    if is_shareable(zero_value):
         return functools.partial(_seeded_shared, seq_op, zero_value)
     return functools.partial(_seeded_copy, seq_op, zero_value)
+
+
+def is_shareable(zero_value):
+    """Whether every key may start at this very object: what ``deepcopy`` returns unchanged is immutable."""
+    return copy.deepcopy(zero_value) is zero_value
 
 
 def _seeded_shared(seq_op, zero_value, value):
