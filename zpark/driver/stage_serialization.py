@@ -23,11 +23,12 @@ def serialize_stage(stage):
     """``(bytes, broadcast ids)`` of a stage: its RDD and the shuffle dependency it writes or the action."""
     work = stage.shuffle_dep if stage.is_map else stage.func
     chain = {id(rdd) for rdd in narrow_lineage(stage.rdd)}
-    walked = []
+    walked = False
 
     def on_driver_only(obj):
+        nonlocal walked
         if id(obj) not in chain and not walked:
-            walked.append(obj)
+            walked = True          # once names the culprit, if a function holds one
             check_functions(stage)
 
     with collect_broadcast_ids() as collected:
