@@ -8,7 +8,8 @@ twice under ``valgrind --tool=callgrind --trace-children=yes`` - the driver and
 its executor subprocesses - with two job counts; the difference over the
 difference in jobs is what one more job costs, per process and per thread,
 without start-up and shutdown. Takes a few minutes (callgrind runs code
-about 50 times slower).
+about 50 times slower - so work done on a timer, such as heartbeats and
+the memory watchdog, is counted about 50 times too often per job).
 """
 import argparse
 import collections
