@@ -35,8 +35,10 @@ def is_addition(func):
     """
     if func is operator.add:
         return True
-    code = getattr(func, "__code__", None) if type(func) is types.FunctionType else None
-    return (code is not None and code.co_flags & ~_NESTED == _ADDITION.co_flags
+    if type(func) is not types.FunctionType:
+        return False
+    code = func.__code__
+    return (code.co_flags & ~_NESTED == _ADDITION.co_flags
             and all(getattr(code, name) == getattr(_ADDITION, name) for name in _CODE_SHAPE))
 
 

@@ -88,8 +88,9 @@ class PairFunctions:
 
     def aggregateByKey(self, zeroValue, seqFunc, combFunc, numPartitions=None,
                        partitionFunc=portable_hash):
-        create = task_functions.seeded_with(seqFunc, zeroValue)
-        if task_functions.is_shareable(zeroValue):
+        shareable = task_functions.is_shareable(zeroValue)
+        create = task_functions.seeded_with(seqFunc, zeroValue, shareable)
+        if shareable:
             aggregator = Aggregator.folding(create, seqFunc, combFunc, zeroValue)
         else:
             aggregator = Aggregator(create, seqFunc, combFunc)

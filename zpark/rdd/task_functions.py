@@ -47,16 +47,17 @@ def summed(iterator):
     return [sum(iterator)]
 
 
-def seeded_with(seq_op, zero_value):
+def seeded_with(seq_op, zero_value, shareable=None):
     """aggregateByKey/foldByKey's createCombiner: ``seq_op(a fresh copy of zero_value, v)``.
 
     A copy per key keeps one key's accumulator from mutating another's; but
     an immutable zero value - a number, a string, a tuple of them - is what
     ``deepcopy`` returns unchanged, and copying it anyway cost half of an
-    aggregateByKey over 100,000 keys. So the zero value is tested once,
-    here, and shared when copying would return it.
+    aggregateByKey over 100,000 keys. So the zero value is tested once
+    (here, unless the caller already did: ``shareable``), and shared when
+    copying would return it.
     """
-    if is_shareable(zero_value):
+    if is_shareable(zero_value) if shareable is None else shareable:
         return functools.partial(_seeded_shared, seq_op, zero_value)
     return functools.partial(_seeded_copy, seq_op, zero_value)
 
