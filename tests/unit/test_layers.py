@@ -136,3 +136,39 @@ def test_the_checker_sees_a_violation():
     driver_imports = {_part(t) for t, _, _ in _zpark_imports("zpark.driver.backend")}
     assert "scheduler" in driver_imports and "scheduler" not in ALLOWED["executor"]
     assert "driver" not in ALLOWED["scheduler"]
+
+
+def _fresh_interpreter(code):
+    """What ``code`` prints in a new interpreter (this one has imported every module already)."""
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_an_executor_does_not_import_the_driver():
+    """The package's names load on first use, so an executor process (which imports the package) skips the
+    driver's modules: the Context, its scheduler, progress bar and the web UI's server."""
+    loaded = _fresh_interpreter(
+        "import sys, zpark.executor.main; print(sorted(m for m in sys.modules "
+        "if m.startswith(('zpark.driver.context', 'zpark.driver.backend', 'zpark.scheduler', 'tqdm'))))")
+    assert loaded == "[]"
+
+
+def test_the_package_names_load_on_first_use():
+    out = _fresh_interpreter(
+        "import sys, zpark\n"
+        "print('zpark.driver.context' in sys.modules)\n"
+        "print(zpark.Context.__module__, 'zpark.driver.context' in sys.modules)\n"
+        "print(all(getattr(zpark, name) is not None for name in zpark.__all__), zpark.HashPartitioner is zpark.Partitioner)\n"
+        "print(set(zpark.__all__) <= set(dir(zpark)))\n"
+        "try:\n    zpark.NoSuchName\nexcept AttributeError as exc:\n    print(exc)\n"
+        "from zpark import *\n"
+        "print(RDD.__module__, HashPartitioner.__module__)\n")
+    assert out.splitlines() == [
+        "False",
+        "zpark.driver.context True",
+        "True True",
+        "True",
+        "module 'zpark' has no attribute 'NoSuchName'",
+        "zpark.rdd.base zpark.common.partitioner",
+    ]
