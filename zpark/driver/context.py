@@ -209,11 +209,6 @@ class Context(DriverOnly):
         log_dir = self._conf.get("zpark.eventLog.dir") or os.path.join(tempfile.gettempdir(), "zpark-events")
         self._event_log = (EventLog(log_dir, self.applicationId) if self._conf.get("zpark.eventLog.enabled")
                            else NullEventLog())
-        self._start_listeners()
-        self._event_log.write("ApplicationStart", {
-            "app_id": self.applicationId, "app_name": self.appName, "master": self.master,
-            "user": getpass.getuser(), "pid": os.getpid(), "python": sys.version.split()[0],
-            "conf": {key: redact(key, value) for key, value in self._conf.getAll()}})
         show = self._conf.get("zpark.ui.showConsoleProgress")
         self._progress = ConsoleProgress(None if show else False)
         self._backend = Backend(self._conf, app_codec, self._zmq, self._accumulators,
@@ -221,6 +216,21 @@ class Context(DriverOnly):
                                 cleaner=self._cleaner)
         driver_url = "tcp://%s:%d" % (advertise, self._backend.port)
         start_timeout = float(self._conf.get("zpark.executor.startTimeout"))
+        if not cluster:
+            # Local executors start first: each takes a few tenths of a second to import and dial in,
+            # while this process starts the web UI. Their registrations wait in the driver's socket
+            # until the backend's thread runs, after the listeners are there to see every event. They
+            # keep their shuffle files and cached blocks under one folder of this application.
+            self._work_root = tempfile.mkdtemp(prefix="zpark-%s-" % self.applicationId,
+                                               dir=self._conf.get("zpark.local.dir") or None)
+            self._cluster = LocalCluster(num_executors, driver_url, secret, self._work_root, self._conf,
+                                         self._executor_cores)
+            self._cluster.start()
+        self._start_listeners()
+        self._event_log.write("ApplicationStart", {
+            "app_id": self.applicationId, "app_name": self.appName, "master": self.master,
+            "user": getpass.getuser(), "pid": os.getpid(), "python": sys.version.split()[0],
+            "conf": {key: redact(key, value) for key, value in self._conf.getAll()}})
         if cluster:
             self._backend.exit_poller = self._standalone.exited
             self._backend.start()
@@ -229,15 +239,9 @@ class Context(DriverOnly):
             self._standalone.start_heartbeats()
             self._wait_for_executors(max(1, assigned), start_timeout)
             return
-        # Local executors keep their shuffle files and cached blocks under one folder of this application.
-        self._work_root = tempfile.mkdtemp(prefix="zpark-%s-" % self.applicationId,
-                                           dir=self._conf.get("zpark.local.dir") or None)
-        self._cluster = LocalCluster(num_executors, driver_url, secret, self._work_root, self._conf,
-                                     self._executor_cores)
         self._backend.on_executor_removed = self._cluster.on_removed
         self._backend.exit_poller = self._cluster.exited
         self._backend.start()
-        self._cluster.start()
         self._wait_for_executors(num_executors, start_timeout)
 
     def _start_listeners(self):

@@ -26,6 +26,13 @@ class BlockServer:
                                                  MAX_QUEUED_REQUESTS)
         self.address = "tcp://%s:%d" % (advertise_host, port)
         self._stop = threading.Event()
+        # stop() wakes the server's poll through this pair, so an executor's shutdown does not wait out
+        # a poll timeout (it waited 50 ms on average, paid by every Context.stop()).
+        wake_address = "inproc://block-server-wake-%d" % id(self)
+        self._wake_in = zmq_context.socket(zmq.PULL)
+        self._wake_in.bind(wake_address)
+        self._wake_out = zmq_context.socket(zmq.PUSH)
+        self._wake_out.connect(wake_address)
         self._thread = threading.Thread(target=self._serve, name="block-server", daemon=True)
 
     def start(self):
@@ -34,13 +41,15 @@ class BlockServer:
 
     def stop(self):
         self._stop.set()
+        self._wake_out.send(b"", zmq.NOBLOCK)
         self._thread.join(timeout=2)
 
     def _serve(self):
         poller = zmq.Poller()
         poller.register(self.socket, zmq.POLLIN)
+        poller.register(self._wake_in, zmq.POLLIN)
         while not self._stop.is_set():
-            if not poller.poll(100):
+            if self.socket not in dict(poller.poll(100)):
                 continue
             frames = self.socket.recv_multipart()
             peer, frames = frames[0], frames[1:]
