@@ -139,10 +139,15 @@ def test_the_checker_sees_a_violation():
 
 
 def _fresh_interpreter(code):
-    """What ``code`` prints in a new interpreter (this one has imported every module already)."""
+    """What ``code`` prints in a new interpreter (this one has imported every module already), without the
+    PySpark drop-in's switch: a test that installed the shim leaves it set for the processes it starts, and
+    a process with the switch imports the shim (SparkContext, hence the driver) at start."""
+    import os
     import subprocess
     import sys
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    env = {k: v for k, v in os.environ.items() if k != "ZPARK_PYSPARK"}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env=env).stdout.strip()
 
 
 def test_an_executor_does_not_import_the_driver():
