@@ -189,6 +189,7 @@ class Backend:
         self._feed(m.Tick())
         self._flush_launches()
         self._write_events()     # before the metrics and the flush: the log keeps the events' order
+        self.progress.tick()
         if self.executors and now >= self._next_metrics:
             self._next_metrics = now + METRICS_SECONDS
             wall = time.time()
