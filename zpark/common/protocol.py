@@ -221,6 +221,24 @@ def connect_dealer(ctx, address, identity, keys=None, max_message_bytes=MAX_MESS
     return sock
 
 
+_wake_numbers = itertools.count()
+
+
+def wake_pair(ctx, name):
+    """``(PULL, PUSH)`` joined over inproc: a thread polling the PULL wakes when another sends on the PUSH.
+
+    How a socket loop is woken from outside it (a command queued for it, a
+    stop) without a poll timeout: ZeroMQ sockets are single-threaded, so the
+    PUSH belongs to one other thread, or is used under a lock.
+    """
+    address = "inproc://%s-%d" % (name, next(_wake_numbers))
+    pull = ctx.socket(zmq.PULL)
+    pull.bind(address)
+    push = ctx.socket(zmq.PUSH)
+    push.connect(address)
+    return pull, push
+
+
 def incarnation_id(prefix):
     """A routing id unique to this process lifetime, so a restart is never taken for its predecessor."""
     return "%s-%d-%s" % (prefix, os.getpid(), _secrets.token_hex(3))

@@ -83,12 +83,8 @@ class Backend:
         self._launches = {}                   # executor id -> task messages to send as one bundle
         self._events = collections.deque()    # scheduler events waiting for their turn
         self._unlogged = collections.deque()  # LogEvent actions of this loop turn, written after its sends
-        self._wake_address = "inproc://driver-wake-%d" % id(self)
-        self._wake_in = self.zmq.socket(zmq.PULL)
-        self._wake_in.bind(self._wake_address)
-        self._wake_out = self.zmq.socket(zmq.PUSH)
-        self._wake_out.connect(self._wake_address)
-        self._wake_lock = threading.Lock()
+        self._wake_in, self._wake_out = protocol.wake_pair(self.zmq, "driver-wake")
+        self._wake_lock = threading.Lock()     # user threads share the PUSH
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="zpark-scheduler", daemon=True)
         self.executors_changed = threading.Condition()

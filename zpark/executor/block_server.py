@@ -28,11 +28,7 @@ class BlockServer:
         self._stop = threading.Event()
         # stop() wakes the server's poll through this pair, so an executor's shutdown does not wait out
         # a poll timeout (it waited 50 ms on average, paid by every Context.stop()).
-        wake_address = "inproc://block-server-wake-%d" % id(self)
-        self._wake_in = zmq_context.socket(zmq.PULL)
-        self._wake_in.bind(wake_address)
-        self._wake_out = zmq_context.socket(zmq.PUSH)
-        self._wake_out.connect(wake_address)
+        self._wake_in, self._wake_out = protocol.wake_pair(zmq_context, "block-server-wake")
         self._thread = threading.Thread(target=self._serve, name="block-server", daemon=True)
 
     def start(self):
