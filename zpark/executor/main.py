@@ -22,10 +22,10 @@ import zmq
 
 from ..data import columnar
 from ..common import config, messages, protocol, security, serialization
+from ..common.secret import take_over
 # Every stage binary names the RDD classes: imported with the executor (before it registers), as numpy
 # is (columnar.preload), so the first task does not import them (45 ms here).
 from ..rdd import base as _rdd_classes  # noqa: F401
-from ..common.secret import take_over
 from .barrier_waits import BarrierWaits
 from .block_server import BlockServer
 from . import memory_watchdog
