@@ -1,15 +1,12 @@
 """zpark: a Spark-style distributed engine with a PySpark-compatible RDD API.
 
-The public names load on first use (PEP 562 ``__getattr__``): every executor
+The public names load on first use (common/lazy_names.py): every executor
 process imports this package too (its modules live in it), and the driver's
 side - the Context with its scheduler, progress bar and web UI - took 0.3 s of
-an executor's 0.45 s of imports at start, which the executor never uses. A
-program sees no difference: ``zpark.Context``, ``from zpark import RDD`` and
-``from zpark import *`` import what they name.
+an executor's 0.45 s of imports at start, which the executor never uses.
 """
-import importlib
-
 from . import ui     # registers the live web UI with every Context (zpark/ui/__init__.py); imports little
+from .common.lazy_names import lazy_names
 
 __version__ = "0.1.0"
 
@@ -38,14 +35,4 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError("module 'zpark' has no attribute %r" % name)
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value       # later lookups find it without this function
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_names(globals(), _EXPORTS)

@@ -86,12 +86,12 @@ def test_spark_context_life_cycle_conf_and_module_names(tmp_path):
 
 
 @pytest.fixture
-def served_pyspark():
+def served_pyspark(monkeypatch):
     saved = {n: m for n, m in sys.modules.items() if n == "pyspark" or n.startswith("pyspark.")}
+    monkeypatch.setenv(install.SWITCH, os.environ.get(install.SWITCH, "0"))   # restored after the test
     assert zpark.install_pyspark()
     yield
-    for name in [n for n in sys.modules if n == "pyspark" or n.startswith("pyspark.")]:
-        del sys.modules[name]
+    install.uninstall_pyspark()
     sys.modules.update(saved)
 
 
@@ -133,14 +133,37 @@ def test_spark_session_rows_and_what_is_not_implemented(served_pyspark, tmp_path
         spark.stop()
 
 
+ALIASES_PROGRAM = """
+import sys
+import zpark.executor.main
+print(sorted(m for m in sys.modules if m.startswith(("pyspark", "zpark.compat.context", "zpark.driver.context",
+                                                      "zpark.scheduler", "tqdm"))))
+import pyspark, pyspark.rdd, zpark.compat, zpark.compat.rdd
+from pyspark import *
+print(pyspark is zpark.compat, pyspark.rdd is zpark.compat.rdd, pyspark.__spec__.name, pyspark.rdd.__name__)
+print(SparkContext.__module__, pyspark.context.SparkContext is SparkContext, pyspark.__version__)
+"""
+
+
+def test_the_switch_serves_pyspark_only_when_imported():
+    """A Python started with the switch (a local executor of a PySpark program) imports neither the
+    driver nor PySpark's names until its code imports pyspark; then it gets zpark's modules themselves."""
+    env = dict(os.environ, **{install.SWITCH: "1"})
+    out = subprocess.run([sys.executable, "-c", ALIASES_PROGRAM], capture_output=True, text=True, env=env,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["[]", "True True zpark.compat zpark.compat.rdd",
+                                       "zpark.compat.context True 3.5.0"]
+
+
 def test_a_real_pyspark_is_never_shadowed_unless_asked(tmp_path, monkeypatch):
     fake = tmp_path / "site" / "pyspark"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("REAL = True\n")
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     saved = {n: m for n, m in sys.modules.items() if n == "pyspark" or n.startswith("pyspark.")}
-    for name in saved:
-        del sys.modules[name]
+    monkeypatch.setenv(install.SWITCH, os.environ.get(install.SWITCH, "0"))
+    install.uninstall_pyspark()
     try:
         assert install.real_pyspark_installed()
         assert zpark.install_pyspark() is False
@@ -150,8 +173,7 @@ def test_a_real_pyspark_is_never_shadowed_unless_asked(tmp_path, monkeypatch):
         import pyspark as served
         assert served.SparkContext.__module__ == "zpark.compat.context"
     finally:
-        for name in [n for n in sys.modules if n == "pyspark" or n.startswith("pyspark.")]:
-            del sys.modules[name]
+        install.uninstall_pyspark()
         sys.modules.update(saved)
 
 

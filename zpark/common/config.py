@@ -22,6 +22,8 @@ class Key:
     executor_flag: Optional[str] = None
 
 
+SPARK_VERSION = "3.5.0"   # the PySpark API zpark follows: sc.version, pyspark.__version__, the REST API
+
 KEYS = {
     "zpark.master": Key("local[*]", "local, local[N], local[*] or tcp://HOST:PORT (a zpark master)"),
     "zpark.app.name": Key("zpark", "the application's name"),

@@ -13,13 +13,12 @@ import tempfile
 import threading
 import time
 
+from ..common.config import SPARK_VERSION
 from ..common.task_context import PY_FILES_PROPERTY
 from ..driver.context import Context
 from .conf import SparkConf
 from .files import ROOT_PROPERTY, SparkFiles
 from .submit import add_py_files
-
-SPARK_VERSION = "3.5.0"
 
 
 class SparkContext(Context):

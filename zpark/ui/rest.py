@@ -6,9 +6,8 @@ garbage collection, off-heap memory).
 """
 import time as _time
 
+from ..common.config import SPARK_VERSION
 from ..driver.app_model import SERIALIZATION_METRICS
-
-SPARK_VERSION = "3.5.0"
 
 
 def spark_time(seconds):
