@@ -217,8 +217,15 @@ class DAGScheduler(Recovery, BarrierStages):
 
     # ------------------------------------------------------------ locality
 
+    def _cached_copies(self, rdd, partition):
+        """Cached copies a task of ``rdd``'s partition may read: {(rdd id, partition): executor ids}. Nothing
+        to look for (and no lineage to walk, twice for every task) while no executor holds a cached block."""
+        found = {}
+        if self.cache_locs:
+            self._narrow_walk(rdd, partition, found)
+        return found
+
     def _narrow_walk(self, rdd, partition, found):
-        """Cached copies reachable through narrow deps: {(rdd id, partition): executor ids}."""
         if rdd.is_cached and self.cache_locs.get((rdd.id(), partition)):
             found[(rdd.id(), partition)] = set(self.cache_locs[(rdd.id(), partition)])
             return
@@ -244,8 +251,7 @@ class DAGScheduler(Recovery, BarrierStages):
         return reads
 
     def _preferred_executors(self, rdd, partition):
-        found = {}
-        self._narrow_walk(rdd, partition, found)
+        found = self._cached_copies(rdd, partition)
         return set().union(*found.values()) if found else set()
 
     # ------------------------------------------------------------ scheduling
@@ -277,8 +283,7 @@ class DAGScheduler(Recovery, BarrierStages):
         shuffle_locations = {} if not stage.parents else {   # a stage reading no shuffle skips the walk
             shuffle_id: {r: self.tracker.blocks_for(shuffle_id, r) for r in reduce_ids}
             for shuffle_id, reduce_ids in self._shuffle_reads(stage.rdd, attempt.partition).items()}
-        found = {}
-        self._narrow_walk(stage.rdd, attempt.partition, found)
+        found = self._cached_copies(stage.rdd, attempt.partition)
         cache_locations = {key: [self.executors[e].address for e in eids if e in self.executors]
                            for key, eids in found.items()}
         self._emit(m.LaunchTask(attempt.executor_id, attempt.task_id, stage.id, task_set.stage_attempt,
