@@ -79,7 +79,7 @@ class Backend:
         self.executors = {}
         self.removed = set()
         self.jobs = {}
-        self._commands = queue.Queue()
+        self._commands = collections.deque()   # appended by user threads, taken by the loop (both atomic)
         self._launches = {}                   # executor id -> task messages to send as one bundle
         self._events = collections.deque()    # scheduler events waiting for their turn
         self._unlogged = collections.deque()  # LogEvent actions of this loop turn, written after its sends
@@ -96,7 +96,7 @@ class Backend:
 
     def submit(self, command):
         """Hand a command (a scheduler event, or a callable run on the loop thread) to the loop."""
-        self._commands.put(command)
+        self._commands.append(command)
         with self._wake_lock:
             self._wake_out.send(b"", zmq.NOBLOCK)
 
@@ -128,11 +128,7 @@ class Backend:
             ready = dict(poller.poll(int(TICK_SECONDS * 1000)))
             try:
                 if self._wake_in in ready:
-                    while True:
-                        try:
-                            self._wake_in.recv(zmq.NOBLOCK)
-                        except zmq.Again:
-                            break
+                    self._wake_in.recv(zmq.NOBLOCK)   # one token a turn: more make the next poll return at once
                 self._drain_commands()
                 if self.router in ready:
                     self._drain_router()
@@ -151,11 +147,8 @@ class Backend:
         self.event_log.flush()
 
     def _drain_commands(self):
-        while True:
-            try:
-                command = self._commands.get_nowait()
-            except queue.Empty:
-                return
+        while self._commands:
+            command = self._commands.popleft()
             if callable(command) and not isinstance(command, type):
                 command()
             else:

@@ -162,11 +162,7 @@ class Executor:
             return 0
 
     def _send_results(self):
-        while True:
-            try:
-                self.results.recv(zmq.NOBLOCK)
-            except zmq.Again:
-                break
+        self.results.recv(zmq.NOBLOCK)   # one wake-up token a turn: more make the next poll return at once
         done = []
         while not self.outbox.empty():
             done.append(self.outbox.get())
