@@ -33,6 +33,4 @@ _EXPORTS = {
     "install_pyspark": "zpark.compat.install",
 }
 __all__ = list(_EXPORTS)
-
-
 __getattr__, __dir__ = lazy_names(globals(), _EXPORTS)
