@@ -71,10 +71,10 @@ def test_a_malformed_bundle_is_refused_whole():
         protocol.unbundle(header, frames)
 
 
-def test_signed_but_undecodable_msgpack_is_refused_as_a_bad_message():
-    codec = protocol.Codec("s")
-    frames = codec.encode({"t": "kill", "task_id": 1})
-    frames[2] = b"\xc1\xc1\xc1"                       # never valid msgpack
-    frames[0] = protocol._mac(codec._keyed, frames[1:])
+@pytest.mark.parametrize("keys", [None, "curve"])
+def test_authenticated_but_undecodable_msgpack_is_refused_as_a_bad_message(keys):
+    from zpark.common import security
+    codec = protocol.Codec("s", security.app_keys("s") if keys else None)
+    frames = codec.encode_packed(b"\xc1\xc1\xc1")    # never valid msgpack, signed where signing is on
     with pytest.raises(messages.BadMessage, match="undecodable header"):
         codec.decode(frames)

@@ -14,6 +14,18 @@ def test_signed_message_round_trip():
     assert header == {"t": "task", "tid": 7} and payload == [b"payload"]
 
 
+def test_with_curve_keys_a_message_is_its_header_and_payload_only():
+    from zpark.common import security
+    keys = security.app_keys("secret")
+    sender, receiver = protocol.Codec("secret", keys), protocol.Codec("secret", keys)
+    frames = sender.encode({"t": "task", "tid": 7}, [b"payload"])
+    assert frames == [protocol.msgpack.packb({"t": "task", "tid": 7}), b"payload"]   # no tag, no stamp
+    assert receiver.decode(frames) == ({"t": "task", "tid": 7}, [b"payload"])
+    assert receiver.decode(frames) == ({"t": "task", "tid": 7}, [b"payload"])      # CURVE refuses replays
+    with pytest.raises(protocol.AuthenticationError, match="malformed"):
+        receiver.decode([])
+
+
 def test_wrong_secret_and_tampering_are_rejected_before_decoding():
     frames = protocol.Codec("secret").encode({"t": "x"}, [pickle.dumps("data")])
     with pytest.raises(protocol.AuthenticationError):

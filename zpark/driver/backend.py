@@ -155,11 +155,7 @@ class Backend:
                 self._feed(command)
 
     def _drain_router(self):
-        for _ in range(10000):
-            try:
-                frames = protocol.recv_frames(self.router, protocol.NOBLOCK)
-            except zmq.Again:
-                return
+        for frames in protocol.waiting_frames(self.router):
             identity, frames = frames[0].decode(errors="replace"), frames[1:]
             try:
                 items = protocol.unbundle(*self.codec.decode(frames), FROM_EXECUTORS)
