@@ -291,6 +291,48 @@ def test_ctrl_c_in_the_driver_cancels_the_job_and_stops_the_executors(tmp_path):
     assert log_events()[-1]["event"] == "ApplicationEnd"
 
 
+def test_ctrl_c_during_a_loop_of_small_jobs_is_raised_between_turns_and_the_context_goes_on(tmp_path):
+    """The main thread runs the driver's loop while it waits (driver/loop_lead.py): a Ctrl-C that comes
+    in the middle of a turn is raised after it, so the scheduler is never left halfway through an event
+    and every later job is exact."""
+    script = tmp_path / "job.py"
+    script.write_text(
+        "import zpark\n"
+        "with zpark.Context('local[2]', conf={'zpark.ui.showConsoleProgress': False}) as ctx:\n"
+        "    small = ctx.parallelize(range(100), 2)\n"
+        "    print('ready', flush=True)\n"
+        "    interrupts = 0\n"
+        "    while interrupts < 3:\n"
+        "        try:\n"
+        "            for i in range(1000000):\n"
+        "                assert small.map(lambda x, i=i: x + i).sum() == 4950 + 100 * i\n"
+        "        except KeyboardInterrupt:\n"
+        "            interrupts += 1\n"
+        "            print('interrupted', flush=True)\n"
+        "    acc = ctx.accumulator(0)\n"
+        "    pairs = ctx.parallelize(range(2000), 8).map(lambda x: acc.add(1) or (x % 10, x))\n"
+        "    print(sorted(pairs.reduceByKey(lambda a, b: a + b).collect()) ==\n"
+        "          [(k, sum(range(k, 2000, 10))) for k in range(10)], acc.value, flush=True)\n")
+    driver = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    import queue
+    lines = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in driver.stdout], daemon=True)
+    reader.start()
+    try:
+        assert lines.get(timeout=60) == "ready\n"
+        for _ in range(3):
+            time.sleep(0.3)            # jobs run meanwhile: the signal lands anywhere in one of them
+            driver.send_signal(signal.SIGINT)
+            assert lines.get(timeout=30) == "interrupted\n"
+        assert driver.wait(timeout=60) == 0, driver.stderr.read()
+        reader.join(10)
+        assert lines.get(timeout=1) == "True 2000\n"
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+
+
 def test_cancel_all_jobs_stops_running_tasks_and_the_context_stays_usable(sc):
     import threading
     import time

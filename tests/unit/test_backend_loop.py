@@ -7,6 +7,7 @@ import collections
 
 from zpark.common.errors import SchedulerError
 from zpark.driver.backend import Backend, JobHandle
+from zpark.driver.loop_lead import LoopLead
 from zpark.scheduler import events as m
 
 
@@ -53,6 +54,7 @@ def backend_with(scheduler):
     backend.event_log = RecordingLog()
     backend.progress = Quiet()
     backend.on_executor_removed = None
+    backend.lead = LoopLead()
     return backend
 
 

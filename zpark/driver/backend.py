@@ -1,9 +1,10 @@
-"""The driver's I/O edge: one thread owns the executors' ROUTER socket and runs the DAG scheduler.
+"""The driver's I/O edge: one loop owns the executors' ROUTER socket and runs the DAG scheduler.
 
 Socket messages become scheduler events; scheduler actions become messages.
-User threads talk to this thread only through ``submit()`` (a queue plus an
-inproc wake-up). Stage binaries and broadcasts are sent at most once per
-executor.
+One thread at a time runs the loop: a user thread while it waits for its own
+job (``wait_for``), else the scheduler thread (loop_lead.py says why). Other
+threads talk to the loop only through ``submit()`` (a queue plus an inproc
+wake-up). Stage binaries and broadcasts are sent at most once per executor.
 
 The loop is never re-entrant: events wait in one queue and are handled one
 after another, each one's actions carried out before the next event; an
@@ -25,6 +26,7 @@ from ..common import protocol, serialization
 from ..common.errors import SchedulerError
 from ..scheduler import events as m
 from ..scheduler.dag_scheduler import DAGScheduler
+from .loop_lead import LoopLead
 from .stage_serialization import serialize_stage
 
 log = logging.getLogger("zpark.driver")
@@ -86,6 +88,13 @@ class Backend:
         self._wake_in, self._wake_out = protocol.wake_pair(self.zmq, "driver-wake")
         self._wake_lock = threading.Lock()     # user threads share the PUSH
         self._stopped = threading.Event()
+        self._poller = zmq.Poller()
+        self._poller.register(self.router, zmq.POLLIN)
+        self._poller.register(self._wake_in, zmq.POLLIN)
+        self._next_tick = 0.0
+        self.lead = LoopLead()
+        self._in_turn = False
+        self.interrupted = False               # Ctrl-C came while the main thread was in a turn: raised after it
         self._thread = threading.Thread(target=self._run, name="zpark-scheduler", daemon=True)
         self.executors_changed = threading.Condition()
 
@@ -95,16 +104,51 @@ class Backend:
         self._thread.start()
 
     def submit(self, command):
-        """Hand a command (a scheduler event, or a callable run on the loop thread) to the loop."""
+        """Hand a command (a scheduler event, or a callable run on the loop) to whichever thread leads."""
         self._commands.append(command)
+        self._wake()
+        self.lead.end_lease()
+
+    def _wake(self):
         with self._wake_lock:
             self._wake_out.send(b"", zmq.NOBLOCK)
 
     def run_job(self, job_id, rdd, func, partitions, description, properties=None):
+        """Queue a job; the caller then runs the loop itself until it ends (``wait_for``)."""
         handle = JobHandle(job_id)
         self.jobs[job_id] = handle
-        self.submit(m.JobSubmitted(job_id, rdd, func, partitions, description, dict(properties or {})))
+        self._commands.append(m.JobSubmitted(job_id, rdd, func, partitions, description, dict(properties or {})))
         return handle
+
+    def wait_for(self, handle, between_turns=None):
+        """Run the loop on this thread until ``handle``'s job ends, or follow the thread that runs it.
+
+        ``between_turns()`` is called after each turn this thread runs (the
+        results that arrived are decoded there, while the job goes on)."""
+        while not handle.done.is_set():
+            if not self.lead.take_for_job(handle.done, self._wake):
+                continue
+            try:
+                while not handle.done.is_set():
+                    try:
+                        self._turn()
+                    except Exception as exc:  # noqa: BLE001 - the socket itself failed: fail the jobs, visibly
+                        self._loop_failed(exc)
+                    if between_turns is not None:
+                        between_turns()
+                    if self.interrupted:
+                        self.interrupted = False
+                        raise KeyboardInterrupt
+            finally:
+                self.lead.give(lease=True)
+
+    def interrupt_now(self):
+        """For a SIGINT handler on the main thread: False if it is inside a turn (``interrupted`` is set
+        then, and KeyboardInterrupt raised after the turn, with the scheduler's state whole)."""
+        if self._in_turn and self.lead.leads():
+            self.interrupted = True
+            return False
+        return True
 
     def stop(self):
         if not self._thread.is_alive():
@@ -120,31 +164,48 @@ class Backend:
     # ------------------------------------------------------------ the loop
 
     def _run(self):
-        poller = zmq.Poller()
-        poller.register(self.router, zmq.POLLIN)
-        poller.register(self._wake_in, zmq.POLLIN)
-        next_tick = 0.0
-        while not self._stopped.is_set():
-            ready = dict(poller.poll(int(TICK_SECONDS * 1000)))
+        """The scheduler thread: leads whenever no user thread does, until stop."""
+        while True:
+            self.lead.take_for_scheduler(self._stopped)
             try:
-                if self._wake_in in ready:
-                    self._wake_in.recv(zmq.NOBLOCK)   # one token a turn: more make the next poll return at once
-                self._drain_commands()
-                if self.router in ready:
-                    self._drain_router()
-                now = time.monotonic()
-                if now >= next_tick:
-                    next_tick = now + TICK_SECONDS
-                    self._tick(now)
-                self._flush_launches()
-                self._write_events()
-            except Exception as exc:  # noqa: BLE001 - a bug at the edge fails the jobs, visibly
-                log.exception("scheduler loop error")
-                self._fail_all_handles(SchedulerError("driver loop error: %s: %s" % (type(exc).__name__, exc)))
-        self._drain_commands()  # stop() may set the flag before the loop ran its shutdown command
-        self._flush_launches()
-        self._write_events()
-        self.event_log.flush()
+                if self._stopped.is_set():
+                    self._drain_commands()  # stop() may set the flag before the loop ran its shutdown command
+                    self._flush_launches()
+                    self._write_events()
+                    self.event_log.flush()
+                    return
+                while not self._stopped.is_set() and not self.lead.wanted:
+                    self._turn()
+            except Exception as exc:  # noqa: BLE001 - the socket itself failed: fail the jobs, visibly
+                self._loop_failed(exc)
+                return
+            finally:
+                self.lead.give()
+
+    def _turn(self):
+        """Wait for a message or a command (until the next tick at most), then handle what came."""
+        ready = dict(self._poller.poll(0 if self._commands else int(TICK_SECONDS * 1000)))
+        self._in_turn = True
+        try:
+            if self._wake_in in ready:
+                self._wake_in.recv(zmq.NOBLOCK)   # one token a turn: more make the next poll return at once
+            self._drain_commands()
+            if self.router in ready:
+                self._drain_router()
+            now = time.monotonic()
+            if now >= self._next_tick:
+                self._next_tick = now + TICK_SECONDS
+                self._tick(now)
+            self._flush_launches()
+            self._write_events()
+        except Exception as exc:  # noqa: BLE001 - a bug at the edge fails the jobs, visibly
+            self._loop_failed(exc)
+        finally:
+            self._in_turn = False
+
+    def _loop_failed(self, exc):
+        log.error("scheduler loop error", exc_info=exc)
+        self._fail_all_handles(SchedulerError("driver loop error: %s: %s" % (type(exc).__name__, exc)))
 
     def _drain_commands(self):
         while self._commands:
@@ -345,6 +406,7 @@ class Backend:
             handle.results = a.results
             handle.done.set()
             handle.accepted.put(None)
+            self.lead.job_ended()
 
     def _do_JobFailed(self, a):
         self._write_events()
@@ -354,6 +416,7 @@ class Backend:
             handle.error = a.error
             handle.done.set()
             handle.accepted.put(None)
+            self.lead.job_ended()
 
     def _do_RemoveShuffle(self, a):
         for eid, conn in list(self.executors.items()):

@@ -3,9 +3,9 @@ import getpass
 import itertools
 import logging
 import os
-import queue
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -97,8 +97,9 @@ class _Counting:
         return record
 
 
-def _decode_while_running(handle):
-    """Unpickle each result partition as it counts, until the job ends: {partition: value}.
+def _decode_while_running(backend, handle):
+    """Run the job to its end (this thread usually runs the driver's loop meanwhile, loop_lead.py),
+    unpickling each result partition as it counts: {partition: value}.
 
     Decoding a large result (a collect of millions of records) takes the
     driver tens of milliseconds a partition; done as the partitions finish,
@@ -106,20 +107,21 @@ def _decode_while_running(handle):
     decoded now is decoded again at the end, where its error is raised.
     """
     decoded = {}
-    while True:
-        try:
-            arrived = handle.accepted.get(timeout=0.25)
-        except queue.Empty:
-            if handle.done.is_set():
-                return decoded
-            continue
-        if arrived is None:
-            return decoded
-        partition, data = arrived
-        try:
-            decoded[partition] = serialization.loads(data)
-        except Exception:  # noqa: BLE001 - raised where every result is decoded, after the job
-            pass
+
+    def take_arrived():
+        while not handle.accepted.empty():
+            arrived = handle.accepted.get()
+            if arrived is None:
+                return
+            partition, data = arrived
+            try:
+                decoded[partition] = serialization.loads(data)
+            except Exception:  # noqa: BLE001 - raised where every result is decoded, after the job
+                pass
+
+    backend.wait_for(handle, take_arrived)
+    take_arrived()
+    return decoded
 
 
 class Context(DriverOnly):
@@ -231,6 +233,7 @@ class Context(DriverOnly):
             "app_id": self.applicationId, "app_name": self.appName, "master": self.master,
             "user": getpass.getuser(), "pid": os.getpid(), "python": sys.version.split()[0],
             "conf": {key: redact(key, value) for key, value in self._conf.getAll()}})
+        self._defer_interrupts_inside_the_loop()
         if cluster:
             self._backend.exit_poller = self._standalone.exited
             self._backend.start()
@@ -243,6 +246,24 @@ class Context(DriverOnly):
         self._backend.exit_poller = self._cluster.exited
         self._backend.start()
         self._wait_for_executors(num_executors, start_timeout)
+
+    def _defer_interrupts_inside_the_loop(self):
+        """Ctrl-C while the main thread runs the driver's loop (it does while it waits for a job) is raised
+        after the loop's turn, never halfway through the scheduler's handling of an event. Only the
+        default handler is replaced, and it is put back at stop()."""
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, self._on_interrupt)
+
+    def _on_interrupt(self, signum, frame):
+        backend = getattr(self, "_backend", None)
+        if backend is None or backend.interrupt_now():
+            raise KeyboardInterrupt
+
+    def _restore_interrupts(self):
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) == self._on_interrupt:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def _start_listeners(self):
         """The application's model, then the readers of the event stream registered above the driver
@@ -387,7 +408,7 @@ class Context(DriverOnly):
             self._running_jobs.pop(job_id, None)
             raise
         try:
-            early = _decode_while_running(handle)
+            early = _decode_while_running(self._backend, handle)
         except KeyboardInterrupt:
             self._backend.submit(m.JobCancelled(job_id, "interrupted (Ctrl-C)"))
             handle.done.wait(5)
@@ -552,6 +573,7 @@ class Context(DriverOnly):
             if getattr(self, "_work_root", None):
                 shutil.rmtree(self._work_root, ignore_errors=True)
         finally:
+            self._restore_interrupts()
             with Context._active_lock:
                 if Context._active is self:
                     Context._active = None
