@@ -137,6 +137,10 @@ class Executor:
         return self.removed is None
 
 
+_FOLDS = {}          # event kind -> the AppModel method folding it (``_on_`` + kind), or None
+_UNKNOWN = object()
+
+
 class AppModel:
     """Everything the pages and the REST API show of one application; fed with ``on_event``."""
 
@@ -160,13 +164,15 @@ class AppModel:
     # ------------------------------------------------------------ events in
 
     def on_event(self, kind, fields, time):
-        handler = getattr(self, "_on_" + kind, None)
+        fold = _FOLDS.get(kind, _UNKNOWN)
+        if fold is _UNKNOWN:
+            fold = _FOLDS[kind] = getattr(AppModel, "_on_" + kind, None)
         with self.lock:
             self.last_event = time
             if self.started is None:
                 self.started = time
-            if handler is not None:
-                handler(fields, time)
+            if fold is not None:
+                fold(self, fields, time)
             self.version += 1
 
     def _on_ApplicationStart(self, f, time):

@@ -269,8 +269,15 @@ class Backend:
                                                   % (type(event).__name__, type(exc).__name__, exc)))
             return
         for action in actions:
+            kind = type(action)
+            if kind is m.LogEvent:
+                self._unlogged.append(action)   # most actions are events: no dispatch for them
+                continue
             try:
-                getattr(self, "_do_" + type(action).__name__)(action)
+                carry_out = _CARRY_OUT.get(kind)
+                if carry_out is None:
+                    carry_out = _CARRY_OUT[kind] = getattr(Backend, "_do_" + kind.__name__)
+                carry_out(self, action)
             except Exception as exc:  # noqa: BLE001 - fail what depends on it, go on with the rest
                 log.exception("could not carry out %s", type(action).__name__)
                 self._fail_all_handles(SchedulerError("the driver could not carry out %s: %s: %s"
@@ -501,6 +508,9 @@ class Backend:
 
     def _shutdown_executors(self):
         self.broadcast_to_executors(wire.Shutdown("application finished"))
+
+
+_CARRY_OUT = {}    # action type -> the Backend method that carries it out (``_do_`` + its name)
 
 
 def _failure_of(report):

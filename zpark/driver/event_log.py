@@ -47,15 +47,15 @@ class EventLog(Listeners):
         self._file = open(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
 
     def write(self, kind, fields):
-        record = {"event": kind, "time": round(time.time(), 6)}
-        record.update(fields)
+        stamp = int(time.time() * 1e6) / 1e6     # microseconds (round() costs four times as much)
+        record = {"event": kind, "time": stamp, **fields}
         try:
             line = orjson.dumps(record, default=str, option=_LINE)
         except TypeError:   # what only json writes: an int past 64 bits (a user's accumulator), tuple keys
             line = (json.dumps(record, default=str) + "\n").encode()
         self._file.write(line)
         if self.listeners:
-            self.publish(kind, fields, record["time"])
+            self.publish(kind, fields, stamp)
 
     def flush(self):
         if not self._file.closed:
@@ -71,7 +71,7 @@ class NullEventLog(Listeners):
 
     def write(self, kind, fields):
         if self.listeners:
-            self.publish(kind, fields, round(time.time(), 6))
+            self.publish(kind, fields, int(time.time() * 1e6) / 1e6)
 
     def flush(self):
         pass

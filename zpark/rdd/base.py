@@ -80,7 +80,25 @@ class RDD(PairFunctions, NumericActions, ApproximateActions, Checkpointing):
         state = dict(self.__dict__)
         state["ctx"] = None
         state["_partitions"] = None
+        state.pop("_described", None)
         return state
+
+    def description(self):
+        """What the UI's DAG shows of it (id, name, call site, caching, its parents in the stage); made
+        again only when its name, storage level or kind (a checkpoint) changed: every stage submission
+        names its RDDs.
+        Do not change the dict: the event log and the UI share it."""
+        key = (self.id(), self._name, self._storage_level, self.kind)     # a checkpoint replaces the kind
+        described = self.__dict__.get("_described")
+        if described is None or described[0] != key:
+            deps = self.deps
+            described = self._described = (key, {
+                "id": self.id(), "name": self.name() or self.kind.name, "site": self.creation_site,
+                "cached": self.is_cached, "partitions": self.getNumPartitions(),
+                "storage_level": str(self.getStorageLevel()),
+                "parents": [d.rdd.id() for d in deps if not isinstance(d, ShuffleDependency)],
+                "shuffle_parents": [d.shuffle_id for d in deps if isinstance(d, ShuffleDependency)]})
+        return described[1]
 
     @property
     def deps(self):

@@ -105,7 +105,7 @@ class DAGScheduler(Recovery, BarrierStages):
         self._actions.append(action)
 
     def _log(self, kind, **fields):
-        self._emit(m.LogEvent(kind, fields))
+        self._actions.append(m.LogEvent(kind, fields))
 
     # ------------------------------------------------------------ stages
 

@@ -1,5 +1,4 @@
 """What the DAG scheduler keeps per stage, per job and per executor."""
-from ..rdd.dependencies import ShuffleDependency
 from ..rdd.lineage import narrow_lineage
 
 
@@ -27,14 +26,7 @@ class Stage:
     def describe_rdds(self):
         """The RDDs one task of this stage computes, for the UI's DAG: id, name, call site, whether
         cached, and the ids of their parents within the stage."""
-        described = []
-        for rdd in narrow_lineage(self.rdd):
-            described.append({"id": rdd.id(), "name": rdd.name() or rdd.kind.name, "site": rdd.creation_site,
-                              "cached": rdd.is_cached, "partitions": rdd.getNumPartitions(),
-                              "storage_level": str(rdd.getStorageLevel()),
-                              "parents": [d.rdd.id() for d in rdd.deps if not isinstance(d, ShuffleDependency)],
-                              "shuffle_parents": [d.shuffle_id for d in rdd.deps if isinstance(d, ShuffleDependency)]})
-        return described
+        return [rdd.description() for rdd in narrow_lineage(self.rdd)]
 
     @property
     def is_map(self):
