@@ -26,12 +26,15 @@ import time
 
 LEASE_SECONDS = 0.02
 FOLLOWER_RECHECK_SECONDS = 0.5   # a follower looks again this often, whatever it was told
+SCHEDULER_RECHECK_SECONDS = 0.05  # the scheduler thread, while a user thread leads (a lease ends unannounced)
 
 
 class LoopLead:
     def __init__(self, lease_seconds=LEASE_SECONDS):
         self.lease_seconds = lease_seconds
-        self._cv = threading.Condition()
+        lock = threading.Lock()
+        self._followers = threading.Condition(lock)   # user threads waiting to lead or for their job's end
+        self._scheduler = threading.Condition(lock)   # the scheduler thread waiting to lead
         self.leader = None          # the thread running the loop now
         self.wanted = 0             # user threads waiting to lead: the scheduler thread gives way to them
         self._lease_until = 0.0
@@ -41,12 +44,12 @@ class LoopLead:
 
         ``wake_loop()`` makes a leader blocked in its poll look up; the
         scheduler thread then gives the lead away."""
-        with self._cv:
+        with self._followers:
             self.wanted += 1
             try:
                 while self.leader is not None and not done.is_set():
                     wake_loop()
-                    self._cv.wait(FOLLOWER_RECHECK_SECONDS)
+                    self._followers.wait(FOLLOWER_RECHECK_SECONDS)
                 if done.is_set():
                     return False
                 self.leader = threading.current_thread()
@@ -56,7 +59,7 @@ class LoopLead:
 
     def take_for_scheduler(self, stopped):
         """Lead on the scheduler thread, once no user thread leads, wants to, or holds a lease (or at stop)."""
-        with self._cv:
+        with self._scheduler:
             while True:
                 if self.leader is None:
                     if stopped.is_set():
@@ -65,30 +68,32 @@ class LoopLead:
                         left = self._lease_until - time.monotonic()
                         if left <= 0:
                             break
-                        self._cv.wait(left)
+                        self._scheduler.wait(left)
                         continue
-                self._cv.wait(FOLLOWER_RECHECK_SECONDS)
+                self._scheduler.wait(SCHEDULER_RECHECK_SECONDS)
             self.leader = threading.current_thread()
 
     def give(self, lease=False):
         """Stop leading; with ``lease`` the scheduler thread leaves the loop alone for a while."""
-        with self._cv:
+        with self._followers:
             self.leader = None
             self._lease_until = time.monotonic() + self.lease_seconds if lease else 0.0
-            if self.wanted or not lease:   # else the scheduler thread waits for the lease's end anyway
-                self._cv.notify_all()
+            if self.wanted:
+                self._followers.notify_all()
+            elif not lease:                # with a lease the scheduler thread waits for its end anyway
+                self._scheduler.notify()
 
     def end_lease(self):
         """Something other than a job waits (a command): the scheduler thread may lead at once."""
-        with self._cv:
+        with self._scheduler:
             if self._lease_until:
                 self._lease_until = 0.0
-                self._cv.notify_all()
+                self._scheduler.notify()
 
     def job_ended(self):
         """Followers look whether their job was the one that ended."""
-        with self._cv:
-            self._cv.notify_all()
+        with self._followers:
+            self._followers.notify_all()
 
     def leads(self):
         return self.leader is threading.current_thread()
