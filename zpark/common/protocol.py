@@ -187,16 +187,19 @@ _POLLIN = int(zmq.POLLIN)
 
 
 def waiting_frames(sock, limit=10000):
-    """Each message waiting on ``sock`` (a poll said it is readable), as frames; at most ``limit``.
+    """Each message waiting on ``sock``, as frames, at most ``limit``: call it when a poll said one waits.
 
     Whether another waits is asked of the socket (2 us) rather than found
     out by a receive that raises zmq.Again (4-8 us: pyzmq builds the
     exception), which every drain of one message paid.
     """
     for _ in range(limit):
+        try:
+            yield recv_frames(sock, NOBLOCK)
+        except zmq.Again:     # only if the poll's news was stale
+            return
         if not sock.getsockopt(_EVENTS) & _POLLIN:
             return
-        yield recv_frames(sock, NOBLOCK)
 
 
 def signed_messages(sock, codec, source):
