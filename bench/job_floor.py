@@ -6,7 +6,8 @@ The smalljobs workload's job (``small.map(lambda x, i=i: x + i).sum()`` over
 two partitions) done by hand with the engine's own pieces and none of its
 bookkeeping: the driver pickles a fresh closure with ``dumps_code`` and sends
 one task to each of two executor processes over a CURVE-encrypted ROUTER, each
-message HMAC-signed and stamped by ``protocol.Codec``; an executor checks it,
+message framed by ``protocol.Codec`` (HMAC-signed and stamped only without
+CURVE, as the engine's); an executor checks it,
 unpickles the closure and its partition, computes, pickles the result and
 answers; the driver checks both answers and unpickles them. No scheduler,
 stage, events, UI model, task table, TaskContext or metrics.
