@@ -319,3 +319,21 @@ def mini_cluster(tmp_path):
             os.environ.pop("ZPARK_SECRET_FILE", None)
         else:
             os.environ["ZPARK_SECRET_FILE"] = previous
+
+
+def test_a_task_thread_s_connection_can_only_report_tasks(tmp_path, caplog):
+    """An executor's task threads answer on connections of their own (``<executor id>#<n>``); such a
+    connection cannot register an executor or stand in for one's heartbeat or fatal report."""
+    with zpark.Context("local[2]", app_name="task-threads", conf=dict(QUIET)) as ctx:
+        codec = ctx._backend.codec
+        sender = Intruder("tcp://127.0.0.1:%d" % ctx._backend.port, "exec-9#0", codec.keys)
+        try:
+            with caplog.at_level(logging.WARNING, logger="zpark.driver"):
+                sender.send(codec.encode_message(messages.Register("exec-9", 1, "tcp://127.0.0.1:1")))
+                sender.send(codec.encode_message(messages.ExecutorFatal("not from a task thread", False)))
+                wait_for(lambda: "dropped a message from 'exec-9#0'" in caplog.text, 10,
+                         message="the driver to refuse the task thread's register")
+        finally:
+            sender.close()
+        assert sorted(i.executor_id for i in ctx.executorInfos()) == ["exec-1", "exec-2"]
+        exact_job(ctx)

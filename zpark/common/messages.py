@@ -172,6 +172,12 @@ class BarrierSync:
     message: str = ""
 
 
+# A task thread of an executor dials the driver with the routing id <executor id>#<n> and sends only its tasks'
+# reports on it (executor/main.py); the driver counts them as the executor's.
+TASK_THREAD_MARK = "#"
+FROM_TASK_THREADS = (TaskDone, TaskFailedReport, BarrierSync)
+
+
 @_kind("barrier_reply")
 @dataclass
 class BarrierReply:

@@ -218,13 +218,15 @@ class Backend:
     def _drain_router(self):
         for frames in protocol.waiting_frames(self.router):
             identity, frames = frames[0].decode(errors="replace"), frames[1:]
+            executor_id, task_thread, _ = identity.partition(wire.TASK_THREAD_MARK)   # see messages.py
             try:
-                items = protocol.unbundle(*self.codec.decode(frames), FROM_EXECUTORS)
+                items = protocol.unbundle(*self.codec.decode(frames),
+                                          wire.FROM_TASK_THREADS if task_thread else FROM_EXECUTORS)
             except (protocol.AuthenticationError, wire.BadMessage) as exc:
                 protocol.refusals.warn(log, identity, "dropped a message from %r: %s", identity, exc)
                 continue
             for message, payload in items:
-                self._on_message(identity, message, payload)
+                self._on_message(executor_id, message, payload)
 
     def _tick(self, now):
         if self.cleaner is not None:

@@ -1,10 +1,12 @@
 """The executor process: one socket loop talking to the driver, ``cores`` task threads, a block server.
 
-The loop thread owns the DEALER to the driver; task threads leave their
-results in an outbox and wake the loop through an inproc PUSH/PULL pair
-(ZeroMQ sockets are not thread-safe); the loop sends what has piled up as one
-bundle. The executor dials out, so it works behind NAT and reconnects
-by itself.
+The loop thread owns the DEALER to the driver. Each task thread dials the
+driver with a DEALER of its own (routing id ``<executor id>#<n>``) and sends
+what its tasks report on it, so an answer does not wait for the loop thread
+to wake (ZeroMQ sockets are not thread-safe: one per thread); other threads
+(the memory watchdog) leave messages in an outbox and wake the loop through
+an inproc PUSH/PULL pair. The executor dials out, so it works behind NAT and
+reconnects by itself.
 """
 import argparse
 import cProfile
@@ -67,7 +69,7 @@ class Executor:
         self.table_lock = threading.Lock()
         self.tasks = queue.SimpleQueue()
         self.outbox = queue.SimpleQueue()  # (message, payload) from task threads for the driver
-        self._thread_sockets = threading.local()   # each task thread's PUSH that wakes the loop
+        self._thread_sockets = threading.local()   # a task thread's DEALER, another thread's PUSH to the loop
         self.dead_addresses = set()
         self.stopping = False
         self.profile_dir = os.environ.get("ZPARK_PROFILE_DIR")
@@ -97,7 +99,7 @@ class Executor:
                                               self.codec.max_message_bytes)
         columnar.preload()
         for i in range(self.cores):
-            threading.Thread(target=self._work, name="task-%d" % i, daemon=True).start()
+            threading.Thread(target=self._work, args=(i,), name="task-%d" % i, daemon=True).start()
         self._send(messages.Register(self.executor_id, self.cores, self.block_server.address,
                                      os.getpid(), socket.gethostname()))
         memory_watchdog.start(self.memory_limit_bytes, self._report_fatal)
@@ -112,7 +114,12 @@ class Executor:
         protocol.send_frames(self.driver, self.codec.encode_message(message, payload))
 
     def _post(self, message, payload=()):
-        """From a task thread: queue a message for the driver and wake the loop thread to send it."""
+        """From a thread other than the loop's: a task thread sends on its own DEALER; any other queues the
+        message for the loop thread and wakes it."""
+        direct = getattr(self._thread_sockets, "driver", None)
+        if direct is not None:
+            protocol.send_frames(direct, self.codec.encode_message(message, payload))
+            return
         self.outbox.put((message, list(payload)))
         push = getattr(self._thread_sockets, "push", None)
         if push is None:
@@ -215,7 +222,10 @@ class Executor:
                 binary = self.binaries[stage_id] = serialization.loads(binary)
             return binary
 
-    def _work(self):
+    def _work(self, index):
+        self._thread_sockets.driver = protocol.connect_dealer(
+            self.zmq, self.driver_address, "%s%s%d" % (self.executor_id, messages.TASK_THREAD_MARK, index),
+            self.codec.keys, self.codec.max_message_bytes)
         while True:
             task = self.tasks.get()
             try:
