@@ -294,26 +294,3 @@ def test_a_bug_inside_the_scheduler_fails_the_job_at_once_and_the_context_goes_o
         assert restored.wait(5)
     assert sc.parallelize(range(10), 2).map(lambda x: x * 2).collect() == [x * 2 for x in range(10)]
 
-
-def test_jobs_of_another_thread_end_when_they_are_done_not_when_the_thread_running_the_loop_is(sc):
-    """A thread waiting for its job runs the driver's loop (driver/loop_lead.py); a second thread's jobs
-    are handled by it meanwhile, and each returns as soon as it ends - not when the long job does."""
-    import time
-    long_done = threading.Event()
-
-    def long_job():
-        assert sc.parallelize([7], 1).map(lambda x: time.sleep(3) or x).collect() == [7]
-        long_done.set()
-    thread = threading.Thread(target=long_job)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not sc.statusTracker().getActiveJobsIds() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert sc.statusTracker().getActiveJobsIds(), "the long job never started"
-        small = sc.parallelize(range(10), 2)
-        assert [small.map(lambda x, i=i: x + i).sum() for i in range(20)] == [45 + 10 * i for i in range(20)]
-        assert not long_done.is_set()        # the twenty small jobs came back while the long one ran
-    finally:
-        thread.join()
-    assert long_done.is_set()
