@@ -24,21 +24,12 @@ class StorageLevel:
         return "StorageLevel(%s, %s, %s, %s, %s)" % self._key()
 
     def __str__(self):
-        key = self._key()
-        text = _TEXTS.get(key)
-        if text is None:
-            text = _TEXTS[key] = self._text()
-        return text
-
-    def _text(self):
         parts = []
         parts.append("Disk" if self.useDisk else "")
         parts.append("Memory" if self.useMemory else "")
         parts.append("Deserialized" if self.deserialized else "Serialized")
         return " ".join(p for p in parts if p) + " %sx Replicated" % self.replication
 
-
-_TEXTS = {}   # a level's key -> its text (a stage submission names the level of each RDD it computes)
 
 StorageLevel.NONE = StorageLevel(False, False)
 StorageLevel.DISK_ONLY = StorageLevel(True, False)

@@ -110,15 +110,16 @@ class Executor:
             self.block_server.stop()
             self.store.close()
 
-    def _send(self, message, payload=()):
-        protocol.send_frames(self.driver, self.codec.encode_message(message, payload))
+    def _send(self, message, payload=(), sock=None):
+        """To the driver, on the loop thread's DEALER unless ``sock`` (a task thread's own) is given."""
+        protocol.send_frames(self.driver if sock is None else sock, self.codec.encode_message(message, payload))
 
     def _post(self, message, payload=()):
         """From a thread other than the loop's: a task thread sends on its own DEALER; any other queues the
         message for the loop thread and wakes it."""
         direct = getattr(self._thread_sockets, "driver", None)
         if direct is not None:
-            protocol.send_frames(direct, self.codec.encode_message(message, payload))
+            self._send(message, payload, direct)
             return
         self.outbox.put((message, list(payload)))
         push = getattr(self._thread_sockets, "push", None)
