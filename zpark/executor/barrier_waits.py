@@ -1,4 +1,4 @@
-"""Barrier tasks waiting in barrier()/allGather() for the driver's answer (task threads <-> the loop thread)."""
+"""Barrier tasks waiting in barrier()/allGather() for the driver's answer (task threads <-> the leading thread, crew.py)."""
 import queue
 import threading
 
@@ -9,10 +9,11 @@ POLL_SECONDS = 0.1   # how often a waiting task looks whether it was killed
 
 
 class BarrierWaits:
-    """The loop thread delivers ``BarrierReply`` messages; the task thread that asked takes its own."""
+    """The leading thread delivers ``BarrierReply`` messages; the task thread that asked takes its own."""
 
-    def __init__(self, post):
+    def __init__(self, post, lead_needed=lambda: None):
         self.post = post                  # post(message): queue a message for the driver (any thread)
+        self.lead_needed = lead_needed    # the answer comes through the leading thread: there must be one
         self.lock = threading.Lock()
         self.waiting = {}                 # (task id, sequence) -> queue the reply goes to
 
@@ -26,6 +27,7 @@ class BarrierWaits:
             self.waiting[key] = answer
         try:
             self.post(messages.BarrierSync(key[0], sequence, kind, message))
+            self.lead_needed()
             while True:
                 tc.check_killed()
                 try:

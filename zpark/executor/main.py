@@ -1,12 +1,13 @@
-"""The executor process: one socket loop talking to the driver, ``cores`` task threads, a block server.
+"""The executor process: ``cores + 1`` threads sharing the driver's socket and the tasks, a block server.
 
-The loop thread owns the DEALER to the driver. Each task thread dials the
-driver with a DEALER of its own (routing id ``<executor id>#<n>``) and sends
-what its tasks report on it, so an answer does not wait for the loop thread
-to wake (ZeroMQ sockets are not thread-safe: one per thread); other threads
-(the memory watchdog) leave messages in an outbox and wake the loop through
-an inproc PUSH/PULL pair. The executor dials out, so it works behind NAT and
-reconnects by itself.
+Whichever of the threads leads (crew.py) waits on the DEALER to the driver
+and handles what comes; a task it receives it runs itself while another
+thread takes the lead. Each thread also dials the driver with a DEALER of
+its own (routing id ``<executor id>#<n>``) and sends what its tasks report
+on it, so an answer waits for no other thread (ZeroMQ sockets are not
+thread-safe: one per thread); other threads (the memory watchdog) leave
+messages in an outbox and wake the leader through an inproc PUSH/PULL pair.
+The executor dials out, so it works behind NAT and reconnects by itself.
 """
 import argparse
 import cProfile
@@ -32,6 +33,7 @@ from .barrier_waits import BarrierWaits
 from .block_server import BlockServer
 from . import memory_watchdog
 from .block_store import BlockStore
+from .crew import KEEP_SECONDS, LEAD, Crew
 from .shuffle_reader import Fetcher, ShuffleReader
 from .task_runner import QueuedTask, TaskRuntime, context_for, killed_report, run_task
 from .task_table import TaskTable
@@ -67,11 +69,14 @@ class Executor:
         self.binary_lock = threading.Lock()
         self.table = TaskTable()    # every task attempt from arrival until its thread is done with it
         self.table_lock = threading.Lock()
-        self.tasks = queue.SimpleQueue()
+        self.crew = Crew(cores)
         self.outbox = queue.SimpleQueue()  # (message, payload) from task threads for the driver
-        self._thread_sockets = threading.local()   # a task thread's DEALER, another thread's PUSH to the loop
+        self._thread_sockets = threading.local()   # a crew thread's DEALER, another thread's PUSH to the leader
         self.dead_addresses = set()
         self.stopping = False
+        self._stopped = threading.Event()   # set by the thread that ends the executor (or fails)
+        self._failure = None                # what a crew thread raised, re-raised by ``run``
+        self._next_heartbeat = 0.0
         self.profile_dir = os.environ.get("ZPARK_PROFILE_DIR")
         self._process = psutil.Process()
 
@@ -92,31 +97,38 @@ class Executor:
         spill_dir = os.path.join(self.work_dir, "spill")
         os.makedirs(spill_dir, exist_ok=True)
         self.runtime = TaskRuntime(self.executor_id, self.store, reader, self._fetch_cached,
-                                   self.memory_bytes // max(1, self.cores), spill_dir, BarrierWaits(self._post))
+                                   self.memory_bytes // max(1, self.cores), spill_dir, BarrierWaits(self._post, self.crew.lead_needed))
         self.results = self.zmq.socket(zmq.PULL)
         self.results.bind("inproc://results")
         self.driver = protocol.connect_dealer(self.zmq, self.driver_address, self.executor_id, self.codec.keys,
                                               self.codec.max_message_bytes)
+        self._poller = zmq.Poller()
+        self._poller.register(self.driver, zmq.POLLIN)
+        self._poller.register(self.results, zmq.POLLIN)
         columnar.preload()
-        for i in range(self.cores):
-            threading.Thread(target=self._work, args=(i,), name="task-%d" % i, daemon=True).start()
         self._send(messages.Register(self.executor_id, self.cores, self.block_server.address,
                                      os.getpid(), socket.gethostname()))
+        for i in range(self.cores + 1):
+            threading.Thread(target=self._crew_member, args=(i,), name="crew-%d" % i, daemon=True).start()
+        threading.Thread(target=self._keep_the_lead, name="lead-keeper", daemon=True).start()
         memory_watchdog.start(self.memory_limit_bytes, self._report_fatal)
         try:
-            self._loop()
+            self._stopped.wait()
+            if self._failure is not None:
+                raise self._failure
         finally:
             self.stopping = True
+            self.crew.stop()
             self.block_server.stop()
             self.store.close()
 
     def _send(self, message, payload=(), sock=None):
-        """To the driver, on the loop thread's DEALER unless ``sock`` (a task thread's own) is given."""
+        """To the driver, on the executor's DEALER (the leader's) unless ``sock`` (a crew thread's own) is given."""
         protocol.send_frames(self.driver if sock is None else sock, self.codec.encode_message(message, payload))
 
     def _post(self, message, payload=()):
-        """From a thread other than the loop's: a task thread sends on its own DEALER; any other queues the
-        message for the loop thread and wakes it."""
+        """From any thread but the leader: a crew thread sends on its own DEALER; any other queues the
+        message for the leader and wakes it."""
         direct = getattr(self._thread_sockets, "driver", None)
         if direct is not None:
             self._send(message, payload, direct)
@@ -129,26 +141,42 @@ class Executor:
         push.send(b"")
 
     def _report_fatal(self, reason):
-        """From another thread, just before the process ends itself: the loop tells the driver why."""
+        """From another thread, just before the process ends itself: the leader tells the driver why."""
         self._post(messages.ExecutorFatal(reason))
-        time.sleep(0.3)              # the loop thread sends it meanwhile
+        time.sleep(0.3)              # the leader sends it meanwhile
 
-    # ------------------------------------------------------------ the loop
+    # ------------------------------------------------------------ the crew's threads
 
-    def _loop(self):
-        poller = zmq.Poller()
-        poller.register(self.driver, zmq.POLLIN)
-        poller.register(self.results, zmq.POLLIN)
-        next_heartbeat = 0.0
+    def _crew_member(self, index):
+        """One of the ``cores + 1`` threads: lead or run tasks, as the crew says, until the executor stops."""
+        try:
+            self._thread_sockets.driver = protocol.connect_dealer(
+                self.zmq, self.driver_address, "%s%s%d" % (self.executor_id, messages.TASK_THREAD_MARK, index),
+                self.codec.keys, self.codec.max_message_bytes)
+            while True:
+                turn = self.crew.next_turn()
+                if turn is None:
+                    return
+                task = self._lead() if turn is LEAD else turn
+                if task is not None:
+                    self._run_to_the_end(task)
+        except BaseException as exc:  # noqa: BLE001 - the executor ends with it, visibly (``run`` raises it)
+            self._failure = exc
+            self._stopped.set()
+
+    def _lead(self):
+        """Handle the driver's messages until one brings a task this thread should run (returned), or the
+        executor stops (None)."""
         while not self.stopping:
             now = time.monotonic()
-            if now >= next_heartbeat:
+            if now >= self._next_heartbeat:
                 self._send(messages.Heartbeat(self.executor_id, self._resident_bytes()))
-                next_heartbeat = now + self.heartbeat_interval
+                self._next_heartbeat = now + self.heartbeat_interval
                 if self.parent_pid and not _alive(self.parent_pid):
                     log.warning("driver process %d is gone; exiting", self.parent_pid)
-                    return
-            ready = dict(poller.poll(max(1, int((next_heartbeat - now) * 1000))))
+                    self._stop()
+                    break
+            ready = dict(self._poller.poll(max(1, int((self._next_heartbeat - now) * 1000))))
             if self.results in ready:
                 self._send_results()
             if self.driver in ready:
@@ -162,6 +190,21 @@ class Executor:
                         self._dispatch(message, frames)
                     if self.stopping:
                         break
+            task = self.crew.take_or_keep_lead()
+            if task is not None:
+                return task
+        return None
+
+    def _keep_the_lead(self):
+        """The lead is not left free for long while a task runs (crew.py says why it may be at all)."""
+        while not self.crew.stopped:
+            time.sleep(KEEP_SECONDS)
+            self.crew.keep()
+
+    def _stop(self):
+        self.stopping = True
+        self.crew.stop()
+        self._stopped.set()
 
     def _resident_bytes(self):
         try:
@@ -184,7 +227,7 @@ class Executor:
             with self.table_lock:
                 fresh = self.table.launched(message.task_id)
             if fresh:
-                self.tasks.put(QueuedTask(message, payload[0] if payload else b""))
+                self.crew.received(QueuedTask(message, payload[0] if payload else b""))
         elif isinstance(message, messages.StageBinary):
             with self.binary_lock:
                 self.binaries[message.stage_id] = payload[0] if payload else b""
@@ -212,9 +255,9 @@ class Executor:
             self.dead_addresses.add(message.address)
         elif isinstance(message, (messages.Shutdown, messages.DeclaredLost)):
             log.info("executor %s stopping: %s", self.executor_id, message.reason)
-            self.stopping = True
+            self._stop()
 
-    # ------------------------------------------------------------ task threads
+    # ------------------------------------------------------------ running tasks
 
     def _binary(self, stage_id):
         with self.binary_lock:
@@ -223,18 +266,16 @@ class Executor:
                 binary = self.binaries[stage_id] = serialization.loads(binary)
             return binary
 
-    def _work(self, index):
-        self._thread_sockets.driver = protocol.connect_dealer(
-            self.zmq, self.driver_address, "%s%s%d" % (self.executor_id, messages.TASK_THREAD_MARK, index),
-            self.codec.keys, self.codec.max_message_bytes)
-        while True:
-            task = self.tasks.get()
+    def _run_to_the_end(self, task):
+        try:
             try:
                 report = self._attempt(task)
             finally:
                 with self.table_lock:
                     self.table.finished(task.launch.task_id)
             self._post(*report)
+        finally:
+            self.crew.task_ended()
 
     def _attempt(self, task):
         """Load a task and run it, unless the table says it was killed first: (header, payload) to report."""

@@ -5,9 +5,9 @@ and stage binary are being unpickled), RUNNING (user code runs), and then
 it leaves the table (done). A kill is handled here and only here: before
 the task runs it is marked KILLED and the task thread reports it killed
 instead of starting it; while it runs, the table hands back the task's
-context so the loop can flag it (tasks check the flag every few hundred
+context so the leader can flag it (tasks check the flag every few hundred
 records). The table does no I/O and takes no locks: the executor calls it
-under one lock from its loop thread and its task threads.
+under one lock from whichever of its threads leads or runs tasks (crew.py).
 """
 from dataclasses import dataclass
 from typing import Any, Optional
