@@ -71,15 +71,26 @@ class _Meta(type):
     pass
 
 
-def test_code_pickles_byte_for_byte_what_cloudpickle_pickles():
+def same_as_cloudpickle(obj):
+    """A code pickle loads to what cloudpickle's pickle of ``obj`` loads to: both loaded objects pickle
+    to the same bytes again (with cloudpickle itself)."""
+    import cloudpickle
+    ours = pickle.loads(serialization.dumps_code(obj))
+    theirs = pickle.loads(cloudpickle.dumps(obj, serialization.PROTOCOL))
+    return cloudpickle.dumps(ours, serialization.PROTOCOL) == cloudpickle.dumps(theirs, serialization.PROTOCOL)
+
+
+def test_code_pickles_load_to_what_cloudpickle_s_pickles_load_to():
     """The shortcuts (instances left to the C pickler without asking cloudpickle, the dispatch table as a
-    dict) change no byte: functions, closures, classes made here and importable ones, classes of other
-    metaclasses, enums, instances - and a copyreg registration made between dumps."""
+    dict, names of stable modules looked up in a table) change nothing that loads: functions, closures,
+    classes made here and importable ones, classes of other metaclasses, enums, instances - and a
+    copyreg registration made between dumps."""
     import abc
     import copyreg
     import enum
     import collections
-    import cloudpickle
+    import functools
+    import operator
     import zpark
 
     class Local(abc.ABC):
@@ -91,9 +102,11 @@ def test_code_pickles_byte_for_byte_what_cloudpickle_pickles():
     factor = 3
     objects = [lambda x: x * factor, Local, Color, Color.RED, Point(1, "a"), Dynamic, Dynamic(), threading.Thread,
                {"nested": [(1, 2.5, None), frozenset({b"x"})]}, abc.ABC, Point, zpark.StorageLevel.MEMORY_ONLY,
-               zpark.HashPartitioner(4)]
+               zpark.HashPartitioner(4), functools.partial(operator.add, 1), [operator.getitem, operator.add, max]]
     for obj in objects:
-        assert serialization.dumps_code(obj) == cloudpickle.dumps(obj, serialization.PROTOCOL), obj
+        assert same_as_cloudpickle(obj), obj
+    assert pickle.loads(serialization.dumps_code(lambda x: x * factor))(2) == 6
+    assert pickle.loads(serialization.dumps_code(functools.partial(operator.add, 1)))(2) == 3
 
     class Registered:
         def __init__(self, value):
@@ -101,9 +114,36 @@ def test_code_pickles_byte_for_byte_what_cloudpickle_pickles():
     copyreg.pickle(Registered, lambda r: (int, (r.value,)))
     try:
         assert pickle.loads(serialization.dumps_code(Registered(5))) == 5
-        assert serialization.dumps_code(Registered(5)) == cloudpickle.dumps(Registered(5), serialization.PROTOCOL)
     finally:
         del copyreg.dispatch_table[Registered]
+
+
+def names_in(data):
+    """The (module, name) pairs a pickle looks up with the import system."""
+    import pickletools
+    strings, names = [], []
+    for op, arg, _ in pickletools.genops(data):
+        if op.name in ("SHORT_BINUNICODE", "BINUNICODE"):
+            strings.append(arg)
+        elif op.name == "STACK_GLOBAL":
+            names.append(tuple(strings[-2:]))
+    return names
+
+
+def test_a_code_pickle_names_stable_modules_classes_and_functions_through_one_table():
+    """Classes and functions of zpark, cloudpickle and the standard library's stable modules are looked up
+    in GLOBALS (a dictionary lookup once the process has found them), others with the import system."""
+    import functools
+    import operator
+    import zpark
+    from zpark.rdd.task_functions import composed
+    rdd_like = [zpark.HashPartitioner(4), functools.partial(composed, operator.add), lambda x: x + 1]
+    assert names_in(serialization.dumps_code(rdd_like)) == [("_operator", "getitem"),
+                                                             ("zpark.common.serialization", "GLOBALS")]
+    assert ("threading", "Thread") in names_in(serialization.dumps_code([threading.Thread, rdd_like]))
+    assert serialization.GLOBALS["zpark.rdd.task_functions:composed"] is composed
+    with pytest.raises(KeyError):
+        serialization.GLOBALS["os:system"]       # only stable modules are looked up this way
 
 
 def test_pickle_files_written_before_the_layout_change_still_load():

@@ -1,7 +1,9 @@
 """Pickling for code (cloudpickle) and data (pickle protocol 5), with errors that name the culprit."""
 import functools
 import gc
+import importlib
 import io
+import operator
 import os
 import pickle
 import sys
@@ -68,6 +70,60 @@ def load_renamed(f):
     return _RenamingUnpickler(f).load()
 
 
+# Modules whose classes and functions stay what they were at import: those of zpark, cloudpickle's
+# helpers, and the parts of the standard library that stage binaries name.
+_STABLE_PREFIXES = ("zpark.", "cloudpickle.")
+_STABLE_MODULES = frozenset({"builtins", "functools", "_functools", "operator", "_operator", "itertools",
+                             "collections", "copyreg", "math", "types"})
+
+
+def _stable(module):
+    return module.startswith(_STABLE_PREFIXES) or module in _STABLE_MODULES
+
+
+class _Globals(dict):
+    """The classes and functions a code pickle names, by ``"module:qualname"``, found once per process.
+
+    Unpickling a global asks the import system for its module: about 4,000
+    instructions each time, for every class and function a stage binary
+    names (fifteen in a small job's), on the executor - and the pickler asks
+    the same to check the name. A code pickle instead names those of stable
+    modules as ``GLOBALS["module:qualname"]``, a dictionary lookup in C once
+    this process has looked the name up.
+    """
+
+    def __missing__(self, key):
+        module, _, qualname = key.partition(":")
+        if not _stable(module):
+            raise KeyError("%r is not in a module whose names are looked up this way" % key)
+        found = importlib.import_module(module)
+        for part in qualname.split("."):
+            found = getattr(found, part)
+        self[key] = found
+        return found
+
+    def __reduce__(self):
+        return "GLOBALS"     # pickled by name: the one table of the process that loads it
+
+
+GLOBALS = _Globals()
+
+
+def _by_reference(obj):
+    """How a code pickle saves ``obj``, which cloudpickle pickles by reference: a lookup in GLOBALS, or
+    NotImplemented (the C pickler saves it as a global, with the import system)."""
+    module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+    if obj is operator.getitem or type(module) is not str or type(qualname) is not str or not _stable(module):
+        return NotImplemented
+    key = "%s:%s" % (module, qualname)
+    try:
+        if GLOBALS[key] is not obj:
+            return NotImplemented
+    except (ImportError, AttributeError, KeyError):
+        return NotImplemented
+    return operator.getitem, (GLOBALS, key)
+
+
 class _CodePickler(cloudpickle.Pickler):
     """cloudpickle's Pickler (pinned in pyproject.toml), with less Python-level work per object.
 
@@ -86,9 +142,12 @@ class _CodePickler(cloudpickle.Pickler):
     dump gets the same table merged into a dict (rebuilt per dump: copyreg's
     may gain entries at any time). Together they halved the Python calls of
     a small job's stage pickle.
+
+    Classes and functions of stable modules are saved as lookups in
+    GLOBALS (see there), builtin functions of modules too.
     """
 
-    by_reference = set()
+    by_reference = {}     # class or function -> how it is saved (``_by_reference``)
     by_value_modules = frozenset()
     dispatch_table = {}
     watched = ()          # instances of these types are shown to ``on_watched`` as they are met
@@ -97,14 +156,20 @@ class _CodePickler(cloudpickle.Pickler):
     def reducer_override(self, obj):
         kind = type(obj)
         if kind is not types.FunctionType and not issubclass(kind, type):
+            if kind is types.BuiltinFunctionType and isinstance(obj.__self__, types.ModuleType):
+                saved = _CodePickler.by_reference.get(obj)
+                if saved is None:
+                    saved = _CodePickler.by_reference[obj] = _by_reference(obj)
+                return saved
             if self.watched and isinstance(obj, self.watched):
                 self.on_watched(obj)
             return NotImplemented     # an instance: cloudpickle leaves it to the C pickler too
-        if obj in _CodePickler.by_reference:
-            return NotImplemented     # the C pickler saves it as a global
+        saved = _CodePickler.by_reference.get(obj)
+        if saved is not None:
+            return saved
         reduced = super().reducer_override(obj)
         if reduced is NotImplemented:
-            _CodePickler.by_reference.add(obj)
+            _CodePickler.by_reference[obj] = reduced = _by_reference(obj)
         return reduced
 
     @classmethod
@@ -112,7 +177,7 @@ class _CodePickler(cloudpickle.Pickler):
         """Before a dump: the memory emptied if the by-value registry changed; the dispatch table merged."""
         modules = frozenset(cloudpickle.list_registry_pickle_by_value())
         if modules != cls.by_value_modules:
-            cls.by_reference = set()
+            cls.by_reference = {}
             cls.by_value_modules = modules
         merged = {}
         for table in reversed(cloudpickle.Pickler.dispatch_table.maps):   # copyreg's last: the first map wins
