@@ -75,6 +75,16 @@ def test_with_every_core_busy_the_lead_stays_free_until_the_keeper_finds_it_free
     assert crew.counts() == (0, 1, True)
 
 
+def test_when_more_tasks_of_its_stage_are_expected_a_waiting_thread_leads_at_once():
+    crew = Crew(1, Clock())
+    assert crew.next_turn() is LEAD
+    thread, turns = waiting_thread(crew)
+    crew.received("task-2-of-a-stage", more_expected=True)
+    assert crew.take_or_keep_lead() == "task-2-of-a-stage"
+    thread.join(5)
+    assert turns == [LEAD]
+
+
 def test_a_task_waiting_for_the_driver_gets_a_leader_at_once():
     crew = Crew(1, Clock())
     assert crew.next_turn() is LEAD

@@ -10,12 +10,14 @@ already holds the message. At most ``cores`` threads run tasks, so one is
 always free to lead.
 
 Handing the lead on wakes a thread too, so it is done only when it can
-matter: at once when another task may start (a core is still free, or a
-task waits), else once the lead has been free for ``KEEP_SECONDS`` (the
+matter: at once when another task may start (a core is still free, a task
+waits, or more of its stage are on their way - it is not the first task of
+its stage here), else once the lead has been free for ``KEEP_SECONDS`` (the
 keeper thread looks that often) or a task blocks on the driver (a barrier).
-A short task on a busy executor - a small job's - is received, run and
-answered by one thread, and its thread leads again when it ends. A kill or
-a lost peer meanwhile waits at most ``KEEP_SECONDS`` in the socket.
+A small job's task - one per executor - is received, run and answered by
+one thread, and its thread leads again when it ends. A kill or a lost peer
+meanwhile waits at most ``KEEP_SECONDS`` in the socket; a stream of tasks
+of one stage is received while the one before it runs.
 
 The lead changes hands under this object's lock, which is also the full
 memory barrier ZeroMQ asks for when a socket moves from one thread to
@@ -34,7 +36,7 @@ class Crew:
         self.cores = cores
         self.clock = clock
         self._changed = threading.Condition()
-        self._queued = collections.deque()   # tasks received, not yet taken by a thread
+        self._queued = collections.deque()   # (task, more expected) received, not yet taken by a thread
         self._leading = False
         self._free_since = None              # when the lead was left free (None: someone leads, or wants to)
         self._running = 0                    # tasks being run now (at most ``cores``)
@@ -47,8 +49,9 @@ class Crew:
                 if self._queued and self._running < self.cores:
                     self._running += 1
                     if not self._leading:
+                        self._free_since = None
                         self._changed.notify()      # the lead is free: a waiting thread takes it
-                    return self._queued.popleft()
+                    return self._queued.popleft()[0]
                 if not self._leading:
                     self._leading = True
                     self._free_since = None
@@ -56,10 +59,11 @@ class Crew:
                 self._changed.wait()
             return None
 
-    def received(self, task):
-        """The leader got a task; it runs it itself after the turn (``take_or_keep_lead``) if a core is free."""
+    def received(self, task, more_expected=False):
+        """The leader got a task; it runs it itself after the turn (``take_or_keep_lead``) if a core is free.
+        ``more_expected``: more tasks are likely to follow it (its stage had tasks here before)."""
         with self._changed:
-            self._queued.append(task)
+            self._queued.append((task, more_expected))
 
     def take_or_keep_lead(self):
         """The leader, after a turn: a task it should run now (it no longer leads then), or None to go on
@@ -69,8 +73,8 @@ class Crew:
                 return None
             self._running += 1
             self._leading = False
-            task = self._queued.popleft()
-            if self._queued or self._running < self.cores:
+            task, more_expected = self._queued.popleft()
+            if self._queued or self._running < self.cores or more_expected:
                 self._changed.notify()
             else:
                 self._free_since = self.clock()

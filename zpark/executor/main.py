@@ -77,6 +77,7 @@ class Executor:
         self._stopped = threading.Event()   # set by the thread that ends the executor (or fails)
         self._failure = None                # what a crew thread raised, re-raised by ``run``
         self._next_heartbeat = 0.0
+        self._last_stage = None             # of the last task received (the crew's hint, crew.py)
         self.profile_dir = os.environ.get("ZPARK_PROFILE_DIR")
         self._process = psutil.Process()
 
@@ -227,7 +228,9 @@ class Executor:
             with self.table_lock:
                 fresh = self.table.launched(message.task_id)
             if fresh:
-                self.crew.received(QueuedTask(message, payload[0] if payload else b""))
+                self.crew.received(QueuedTask(message, payload[0] if payload else b""),
+                                   more_expected=message.stage_id == self._last_stage)
+                self._last_stage = message.stage_id
         elif isinstance(message, messages.StageBinary):
             with self.binary_lock:
                 self.binaries[message.stage_id] = payload[0] if payload else b""
