@@ -98,7 +98,8 @@ class Executor:
         spill_dir = os.path.join(self.work_dir, "spill")
         os.makedirs(spill_dir, exist_ok=True)
         self.runtime = TaskRuntime(self.executor_id, self.store, reader, self._fetch_cached,
-                                   self.memory_bytes // max(1, self.cores), spill_dir, BarrierWaits(self._post, self.crew.lead_needed))
+                                   self.memory_bytes // max(1, self.cores), spill_dir,
+                                   BarrierWaits(self._post, self.crew.lead_needed))
         self.results = self.zmq.socket(zmq.PULL)
         self.results.bind("inproc://results")
         self.driver = protocol.connect_dealer(self.zmq, self.driver_address, self.executor_id, self.codec.keys,
@@ -144,6 +145,7 @@ class Executor:
     def _report_fatal(self, reason):
         """From another thread, just before the process ends itself: the leader tells the driver why."""
         self._post(messages.ExecutorFatal(reason))
+        self.crew.lead_needed()      # the lead may be free while a task runs (crew.py)
         time.sleep(0.3)              # the leader sends it meanwhile
 
     # ------------------------------------------------------------ the crew's threads
