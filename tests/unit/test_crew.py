@@ -48,16 +48,6 @@ def test_a_task_received_while_every_core_is_busy_waits_for_a_free_core():
     assert crew.counts() == (0, 1, True)
 
 
-def test_with_a_core_still_free_a_waiting_thread_is_woken_to_lead_at_once():
-    crew = Crew(2, Clock())
-    assert crew.next_turn() is LEAD
-    thread, turns = waiting_thread(crew)
-    crew.received("task-1")
-    assert crew.take_or_keep_lead() == "task-1"
-    thread.join(5)
-    assert turns == [LEAD]
-
-
 def test_with_every_core_busy_the_lead_stays_free_until_the_keeper_finds_it_free_too_long():
     clock = Clock()
     crew = Crew(1, clock)
@@ -75,23 +65,19 @@ def test_with_every_core_busy_the_lead_stays_free_until_the_keeper_finds_it_free
     assert crew.counts() == (0, 1, True)
 
 
-def test_when_more_tasks_of_its_stage_are_expected_a_waiting_thread_leads_at_once():
-    crew = Crew(1, Clock())
+@pytest.mark.parametrize("cores, more_expected, then", [
+    (2, False, None),                    # a core is still free: another task may come
+    (1, True, None),                     # more tasks of its stage are on their way
+    (1, False, Crew.lead_needed),        # the task waits for an answer from the driver (a barrier)
+], ids=["a-core-free", "more-of-its-stage", "a-task-waits-on-the-driver"])
+def test_a_waiting_thread_is_woken_to_lead_at_once_when_it_can_matter(cores, more_expected, then):
+    crew = Crew(cores, Clock())
     assert crew.next_turn() is LEAD
     thread, turns = waiting_thread(crew)
-    crew.received("task-2-of-a-stage", more_expected=True)
-    assert crew.take_or_keep_lead() == "task-2-of-a-stage"
-    thread.join(5)
-    assert turns == [LEAD]
-
-
-def test_a_task_waiting_for_the_driver_gets_a_leader_at_once():
-    crew = Crew(1, Clock())
-    assert crew.next_turn() is LEAD
-    thread, turns = waiting_thread(crew)
-    crew.received("barrier-task")
-    assert crew.take_or_keep_lead() == "barrier-task"
-    crew.lead_needed()
+    crew.received("task-1", more_expected=more_expected)
+    assert crew.take_or_keep_lead() == "task-1"
+    if then is not None:
+        then(crew)
     thread.join(5)
     assert turns == [LEAD]
 

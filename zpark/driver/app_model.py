@@ -11,6 +11,8 @@ quantiles, and RETAINED_FAILURES failures.
 import collections
 import threading
 
+from ..common.handlers import Handlers
+
 RETAINED_JOBS = 1000
 RETAINED_STAGES = 1000
 TASK_ROWS = 1000
@@ -137,10 +139,6 @@ class Executor:
         return self.removed is None
 
 
-_FOLDS = {}          # event kind -> the AppModel method folding it (``_on_`` + kind), or None
-_UNKNOWN = object()
-
-
 class AppModel:
     """Everything the pages and the REST API show of one application; fed with ``on_event``."""
 
@@ -164,9 +162,7 @@ class AppModel:
     # ------------------------------------------------------------ events in
 
     def on_event(self, kind, fields, time):
-        fold = _FOLDS.get(kind, _UNKNOWN)
-        if fold is _UNKNOWN:
-            fold = _FOLDS[kind] = getattr(AppModel, "_on_" + kind, None)
+        fold = _FOLDS[kind]
         with self.lock:
             self.last_event = time
             if self.started is None:
@@ -412,3 +408,6 @@ class AppModel:
                 return None
             return (stage.attempt, stage.name, stage.num_tasks, stage.active, len(stage.completed_partitions),
                     stage.failed)
+
+
+_FOLDS = Handlers(AppModel, "_on_")     # event kind -> the method folding it, or None

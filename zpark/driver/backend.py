@@ -24,6 +24,7 @@ import zmq
 from ..common import messages as wire
 from ..common import protocol, serialization
 from ..common.errors import SchedulerError
+from ..common.handlers import Handlers
 from ..scheduler import events as m
 from ..scheduler.dag_scheduler import DAGScheduler
 from .loop_lead import LoopLead
@@ -276,9 +277,9 @@ class Backend:
                 self._unlogged.append(action)   # most actions are events: no dispatch for them
                 continue
             try:
-                carry_out = _CARRY_OUT.get(kind)
+                carry_out = _CARRY_OUT[kind.__name__]
                 if carry_out is None:
-                    carry_out = _CARRY_OUT[kind] = getattr(Backend, "_do_" + kind.__name__)
+                    raise SchedulerError("the driver has no way to carry out %s" % kind.__name__)
                 carry_out(self, action)
             except Exception as exc:  # noqa: BLE001 - fail what depends on it, go on with the rest
                 log.exception("could not carry out %s", type(action).__name__)
@@ -512,7 +513,7 @@ class Backend:
         self.broadcast_to_executors(wire.Shutdown("application finished"))
 
 
-_CARRY_OUT = {}    # action type -> the Backend method that carries it out (``_do_`` + its name)
+_CARRY_OUT = Handlers(Backend, "_do_")    # action name -> the method carrying it out
 
 
 def _failure_of(report):

@@ -119,8 +119,7 @@ class Executor:
             if self._failure is not None:
                 raise self._failure
         finally:
-            self.stopping = True
-            self.crew.stop()
+            self._stop()
             self.block_server.stop()
             self.store.close()
 
