@@ -41,44 +41,68 @@ def test_joins_of_single_values_give_what_joins_of_one_value_groups_give():
     assert COGROUP.emit_single_values is None
 
 
-def test_cogroup_reads_sides_without_repeated_keys_into_plain_dicts():
+def _kind_recording(kind, seen):
+    """``kind`` with every emit form recording which one was used."""
+    def recorded(name, emit):
+        if emit is None:
+            return None
+
+        def emitted(*args):
+            seen.append(name)
+            return emit(*args)
+        return emitted
+    return joins.JoinKind(kind.name, recorded("groups", kind.emit), recorded("tables", kind.emit_single_values),
+                          recorded("left streamed", kind.emit_left_streamed),
+                          recorded("right streamed", kind.emit_right_streamed))
+
+
+def _cogrouped(left, right, kind):
     from zpark.data import spill
     seen = []
-
-    def single_values_join(left, right):
-        seen.append((left, right))
-        return joins.inner_of_single_values(left, right)
-
-    out = spill.external_cogroup([iter([(1, "a"), (2, "b")]), iter([(2, "x"), (3, "y")])],
-                                 joins.inner, None, single_values_join)
-    assert list(out) == [(2, ("b", "x"))]
-    assert seen == [({1: "a", 2: "b"}, {2: "x", 3: "y"})]
+    out = list(spill.external_cogroup([iter(left), iter(right)], _kind_recording(kind, seen), None))
+    return out, seen
 
 
-def test_a_repeated_key_sends_every_side_down_the_grouping_path_with_nothing_lost():
+def test_cogroup_reads_sides_without_repeated_keys_into_plain_dicts():
+    assert _cogrouped([(1, "a"), (2, "b")], [(2, "x"), (3, "y")], joins.INNER) == ([(2, ("b", "x"))], ["tables"])
+
+
+def test_a_side_that_repeats_keys_streams_past_the_other_sides_table_with_nothing_lost():
     from zpark.data import spill
-    n = spill.SINGLES_PIECE + 10
-
-    def never(*sides):
-        raise AssertionError("a side repeats a key: the single-value join must not be used")
-
-    cases = [
-        ([(k, k) for k in range(n)] + [(5, -5)], [(k, -k) for k in range(0, n, 7)]),  # left repeats across pieces
-        ([(k, k) for k in range(n)], [(3, "x"), (3, "y")]),                                # right repeats in a piece
-        ([(1, 1), [1, 2]], [(1, 0)]),                                                     # a list record repeats a key
+    n = spill.TABLE_PIECE + 10
+    repeats_across_pieces = [(k, k) for k in range(n)] + [(5, -5)]
+    unique = [(k, -k) for k in range(0, n, 7)]
+    cases = [  # left, right, kind, the form used
+        (repeats_across_pieces, unique, joins.INNER, "left streamed"),
+        (unique, repeats_across_pieces, joins.INNER, "right streamed"),
+        (repeats_across_pieces, unique, joins.LEFT_OUTER, "left streamed"),
+        (unique, repeats_across_pieces, joins.RIGHT_OUTER, "right streamed"),
+        (unique, repeats_across_pieces, joins.LEFT_OUTER, "groups"),      # would need the right's keys
+        (repeats_across_pieces, unique, joins.RIGHT_OUTER, "groups"),
+        (repeats_across_pieces, unique, joins.FULL_OUTER, "groups"),
+        (repeats_across_pieces, repeats_across_pieces, joins.INNER, "groups"),
+        ([(1, 1), [1, 2]], [(1, 0)], joins.INNER, "left streamed"),           # a list record repeats a key
     ]
-    for left, right in cases:
-        expected = list(joins.inner(*[_grouped(side) for side in (left, right)]))
-        got = list(spill.external_cogroup([iter(left), iter(right)], joins.inner, None, never))
-        assert got == expected
+    for left, right, kind, form in cases:
+        expected = list(kind.emit(_grouped(left), _grouped(right)))
+        got, seen = _cogrouped(left, right, kind)
+        assert seen == [form], (kind, form)
+        assert sorted(got, key=repr) == sorted(expected, key=repr), (kind, form)
+        assert len(got) == len(expected) > 0
+
+
+def test_a_streamed_side_comes_out_in_its_records_order():
+    left = [("b", 1), ("a", 2), ("b", 3), ("c", 4)]
+    assert _cogrouped(left, [("a", "x"), ("b", "y")], joins.INNER)[0] == [
+        ("b", (1, "y")), ("a", (2, "x")), ("b", (3, "y"))]
+    assert _cogrouped([("a", "x"), ("b", "y")], left, joins.RIGHT_OUTER)[0] == [
+        ("b", ("y", 1)), ("a", ("x", 2)), ("b", ("y", 3)), ("c", (None, 4))]
 
 
 def test_records_that_are_not_pairs_fail_as_they_do_when_grouped():
-    from zpark.data import spill
-    for bad in ([(1, 2, 3)], [1]):
+    for bad in ([(1, 2, 3)], [1], [(1, 2), (1, 3), ([4], 5)]):
         with pytest.raises((TypeError, ValueError)):
-            list(spill.external_cogroup([iter(bad), iter([(1, 1)])], joins.inner, None,
-                                        joins.inner_of_single_values))
+            _cogrouped(bad, [(1, 1)], joins.INNER)
 
 
 def _grouped(records):

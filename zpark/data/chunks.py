@@ -19,3 +19,24 @@ def chunks(records, size=CHUNK_RECORDS):
         if not chunk:
             return
         yield chunk
+
+
+def pieces(records, size=CHUNK_RECORDS):
+    """(size, records) pieces of up to ``size`` records (and single records between them), via ``islice``.
+
+    ``size`` is the piece's bound (the last piece may hold fewer: ``islice``
+    cannot tell), which only makes a budget check count a little high.
+    Each piece must be consumed before the next is asked for. No list of
+    records is built: a chunk of fresh tuples held alive costs more than the
+    loop that folds them, and a shuffle's ``zip`` can reuse one tuple. The
+    record read to learn whether more follow is a piece of its own (size 1),
+    so no piece pays for an extra iterator layer per record.
+    """
+    records = iter(records)
+    end = object()
+    while True:
+        yield size, itertools.islice(records, size)
+        record = next(records, end)
+        if record is end:
+            return
+        yield 1, (record,)

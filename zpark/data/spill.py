@@ -26,7 +26,7 @@ from ..common import native
 from ..common.hashing import portable_hash
 from . import columnar, str_columns
 from .aggregation import Aggregator, combine_values, dict_of_combined_block, group_into, merge_combiners
-from .chunks import CHUNK_RECORDS, chunks
+from .chunks import CHUNK_RECORDS, chunks, pieces
 from .record_batches import pickled_batches
 
 _GROUPING = Aggregator.grouping()
@@ -217,14 +217,14 @@ def _yielded_then_freed_in_arrival_order(ordered, arrival):
 
 def external_group(records, tc):
     """(key, [values]) for (key, value) records, within the task's memory budget."""
-    return _combined_within_budget(_pieces(records), group_into, _GROUPING, tc)
+    return _combined_within_budget(pieces(records), group_into, _GROUPING, tc)
 
 
 def external_combine(records, aggregator, tc):
     """``combine_values(records, aggregator).items()`` within the task's memory budget."""
     def fold(combined, chunk):
         combine_values(chunk, aggregator, combined)
-    return _combined_within_budget(_pieces(records), fold, aggregator, tc)
+    return _combined_within_budget(pieces(records), fold, aggregator, tc)
 
 
 def merged_combiners(blocks, aggregator, tc, in_columns=False):
@@ -260,8 +260,8 @@ def distinct_keys(blocks, tc):
         kept, batches = _distinct_in_native_set(batches, tc)
         if kept is not None:
             return kept
-    pieces = ((len(keys), zip(str_columns.as_list(keys), itertools.repeat(None))) for keys, _ in batches)
-    return map(itemgetter(0), _combined_within_budget(pieces, dict.update, _DISTINCT, tc))
+    keyed = ((len(keys), zip(str_columns.as_list(keys), itertools.repeat(None))) for keys, _ in batches)
+    return map(itemgetter(0), _combined_within_budget(keyed, dict.update, _DISTINCT, tc))
 
 
 def _distinct_in_native_set(batches, tc):
@@ -293,7 +293,7 @@ def combined_rounds(records, aggregator, tc, combiners=None):
     budget = MemoryBudget.of_task(tc)
     budget.settle()
     combiners = {} if combiners is None else combiners
-    for _, records in _pieces(records):
+    for _, records in pieces(records):
         combine_values(records, aggregator, combiners)
         if budget.should_spill(len(combiners)):
             held = len(combiners)
@@ -303,8 +303,8 @@ def combined_rounds(records, aggregator, tc, combiners=None):
     yield combiners
 
 
-def external_cogroup(sides, emit, tc, emit_single_values=None):
-    """``emit(*groups)`` of each side's {key: [values]}, within the task's memory budget.
+def external_cogroup(sides, kind, tc):
+    """``kind.emit(*groups)`` of each side's {key: [values]}, within the task's memory budget.
 
     Under the budget that is one call on whole-partition groups. Over it,
     the groups held so far become a run of (hash, key, [values per side])
@@ -312,60 +312,82 @@ def external_cogroup(sides, emit, tc, emit_single_values=None):
     on the groups of EMIT_KEYS keys at a time (a key's values from every run
     and side are gathered first), so joins and cogroup stay bounded too.
 
-    With ``emit_single_values`` (a join's form for one value per key, see
-    joins.of_single_values), sides whose keys all differ are read into plain
-    dicts at C speed and joined by it; the first repeated key, or the
-    budget, sends every side down the grouping path, records read so far
-    first.
+    A join (a joins.JoinKind with ``emit_single_values``) first tries not to
+    group at all: each side whose keys all differ is read into a plain
+    {key: value} table at C speed. Two tables are joined by
+    ``emit_single_values``; one side that repeats keys next to a table is
+    streamed past it (``emit_left_streamed`` / ``emit_right_streamed``, the
+    hash join one writes by hand), where the kind can do that. Anything
+    else - both sides repeat, the budget runs out, the kind cannot stream
+    that side - groups every side, records read so far first.
     """
-    if emit_single_values is not None:
-        singles, sides = _single_values(sides, tc)
-        if singles is not None:
-            return emit_single_values(*singles)
+    if kind.emit_single_values is not None:
+        left_table, right_table, left, right = _join_tables(sides, tc, kind)
+        if left_table is not None and right_table is not None:
+            return kind.emit_single_values(left_table, right_table)
+        if right_table is not None and kind.emit_left_streamed is not None:
+            return kind.emit_left_streamed(left, right_table)
+        if left_table is not None and kind.emit_right_streamed is not None:
+            return kind.emit_right_streamed(left_table, right)
+        sides = [left, right]
     def fold(groups, side_and_records):
         side, records = side_and_records
         group_into(groups[side], records)
-    pieces = ((size, (side, records)) for side, records_of_side in enumerate(sides)
-              for size, records in _pieces(records_of_side))
-    groups, runs = _folded_within_budget(pieces, fold, lambda: [{} for _ in sides], _sides_by_hash, tc)
+    sided = ((size, (side, records)) for side, records_of_side in enumerate(sides)
+             for size, records in pieces(records_of_side))
+    groups, runs = _folded_within_budget(sided, fold, lambda: [{} for _ in sides], _sides_by_hash, tc)
     if not runs:
-        return emit(*groups)
+        return kind.emit(*groups)
     streams = [read_run(path) for path in runs] + [iter(_sides_by_hash(groups))]
-    return _emitted_by_hash(heapq.merge(*streams, key=itemgetter(0)), emit, len(sides))
+    return _emitted_by_hash(heapq.merge(*streams, key=itemgetter(0)), kind.emit, len(sides))
 
 
-SINGLES_PIECE = 4096
+TABLE_PIECE = 4096
 
 
-def _single_values(sides, tc):
-    """({key: value} of each side, None) when no side repeats a key and they fit the memory budget.
+def _join_tables(sides, tc, kind):
+    """(left table, right table, left records, right records) of a join's two sides.
 
-    Otherwise (None, sides to group): per side an iterator of its records,
-    those read so far first, in their order.
+    A table is the side's {key: value} when its keys all differ, else None;
+    the records are an iterator of all of the side's records, those read
+    so far first, in their order (the table's items for a table). The right
+    side is not read when the left repeats a key and ``kind`` cannot stream
+    the left side. Past the memory budget neither table is returned.
     """
     budget = MemoryBudget.of_task(tc)
     budget.settle()
-    sides = [iter(records) for records in sides]
-    singles = [{} for _ in sides]
-    count = checked = 0
-    for side, records in enumerate(sides):
-        held = singles[side]
-        for piece in chunks(records, SINGLES_PIECE):
-            count += len(piece)
-            try:
-                fresh = dict(piece)
-            except (TypeError, ValueError):
-                fresh = None  # not pairs, or an unhashable key: the grouping path names the record
-            over = False
-            if count - checked >= CHUNK_RECORDS:
-                checked = count
-                over = budget.should_spill(count)
-            if fresh is None or len(fresh) != len(piece) or not held.keys().isdisjoint(fresh) or over:
-                rest = [iter(done.items()) for done in singles[:side]]
-                rest.append(itertools.chain(held.items(), piece, records))
-                return None, rest + sides[side + 1:]
-            held.update(fresh)
-    return singles, None
+    left, right = sides
+    left_table, left, count, over = _table_of(left, budget, 0)
+    if over or (left_table is None and kind.emit_left_streamed is None):
+        return None, None, left, iter(right)
+    right_table, right, count, over = _table_of(right, budget, count)
+    if over:
+        return None, None, left, right
+    return left_table, right_table, left, right
+
+
+def _table_of(records, budget, count):
+    """(table or None, the side's records, records read by now, over the budget) - see _join_tables.
+
+    ``count`` is what the sides read before this one hold, for the budget.
+    """
+    records = iter(records)
+    table = {}
+    checked = count
+    for piece in chunks(records, TABLE_PIECE):
+        count += len(piece)
+        try:
+            fresh = dict(piece)
+        except (TypeError, ValueError):
+            fresh = None  # not pairs, or an unhashable key: grouping or streaming names the record
+        over = False
+        if count - checked >= CHUNK_RECORDS:
+            checked = count
+            over = budget.should_spill(count)
+        if fresh is None or len(fresh) != len(piece) or not table.keys().isdisjoint(fresh) or over:
+            return None, itertools.chain(table.items(), piece, records), count, over
+        table.update(fresh)
+    return table, iter(table.items()), count, False
 
 
 EMIT_KEYS = 4096
@@ -397,27 +419,6 @@ def _emitted_by_hash(entries, emit, sides):
             groups, keys = [{} for _ in range(sides)], 0
     if keys:
         yield from emit(*groups)
-
-
-def _pieces(records):
-    """(size, records) pieces of up to CHUNK_RECORDS records (and single records between them), via ``islice``.
-
-    ``size`` is the piece's bound (the last piece may hold fewer: ``islice``
-    cannot tell), which only makes a budget check count a little high.
-    Each piece must be consumed before the next is asked for. No list of
-    records is built: a chunk of fresh tuples held alive costs more than the
-    loop that folds them, and a shuffle's ``zip`` can reuse one tuple. The
-    record read to learn whether more follow is a piece of its own (size 1),
-    so no piece pays for an extra iterator layer per record.
-    """
-    records = iter(records)
-    end = object()
-    while True:
-        yield CHUNK_RECORDS, itertools.islice(records, CHUNK_RECORDS)
-        record = next(records, end)
-        if record is end:
-            return
-        yield 1, (record,)
 
 
 def _combined_within_budget(pieces, fold, aggregator, tc, combined=None):

@@ -96,4 +96,4 @@ class CoGrouped(Kind):
                 sides.append(dep.rdd.iterator(narrow, tc))
             else:
                 sides.append(tc.read_shuffle(dep.shuffle_id, split.index))
-        return spill.external_cogroup(sides, self.join.emit, tc, self.join.emit_single_values)
+        return spill.external_cogroup(sides, self.join, tc)
