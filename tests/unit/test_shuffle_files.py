@@ -74,6 +74,37 @@ def test_a_narrow_shuffle_keeps_every_record_in_its_partition(tmp_path):
         assert [v for _, v in part_records] == sorted(v for _, v in part_records)   # map order kept
 
 
+def test_small_shares_of_a_partition_are_pickled_together_in_order_and_big_ones_after_them(tmp_path):
+    """Chunks of 8,192 records split 200 ways give shares of about 40: those of one partition wait and go
+    out as batches of MERGE_BELOW or more (the last may be shorter), records in the map's order; a share
+    of MERGE_BELOW or more goes out at once, after what waited for its partition."""
+    from zpark.executor import shuffle_writer
+    store = BlockStore(str(tmp_path))
+    dep = shuffle_dep(200)
+    records = [("k%d" % (i % 5000), i) for i in range(40_000)]
+    sizes, written = write_map_output(iter(records), dep, store, 0, 9, 1 << 30, task_context())
+    assert written == 40_000
+    got = []
+    for part in sizes:
+        batches, _ = batches_of(store, part)
+        assert all(len(keys) >= shuffle_writer.MERGE_BELOW for keys, _ in batches[:-1]), part
+        assert len(batches) < 40_000 // shuffle_writer.PAIR_CHUNK_RECORDS + 1, part
+        values = [v for _, batch_values in batches for v in batch_values]
+        assert values == sorted(values), part                                      # map order kept
+        got.extend(record for keys, values in batches for record in zip(keys, values))
+    assert sorted(got, key=repr) == sorted(records, key=repr)
+
+    output = shuffle_writer.PartitionedOutput(store, 3, 1, 9, 1 << 30)
+    output.add(7, ["a", "b"], [1, 2])
+    big = ["c"] * shuffle_writer.MERGE_BELOW
+    output.add(7, big, list(range(3, 3 + len(big))))
+    output.add(7, ["d"], [None])
+    output.commit()
+    batches, _ = batches_of(store, 7, map_index=1)
+    assert [len(keys) for keys, _ in batches] == [2, len(big), 1]
+    assert [v for _, values in batches for v in values] == [1, 2, *range(3, 3 + len(big)), None]
+
+
 AGGREGATORS = {
     "reduce": Aggregator.reducing(lambda a, b: a + b),
     "distinct": Aggregator.distinct(),

@@ -42,8 +42,9 @@ def write_map_output(records, dep, store, map_index, tag, spill_bytes, tc):
             written += count
             for part, part_keys, part_values in split:
                 output.add(part, part_keys, part_values)
+        sizes = output.commit()
         tc.metrics["shuffle_serialization_time"] = round(output.pickle_seconds, 6)
-        return output.commit(), written
+        return sizes, written
     finally:
         output.discard_spills()
 
@@ -238,11 +239,20 @@ def _unpacked(chunk):
     return pairs
 
 
+# A partition's share of a chunk shorter than this waits for the next chunk's share before it is pickled:
+# a 200 x 200 shuffle's map task split each 8,192-record chunk into 200 pieces of about 40 records, and a
+# pickle (and on the reduce side an unpickle and a merge call) per 40 records cost as much as the records.
+# At most PENDING_RECORDS records wait in all (one engine chunk): their objects are held, not bytes.
+MERGE_BELOW = 1024
+PENDING_RECORDS = 65536
+
+
 class PartitionedOutput:
     """Pickled (keys, values) batches per reduce partition, in memory up to ``spill_bytes``, then in temp files.
 
     Only partitions that received records have a buffer, so a map task of a shuffle with many more
-    partitions than records costs what it writes.
+    partitions than records costs what it writes. Small shares of a partition wait for more
+    (MERGE_BELOW) and are pickled as one batch, in the order they came.
     """
 
     def __init__(self, store, shuffle_id, map_index, tag, spill_bytes):
@@ -253,8 +263,37 @@ class PartitionedOutput:
         self.buffered = 0
         self.spill_bytes = spill_bytes
         self.pickle_seconds = 0.0             # serializing the blocks (the task's serialization time)
+        self.pending = {}                     # reduce partition -> (keys, values) lists waiting for more
+        self.pending_records = 0
 
     def add(self, part, keys, values):
+        waiting = self.pending.get(part)
+        if type(keys) is list and (values is None or type(values) is list) and len(keys) < MERGE_BELOW:
+            if waiting is None:
+                waiting = self.pending[part] = ([], None if values is None else [])
+            waiting[0].extend(keys)
+            if values is not None:
+                waiting[1].extend(values)
+            self.pending_records += len(keys)
+            if len(waiting[0]) >= MERGE_BELOW:
+                self._pickle_waiting(part)
+            if self.pending_records >= PENDING_RECORDS:
+                self._pickle_all_waiting()
+            return
+        if waiting is not None:    # what came before goes first
+            self._pickle_waiting(part)
+        self._pickle(part, keys, values)
+
+    def _pickle_waiting(self, part):
+        keys, values = self.pending.pop(part)
+        self.pending_records -= len(keys)
+        self._pickle(part, keys, values)
+
+    def _pickle_all_waiting(self):
+        for part in sorted(self.pending):
+            self._pickle_waiting(part)
+
+    def _pickle(self, part, keys, values):
         buffer = self.buffers.get(part)
         if buffer is None:
             buffer = self.buffers[part] = io.BytesIO()
@@ -276,6 +315,7 @@ class PartitionedOutput:
         self.buffered = 0
 
     def commit(self):
+        self._pickle_all_waiting()
         segments = []
         for part in sorted(self.buffers.keys() | self.spills.keys()):
             pieces = [self.spills[part]] if part in self.spills else []
