@@ -155,20 +155,16 @@ class _CodePickler(cloudpickle.Pickler):
 
     def reducer_override(self, obj):
         kind = type(obj)
-        if kind is not types.FunctionType and not issubclass(kind, type):
-            if kind is types.BuiltinFunctionType and isinstance(obj.__self__, types.ModuleType):
-                saved = _CodePickler.by_reference.get(obj)
-                if saved is None:
-                    saved = _CodePickler.by_reference[obj] = _by_reference(obj)
-                return saved
+        is_code = kind is types.FunctionType or issubclass(kind, type)
+        if not is_code and not (kind is types.BuiltinFunctionType and isinstance(obj.__self__, types.ModuleType)):
             if self.watched and isinstance(obj, self.watched):
                 self.on_watched(obj)
             return NotImplemented     # an instance: cloudpickle leaves it to the C pickler too
         saved = _CodePickler.by_reference.get(obj)
         if saved is not None:
             return saved
-        reduced = super().reducer_override(obj)
-        if reduced is NotImplemented:
+        reduced = super().reducer_override(obj) if is_code else NotImplemented
+        if reduced is NotImplemented:    # by reference: remembered (a function pickled by value is not)
             _CodePickler.by_reference[obj] = reduced = _by_reference(obj)
         return reduced
 

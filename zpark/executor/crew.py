@@ -49,8 +49,7 @@ class Crew:
                 if self._queued and self._running < self.cores:
                     self._running += 1
                     if not self._leading:
-                        self._free_since = None
-                        self._changed.notify()      # the lead is free: a waiting thread takes it
+                        self._wake_a_leader()       # the lead is free: a waiting thread takes it
                     return self._queued.popleft()[0]
                 if not self._leading:
                     self._leading = True
@@ -84,15 +83,17 @@ class Crew:
         """From the keeper thread: wake a waiting thread to lead if the lead was left free too long."""
         with self._changed:
             if self._free_since is not None and self.clock() - self._free_since >= KEEP_SECONDS:
-                self._free_since = None
-                self._changed.notify()
+                self._wake_a_leader()
 
     def lead_needed(self):
         """A task waits for an answer from the driver: someone must lead now."""
         with self._changed:
-            if not self._leading and self._free_since is not None:
-                self._free_since = None
-                self._changed.notify()
+            if self._free_since is not None:     # set only while nobody leads
+                self._wake_a_leader()
+
+    def _wake_a_leader(self):
+        self._free_since = None
+        self._changed.notify()
 
     def task_ended(self):
         """A task thread is done with its task (it asks ``next_turn`` for more)."""
